@@ -1,0 +1,272 @@
+/**
+ * Options for opening a database, and how they are read from the environment.
+ *
+ * @module
+ */
+import { ConfigError } from './errors';
+
+/** The TypeORM log levels accepted by {@link DatabaseOptions.logging}. */
+export type LogLevel = 'query' | 'error' | 'schema' | 'warn' | 'info' | 'log' | 'migration';
+
+const LOG_LEVELS: readonly LogLevel[] = ['query', 'error', 'schema', 'warn', 'info', 'log', 'migration'];
+
+/** TLS settings for PostgreSQL. */
+export interface SslOptions {
+  /** Verify the server certificate (default true). `false` accepts self-signed certificates. */
+  rejectUnauthorized?: boolean;
+  /** PEM-encoded CA certificate(s) to trust. */
+  ca?: string;
+}
+
+/**
+ * How to open a database. Only `url` is required.
+ *
+ * @example
+ * ```ts
+ * const options: DatabaseOptions = { url: 'postgres://crm:secret@127.0.0.1/crm', poolSize: 20, migrate: true };
+ * ```
+ */
+export interface DatabaseOptions {
+  /**
+   * Where the database is: `sqlite:relative/or/absolute.db`, `sqlite::memory:`,
+   * `postgres://user:password@host:port/db` (or `postgresql://`).
+   */
+  url: string;
+  /** Run pending migrations when opening (default false). */
+  migrate?: boolean;
+  /** PostgreSQL: most connections in the pool (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: close a connection idle for this long (default 10 000 ms). */
+  poolIdleTimeoutMs?: number;
+  /**
+   * How long to keep trying to connect (default 10 000 ms). `openDatabase`
+   * retries the first connection with backoff for this long.
+   */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: cancel a statement running longer than this (default 30 000 ms; 0 turns it off). */
+  statementTimeoutMs?: number;
+  /** Log queries slower than this many milliseconds (default 1000; 0 turns it off). */
+  slowQueryMs?: number;
+  /** What to log: `true` for everything, `false` for nothing, or a list of levels (default `['error', 'warn']`). */
+  logging?: boolean | LogLevel[];
+  /** PostgreSQL: TLS. `true` verifies the server certificate; an object tunes it. */
+  ssl?: boolean | SslOptions;
+  /** PostgreSQL: read replica URLs; plain reads go to them, writes and transactions to `url`. */
+  replicas?: string[];
+  /** SQLite: how long a statement waits for a locked file (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** {@link DatabaseOptions} with every default filled in, as `createDataSource` uses them. */
+export type ResolvedDatabaseOptions = Required<Omit<DatabaseOptions, 'ssl'>> & {
+  ssl: false | SslOptions;
+  target: DatabaseTarget;
+};
+
+/** What a URL points at. */
+export type DatabaseTarget =
+  | { engine: 'sqlite'; /** File path, or `:memory:`. */ path: string }
+  | { engine: 'postgres'; url: string };
+
+/** The embedded database used when no `DATABASE_URL` is set. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/migochat.db';
+
+/**
+ * Hides the password of a URL as `****`, for messages and logs.
+ *
+ * @example
+ * ```ts
+ * maskUrl('postgres://crm:s3cret@db/crm'); // 'postgres://crm:****@db/crm'
+ * ```
+ */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1****@');
+}
+
+/**
+ * Reads a database URL.
+ *
+ * @throws {@link ConfigError} for an unknown scheme or an empty path.
+ * @example
+ * ```ts
+ * parseDatabaseUrl('sqlite::memory:'); // { engine: 'sqlite', path: ':memory:' }
+ * ```
+ */
+export function parseDatabaseUrl(url: string, setting = 'url'): DatabaseTarget {
+  const allowed = 'sqlite:<path>, sqlite::memory:, postgres://user:password@host:port/db or postgresql://...';
+  if (typeof url !== 'string' || url.trim() === '') {
+    throw new ConfigError(setting, `is empty; expected ${allowed}`);
+  }
+  const trimmed = url.trim();
+  if (/^sqlite:/i.test(trimmed)) {
+    const path = trimmed.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError(setting, `"${trimmed}" has no file path; expected ${allowed}`);
+    return { engine: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(trimmed);
+    } catch (cause) {
+      throw new ConfigError(setting, `"${maskUrl(trimmed)}" is not a valid URL; expected ${allowed}`, { cause });
+    }
+    if (!parsed.hostname) throw new ConfigError(setting, `"${maskUrl(trimmed)}" has no host; expected ${allowed}`);
+    return { engine: 'postgres', url: trimmed };
+  }
+  throw new ConfigError(setting, `"${maskUrl(trimmed)}" is not a supported database URL; expected ${allowed}`);
+}
+
+function checkInteger(setting: string, value: number | undefined, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(setting, `${String(value)} is not allowed; expected a whole number >= ${min}`);
+  }
+  return value;
+}
+
+/**
+ * Checks options and fills in defaults.
+ *
+ * @throws {@link ConfigError} naming the first bad option.
+ */
+export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDatabaseOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('options', 'expected an object with at least { url }');
+  }
+  const target = parseDatabaseUrl(options.url);
+  const replicas = (options.replicas ?? []).map((r, i) => {
+    const t = parseDatabaseUrl(r, `replicas[${i}]`);
+    if (t.engine !== 'postgres') throw new ConfigError(`replicas[${i}]`, `"${maskUrl(r)}" must be a postgres:// URL`);
+    return t.url;
+  });
+  if (replicas.length > 0 && target.engine !== 'postgres') {
+    throw new ConfigError('replicas', 'read replicas need a PostgreSQL primary url');
+  }
+  const logging = options.logging ?? ['error', 'warn'];
+  if (Array.isArray(logging)) {
+    for (const level of logging) {
+      if (!LOG_LEVELS.includes(level)) {
+        throw new ConfigError('logging', `"${String(level)}" is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
+      }
+    }
+  }
+  const ssl = options.ssl === true ? {} : options.ssl || false;
+  return {
+    url: options.url,
+    target,
+    migrate: options.migrate ?? false,
+    poolSize: checkInteger('poolSize', options.poolSize, 1, 10),
+    poolIdleTimeoutMs: checkInteger('poolIdleTimeoutMs', options.poolIdleTimeoutMs, 0, 10_000),
+    connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs, 0, 10_000),
+    statementTimeoutMs: checkInteger('statementTimeoutMs', options.statementTimeoutMs, 0, 30_000),
+    slowQueryMs: checkInteger('slowQueryMs', options.slowQueryMs, 0, 1000),
+    busyTimeoutMs: checkInteger('busyTimeoutMs', options.busyTimeoutMs, 0, 5000),
+    logging,
+    ssl,
+    replicas,
+  };
+}
+
+/** The environment variables {@link databaseOptionsFromEnv} reads. */
+export type DatabaseEnv = Partial<Record<string, string | undefined>>;
+
+function envInteger(env: DatabaseEnv, name: string, min: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, `"${raw}" is not allowed; expected a whole number >= ${min}`);
+  }
+  return value;
+}
+
+function envBoolean(env: DatabaseEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `"${env[name]}" is not allowed; expected true or false`);
+}
+
+function envLogging(env: DatabaseEnv): boolean | LogLevel[] | undefined {
+  const raw = env['DB_LOGGING']?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const lower = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on', 'all'].includes(lower)) return true;
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  const levels = lower.split(',').map((l) => l.trim());
+  for (const level of levels) {
+    if (!LOG_LEVELS.includes(level as LogLevel)) {
+      throw new ConfigError('DB_LOGGING', `"${raw}" is not allowed; expected true, false or a comma list of ${LOG_LEVELS.join(', ')}`);
+    }
+  }
+  return levels as LogLevel[];
+}
+
+function envSsl(env: DatabaseEnv): boolean | SslOptions | undefined {
+  const raw = env['DB_SSL']?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on', 'require', 'verify-full'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off', 'disable'].includes(raw)) return false;
+  if (raw === 'no-verify') return { rejectUnauthorized: false };
+  throw new ConfigError('DB_SSL', `"${env['DB_SSL']}" is not allowed; expected true, false, require or no-verify`);
+}
+
+/**
+ * Builds {@link DatabaseOptions} from environment variables:
+ *
+ * | variable | option | default |
+ * |---|---|---|
+ * | `DATABASE_URL` | `url` | `sqlite:./data/migochat.db` |
+ * | `DATABASE_READ_REPLICA_URLS` | `replicas` (comma-separated) | none |
+ * | `DB_POOL_SIZE` | `poolSize` | 10 |
+ * | `DB_POOL_IDLE_TIMEOUT_MS` | `poolIdleTimeoutMs` | 10000 |
+ * | `DB_CONNECT_TIMEOUT_MS` | `connectTimeoutMs` | 10000 |
+ * | `DB_STATEMENT_TIMEOUT_MS` | `statementTimeoutMs` | 30000 |
+ * | `DB_SLOW_QUERY_MS` | `slowQueryMs` | 1000 |
+ * | `DB_LOGGING` | `logging`: `true`, `false` or `query,error,...` | `error,warn` |
+ * | `DB_SSL` | `ssl`: `true`, `false`, `require`, `no-verify` | false |
+ *
+ * @throws {@link ConfigError} naming the variable, its value (password masked) and what is allowed.
+ * @example
+ * ```ts
+ * const db = await openDatabase({ ...databaseOptionsFromEnv(), migrate: true });
+ * ```
+ */
+export function databaseOptionsFromEnv(env: DatabaseEnv = process.env): DatabaseOptions {
+  const url = env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL;
+  parseDatabaseUrl(url, 'DATABASE_URL');
+  const options: DatabaseOptions = { url };
+  const replicasRaw = env['DATABASE_READ_REPLICA_URLS']?.trim();
+  if (replicasRaw) {
+    options.replicas = replicasRaw
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '')
+      .map((r) => {
+        const target = parseDatabaseUrl(r, 'DATABASE_READ_REPLICA_URLS');
+        if (target.engine !== 'postgres') {
+          throw new ConfigError('DATABASE_READ_REPLICA_URLS', `"${maskUrl(r)}" must be a postgres:// URL`);
+        }
+        return r;
+      });
+  }
+  const poolSize = envInteger(env, 'DB_POOL_SIZE', 1);
+  if (poolSize !== undefined) options.poolSize = poolSize;
+  const idle = envInteger(env, 'DB_POOL_IDLE_TIMEOUT_MS', 0);
+  if (idle !== undefined) options.poolIdleTimeoutMs = idle;
+  const connect = envInteger(env, 'DB_CONNECT_TIMEOUT_MS', 0);
+  if (connect !== undefined) options.connectTimeoutMs = connect;
+  const statement = envInteger(env, 'DB_STATEMENT_TIMEOUT_MS', 0);
+  if (statement !== undefined) options.statementTimeoutMs = statement;
+  const slow = envInteger(env, 'DB_SLOW_QUERY_MS', 0);
+  if (slow !== undefined) options.slowQueryMs = slow;
+  const logging = envLogging(env);
+  if (logging !== undefined) options.logging = logging;
+  const ssl = envSsl(env);
+  if (ssl !== undefined) options.ssl = ssl;
+  if (options.replicas && options.replicas.length > 0 && !/^postgres/i.test(url)) {
+    throw new ConfigError('DATABASE_READ_REPLICA_URLS', 'read replicas need a PostgreSQL DATABASE_URL');
+  }
+  return options;
+}

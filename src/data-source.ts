@@ -1,0 +1,97 @@
+/**
+ * The TypeORM DataSource factory.
+ *
+ * @module
+ */
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { adaptDriverTypes } from './column-types';
+import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
+import { ENTITIES } from './entities/all';
+import { ConfigError } from './errors';
+import { MIGRATIONS } from './migrations';
+import { SnakeNamingStrategy } from './naming-strategy';
+
+/** The npm package each engine needs. */
+const DRIVER_PACKAGES = { sqlite: 'better-sqlite3', postgres: 'pg' } as const;
+
+function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
+  const common = {
+    entities: [...ENTITIES],
+    migrations: [...MIGRATIONS],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each' as const,
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logging: resolved.logging,
+    maxQueryExecutionTime: resolved.slowQueryMs || undefined,
+  };
+  const target = resolved.target;
+  if (target.engine === 'sqlite') {
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: target.path,
+      timeout: resolved.busyTimeoutMs,
+      enableWAL: target.path !== ':memory:',
+    };
+  }
+  const pool = {
+    max: resolved.poolSize,
+    idleTimeoutMillis: resolved.poolIdleTimeoutMs,
+    connectionTimeoutMillis: resolved.connectTimeoutMs,
+    ...(resolved.statementTimeoutMs > 0 ? { statement_timeout: resolved.statementTimeoutMs } : {}),
+    application_name: 'migochat-db',
+  };
+  const ssl = resolved.ssl === false ? false : resolved.ssl;
+  if (resolved.replicas.length > 0) {
+    return {
+      ...common,
+      type: 'postgres',
+      replication: {
+        master: { url: target.url, ssl },
+        slaves: resolved.replicas.map((url) => ({ url, ssl })),
+      },
+      extra: pool,
+    };
+  }
+  return { ...common, type: 'postgres', url: target.url, ssl, extra: pool };
+}
+
+/**
+ * Creates an uninitialised TypeORM `DataSource` with this library's entities,
+ * migrations and snake_case naming. `synchronize` is never on: the schema
+ * comes from migrations.
+ *
+ * SQLite files get WAL, `foreign_keys=ON` and a busy timeout, and a missing
+ * parent folder is created. PostgreSQL gets the pool size, idle, connect and
+ * statement timeouts and SSL from the options.
+ *
+ * @throws {@link ConfigError} for bad options, or when the engine's driver
+ * package (`better-sqlite3` or `pg`) is not installed.
+ * @example
+ * ```ts
+ * const ds = createDataSource({ url: 'sqlite:./data/crm.db' });
+ * await ds.initialize();
+ * const n = await ds.getRepository(User).count();
+ * await ds.destroy();
+ * ```
+ */
+export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOptions): DataSource {
+  const resolved = 'target' in options ? options : resolveDatabaseOptions(options);
+  let dataSource: DataSource;
+  try {
+    dataSource = new DataSource(typeormOptions(resolved));
+  } catch (cause) {
+    if (cause instanceof Error && cause.name === 'DriverPackageNotInstalledError') {
+      const pkg = DRIVER_PACKAGES[resolved.target.engine];
+      throw new ConfigError(
+        'url',
+        `the ${resolved.target.engine} driver is not installed; run \`npm install ${pkg}\``,
+        { cause },
+      );
+    }
+    throw cause;
+  }
+  adaptDriverTypes(dataSource);
+  return dataSource;
+}

@@ -1,0 +1,142 @@
+/**
+ * Turns driver errors (better-sqlite3, pg, TypeORM's wrappers) into this
+ * library's typed errors, keeping the original as `cause`.
+ */
+import { maskUrl } from './config';
+import {
+  DatabaseUnavailableError,
+  EntityValidationError,
+  ForeignKeyError,
+  isMigochatDbError,
+  QueryTimeoutError,
+  TransactionConflictError,
+  UniqueConstraintError,
+} from './errors';
+
+interface DriverErrorShape {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+  detail?: unknown;
+  constraint?: unknown;
+  table?: unknown;
+  column?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+  name?: unknown;
+}
+
+const PG_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '3D000', '28P01', '28000']);
+const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'ENETUNREACH', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection (is )?(closed|ended)/i,
+  /cannot use a pool after calling end/i,
+  /client has encountered a connection error/i,
+  /the database connection is not open/i,
+  /unable to open database file/i,
+  /Client was closed and is not queryable/i,
+];
+
+function driverErrorOf(error: unknown): DriverErrorShape {
+  const shape = (error ?? {}) as DriverErrorShape;
+  if (shape.driverError && typeof shape.driverError === 'object') return shape.driverError as DriverErrorShape;
+  return shape;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** Removes secrets (URL passwords) from a driver message. */
+export function scrubMessage(message: string): string {
+  return message.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => maskUrl(url));
+}
+
+/** Whether an error means the database could not be reached. */
+export function isUnavailable(error: unknown): boolean {
+  const e = driverErrorOf(error);
+  const code = text(e.code);
+  if (PG_UNAVAILABLE_CODES.has(code) || NODE_NETWORK_CODES.has(code)) return true;
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB') return true;
+  const message = text(e.message) || text((error as DriverErrorShape | null)?.message);
+  if (UNAVAILABLE_MESSAGES.some((re) => re.test(message))) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && cause !== e && isUnavailable(cause);
+}
+
+/** Whether an error is a transient write conflict worth retrying. */
+export function isConflict(error: unknown): boolean {
+  const e = driverErrorOf(error);
+  const code = text(e.code);
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+function uniqueColumns(e: DriverErrorShape): { table?: string; columns: string[] } {
+  const message = text(e.message);
+  // SQLite: "UNIQUE constraint failed: users.psid, users.x"
+  const sqlite = /UNIQUE constraint failed: (.+)$/.exec(message);
+  if (sqlite?.[1]) {
+    const parts = sqlite[1].split(',').map((p) => p.trim());
+    const table = parts[0]?.split('.')[0];
+    return { ...(table ? { table } : {}), columns: parts.map((p) => p.split('.').pop() ?? p) };
+  }
+  // PostgreSQL: detail "Key (psid)=(abc) already exists."
+  const pg = /Key \(([^)]+)\)=/.exec(text(e.detail));
+  const table = text(e.table) || undefined;
+  return { ...(table ? { table } : {}), columns: pg?.[1] ? pg[1].split(',').map((c) => c.trim().replace(/"/g, '')) : [] };
+}
+
+function constraintIssue(e: DriverErrorShape, rule: string): EntityValidationError {
+  const message = text(e.message);
+  const constraint = text(e.constraint) || /constraint failed: (\S+)/.exec(message)?.[1] || '';
+  const table = text(e.table) || /^CHK_([a-z_]+?)_/.exec(constraint)?.[1] || 'row';
+  const column = text(e.column) || /null value in column "([^"]+)"/.exec(message)?.[1] || /NOT NULL constraint failed: \w+\.(\w+)/.exec(message)?.[1] || constraint.replace(/^CHK_/, '');
+  const error = new EntityValidationError(table, [{ property: column, rules: [rule], messages: [scrubMessage(message)] }]);
+  return error;
+}
+
+/**
+ * Translates any error from a query into a typed {@link MigochatDbError}; errors
+ * that are already ours pass through, unknown errors come back unchanged.
+ */
+export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 'sqlite'): Error {
+  if (isMigochatDbError(error)) return error;
+  const e = driverErrorOf(error);
+  const code = text(e.code);
+  const message = scrubMessage(text(e.message) || text((error as DriverErrorShape | null)?.message) || String(error));
+  const withCause = { cause: error };
+  if (code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const { table, columns } = uniqueColumns(e);
+    return new UniqueConstraintError(`Duplicate value for ${table ?? 'row'}(${columns.join(', ')}): ${message}`, {
+      ...(table ? { table } : {}),
+      columns,
+      cause: error,
+    });
+  }
+  if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    const table = text(e.table) || undefined;
+    return new ForeignKeyError(`Foreign key violated: ${message}`, { ...(table ? { table } : {}), cause: error });
+  }
+  if (code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK') {
+    const err = constraintIssue(e, 'check');
+    (err as { cause?: unknown }).cause = error;
+    return err;
+  }
+  if (code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL') {
+    const err = constraintIssue(e, 'notNull');
+    (err as { cause?: unknown }).cause = error;
+    return err;
+  }
+  if (code === '57014') {
+    return new QueryTimeoutError(`Statement cancelled after the statement timeout: ${message}`, withCause);
+  }
+  if (isConflict(error)) {
+    return new TransactionConflictError(`Write conflict (${code}): ${message}`, 1, withCause);
+  }
+  if (isUnavailable(error)) {
+    return new DatabaseUnavailableError(`The ${engine} database is unavailable: ${message}`, withCause);
+  }
+  return error instanceof Error ? error : new Error(message);
+}

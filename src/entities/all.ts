@@ -1,0 +1,10 @@
+import { AdCampaign } from './ad-campaign.entity';
+import { AppSettings } from './app-settings.entity';
+import { Conversation } from './conversation.entity';
+import { LeadActivity } from './lead-activity.entity';
+import { Message } from './message.entity';
+import { Post } from './post.entity';
+import { User } from './user.entity';
+
+/** Every entity class, in foreign-key order (parents first). */
+export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity] as const;

@@ -1,0 +1,9 @@
+export { BaseRecord, TimestampedEntity } from './base-record';
+export { User, E164_PATTERN } from './user.entity';
+export { Message, type MessageAttachment } from './message.entity';
+export { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from './conversation.entity';
+export { LeadActivity } from './lead-activity.entity';
+export { Post } from './post.entity';
+export { AdCampaign } from './ad-campaign.entity';
+export { AppSettings, MASKED_VALUE } from './app-settings.entity';
+export { ENTITIES } from './all';

@@ -1,0 +1,188 @@
+/**
+ * Every error this library throws extends {@link MigochatDbError} and carries a
+ * stable `code`, so callers can tell them apart without `instanceof` (which
+ * fails when two copies of a package are loaded).
+ *
+ * @module
+ */
+
+/** The stable codes of {@link MigochatDbError} subclasses. */
+export type MigochatDbErrorCode =
+  | 'CONFIG_ERROR'
+  | 'ENTITY_VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'UNIQUE_CONSTRAINT'
+  | 'FOREIGN_KEY'
+  | 'INVALID_ENUM_VALUE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'TRANSACTION_CONFLICT'
+  | 'QUERY_TIMEOUT'
+  | 'BACKUP_ERROR';
+
+const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
+  'CONFIG_ERROR',
+  'ENTITY_VALIDATION_ERROR',
+  'NOT_FOUND',
+  'UNIQUE_CONSTRAINT',
+  'FOREIGN_KEY',
+  'INVALID_ENUM_VALUE',
+  'DATABASE_UNAVAILABLE',
+  'TRANSACTION_CONFLICT',
+  'QUERY_TIMEOUT',
+  'BACKUP_ERROR',
+]);
+
+/**
+ * Base class of every error thrown by `@migochat/db`. The driver's own error, if
+ * any, is kept as `cause`.
+ */
+export abstract class MigochatDbError extends Error {
+  /** A stable, machine-readable code. */
+  abstract readonly code: MigochatDbErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Tells whether `error` is one of ours, by `name` and `code` rather than
+ * `instanceof`, so it also works across duplicated package copies.
+ *
+ * @example
+ * ```ts
+ * try { await db.users.getById(42); }
+ * catch (e) { if (isMigochatDbError(e) && e.code === 'NOT_FOUND') return null; throw e; }
+ * ```
+ */
+export function isMigochatDbError(error: unknown): error is MigochatDbError {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return typeof name === 'string' && typeof code === 'string' && CODES.has(code) && name.endsWith('Error');
+}
+
+/** Options or environment that cannot be used: names the setting, the value and what is allowed. */
+export class ConfigError extends MigochatDbError {
+  readonly code = 'CONFIG_ERROR' as const;
+  /** The option or environment variable at fault. */
+  readonly setting: string;
+
+  constructor(setting: string, message: string, options?: { cause?: unknown }) {
+    super(`${setting}: ${message}`, options);
+    this.setting = setting;
+  }
+}
+
+/** One broken rule on one property, as reported by {@link EntityValidationError}. */
+export interface ValidationIssue {
+  /** The property (dotted for nested values). */
+  property: string;
+  /** The rule names that failed, e.g. `isE164PhoneNumber`, `max`. */
+  rules: string[];
+  /** Human-readable messages, one per rule. */
+  messages: string[];
+}
+
+/** Input refused before any SQL ran; lists each property and the rules it broke. */
+export class EntityValidationError extends MigochatDbError {
+  readonly code = 'ENTITY_VALIDATION_ERROR' as const;
+  /** The entity that failed validation, e.g. `User`. */
+  readonly entity: string;
+  /** Every broken rule. */
+  readonly issues: ValidationIssue[];
+
+  constructor(entity: string, issues: ValidationIssue[]) {
+    const summary = issues.map((i) => `${i.property} (${i.rules.join(', ')})`).join('; ');
+    super(`Invalid ${entity}: ${summary}`);
+    this.entity = entity;
+    this.issues = issues;
+  }
+}
+
+/** The requested row does not exist. */
+export class NotFoundError extends MigochatDbError {
+  readonly code = 'NOT_FOUND' as const;
+  /** The entity looked for. */
+  readonly entity: string;
+  /** The key used to look, e.g. `{ id: 42 }`. */
+  readonly criteria: Record<string, unknown>;
+
+  constructor(entity: string, criteria: Record<string, unknown>) {
+    super(`${entity} not found: ${JSON.stringify(criteria)}`);
+    this.entity = entity;
+    this.criteria = criteria;
+  }
+}
+
+/** A write would duplicate a unique value. */
+export class UniqueConstraintError extends MigochatDbError {
+  readonly code = 'UNIQUE_CONSTRAINT' as const;
+  /** The table, when the driver told us. */
+  readonly table: string | undefined;
+  /** The columns of the violated constraint, when the driver told us. */
+  readonly columns: string[];
+
+  constructor(message: string, details: { table?: string; columns: string[]; cause?: unknown }) {
+    super(message, { cause: details.cause });
+    this.table = details.table;
+    this.columns = details.columns;
+  }
+}
+
+/** A write refers to a row that does not exist (or a delete is still referenced). */
+export class ForeignKeyError extends MigochatDbError {
+  readonly code = 'FOREIGN_KEY' as const;
+  /** The table, when the driver told us. */
+  readonly table: string | undefined;
+
+  constructor(message: string, details: { table?: string; cause?: unknown }) {
+    super(message, { cause: details.cause });
+    this.table = details.table;
+  }
+}
+
+/** A value is not a member of the enum it must belong to. */
+export class InvalidEnumValueError extends MigochatDbError {
+  readonly code = 'INVALID_ENUM_VALUE' as const;
+  /** The enum's name, e.g. `LeadStage`. */
+  readonly enumName: string;
+  /** The value that was refused. */
+  readonly value: unknown;
+  /** The values that are allowed. */
+  readonly allowed: readonly string[];
+
+  constructor(enumName: string, value: unknown, allowed: readonly string[]) {
+    super(`Invalid ${enumName}: ${JSON.stringify(value) ?? String(value)}; allowed: ${allowed.join(', ')}`);
+    this.enumName = enumName;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
+/** The database cannot be reached (refused, timed out, shut down). */
+export class DatabaseUnavailableError extends MigochatDbError {
+  readonly code = 'DATABASE_UNAVAILABLE' as const;
+}
+
+/** A transaction kept failing on serialization conflicts, deadlocks or a busy SQLite file. */
+export class TransactionConflictError extends MigochatDbError {
+  readonly code = 'TRANSACTION_CONFLICT' as const;
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(message: string, attempts: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.attempts = attempts;
+  }
+}
+
+/** A statement ran longer than `statementTimeoutMs` and was cancelled. */
+export class QueryTimeoutError extends MigochatDbError {
+  readonly code = 'QUERY_TIMEOUT' as const;
+}
+
+/** A backup, restore, export or import could not be completed; the database is unchanged. */
+export class BackupError extends MigochatDbError {
+  readonly code = 'BACKUP_ERROR' as const;
+}

@@ -1,0 +1,29 @@
+/**
+ * `@migochat/db`: typed data access for the Migochat CRM.
+ *
+ * @module @migochat/db
+ */
+import 'reflect-metadata';
+
+export * from './enums';
+export * from './enum-utils';
+export * from './errors';
+export * from './entities/index';
+export { MIGRATIONS, InitialSchema1763900000000 } from './migrations/index';
+export {
+  type DatabaseOptions,
+  type DatabaseEnv,
+  type DatabaseTarget,
+  type LogLevel,
+  type ResolvedDatabaseOptions,
+  type SslOptions,
+  DEFAULT_DATABASE_URL,
+  databaseOptionsFromEnv,
+  maskUrl,
+  parseDatabaseUrl,
+  resolveDatabaseOptions,
+} from './config';
+export { TIMESTAMP, JSON_COLUMN, columnTypeFor, engineOf, adaptDriverTypes, type Engine } from './column-types';
+export { SnakeNamingStrategy, snakeCase } from './naming-strategy';
+export { createDataSource } from './data-source';
+export { Database, openDatabase, type PendingMigration } from './database';

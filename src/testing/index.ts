@@ -1,0 +1,1 @@
+export { createTestDatabase, type TestDatabaseOptions } from './test-database';

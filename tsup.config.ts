@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+// One implementation for `import` and `require`: tsup emits CommonJS only (with
+// shared chunks, so `./entities` and `.` share one `User` class), and
+// scripts/esm-wrappers.mjs adds thin .mjs files that re-export it.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    entities: 'src/entities.ts',
+    testing: 'src/testing/index.ts',
+    cli: 'src/cli/main.ts',
+  },
+  format: ['cjs'],
+  splitting: true,
+  dts: { entry: { index: 'src/index.ts', entities: 'src/entities.ts', testing: 'src/testing/index.ts' } },
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  clean: true,
+  shims: false,
+  onSuccess: 'node scripts/esm-wrappers.mjs',
+});
