@@ -16,6 +16,9 @@ export const TIMESTAMP = 'datetime' satisfies ColumnType;
 /** The neutral type of JSON columns: `json` on both engines (text on SQLite). */
 export const JSON_COLUMN = 'json' satisfies ColumnType;
 
+/** SQLite's current UTC time with milliseconds, in the format TypeORM reads back. */
+export const SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+
 /** The engines this library supports. */
 export type Engine = 'sqlite' | 'postgres';
 
@@ -39,12 +42,17 @@ export function engineOf(dataSource: Pick<DataSource, 'options'>): Engine {
 
 /**
  * Makes a DataSource's driver map {@link TIMESTAMP} to `timestamp with time zone`
- * on PostgreSQL. Entity decorators run before any engine is known, so the
+ * on PostgreSQL, and default SQLite timestamps to millisecond precision. Entity decorators run before any engine is known, so the
  * mapping happens here, once per DataSource; `createDataSource` calls it.
  */
 export function adaptDriverTypes(dataSource: DataSource): void {
-  if (engineOf(dataSource) !== 'postgres') return;
   const driver = dataSource.driver;
+  if (engineOf(dataSource) === 'sqlite') {
+    // datetime('now') keeps whole seconds; keep milliseconds like every other timestamp we write.
+    driver.mappedDataTypes.createDateDefault = SQLITE_NOW;
+    driver.mappedDataTypes.updateDateDefault = SQLITE_NOW;
+    return;
+  }
   const normalize = driver.normalizeType.bind(driver);
   driver.normalizeType = (column) =>
     column.type === TIMESTAMP ? 'timestamp with time zone' : normalize(column);

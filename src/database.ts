@@ -3,10 +3,22 @@
  *
  * @module
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Engine } from './column-types';
 import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { createDataSource } from './data-source';
-import { toDatabaseError } from './driver-errors';
+import { isConflict, toDatabaseError } from './driver-errors';
+import { isMigochatDbError, TransactionConflictError } from './errors';
+import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
+import type { ConversationRepository } from './repositories/conversation.repository';
+import type { LeadActivityRepository } from './repositories/lead-activity.repository';
+import type { MessageRepository } from './repositories/message.repository';
+import type { PostRepository } from './repositories/post.repository';
+import type { SettingsRepository } from './repositories/settings.repository';
+import type { UserRepository } from './repositories/user.repository';
+import type { DatabaseScope, TransactionOptions } from './scope';
+import { Scope } from './scope-impl';
+import { SerialQueue } from './serial-queue';
 
 /** One migration that has not run yet. */
 export interface PendingMigration {
@@ -14,25 +26,128 @@ export interface PendingMigration {
   name: string;
 }
 
+const DEFAULT_RETRIES = 5;
+
 /**
- * An open database: the TypeORM DataSource plus migrations, and (in later
- * releases) the repositories, transactions and health check.
+ * An open database: one repository per entity, transactions, migrations and
+ * the TypeORM DataSource underneath. Get one from {@link openDatabase}.
+ *
+ * On SQLite every unit of work (a repository call or a whole transaction)
+ * runs in turn through one queue, because TypeORM shares a single SQLite
+ * connection between all callers.
  */
-export class Database {
+export class Database implements DatabaseScope {
   /** The underlying TypeORM DataSource, for raw TypeORM work. */
   readonly dataSource: DataSource;
   /** The options the database was opened with, defaults filled in. */
   readonly options: ResolvedDatabaseOptions;
+  /** @internal */
+  protected readonly queue: SerialQueue | null;
+  /** @internal */
+  protected readonly scope: Scope;
 
   /** @internal Use {@link openDatabase}. */
   constructor(dataSource: DataSource, options: ResolvedDatabaseOptions) {
     this.dataSource = dataSource;
     this.options = options;
+    this.queue = options.target.engine === 'sqlite' ? new SerialQueue() : null;
+    this.scope = new Scope({
+      engine: options.target.engine,
+      manager: dataSource.manager,
+      inTransaction: false,
+      queue: this.queue,
+      openTransaction: (fn, opts) => this.transaction(fn, opts),
+    });
   }
 
   /** `'sqlite'` or `'postgres'`. */
-  get engine(): 'sqlite' | 'postgres' {
+  get engine(): Engine {
     return this.options.target.engine;
+  }
+
+  /** The DataSource's manager (outside any transaction). */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Customers (leads): lookups, find-or-create, stage, label and score changes, search, funnel. */
+  get users(): UserRepository {
+    return this.scope.users;
+  }
+  /** Messages: idempotent inbound recording, outbound, receipts, history, statistics. */
+  get messages(): MessageRepository {
+    return this.scope.messages;
+  }
+  /** Conversations: get-or-open, the inbox, closing. */
+  get conversations(): ConversationRepository {
+    return this.scope.conversations;
+  }
+  /** The leads' append-only audit trail. */
+  get leadActivities(): LeadActivityRepository {
+    return this.scope.leadActivities;
+  }
+  /** Facebook posts and their engagement. */
+  get posts(): PostRepository {
+    return this.scope.posts;
+  }
+  /** Facebook ad campaigns, metrics and performance. */
+  get adCampaigns(): AdCampaignRepository {
+    return this.scope.adCampaigns;
+  }
+  /** Typed application settings. */
+  get settings(): SettingsRepository {
+    return this.scope.settings;
+  }
+
+  /**
+   * Runs `fn` in one transaction. `fn` receives `tx`, whose repositories all
+   * share that transaction; a throw rolls everything back and is rethrown.
+   * Serialization failures and deadlocks (PostgreSQL 40001, 40P01) and a busy
+   * SQLite file are retried with jittered backoff, then surface as
+   * {@link TransactionConflictError}. So `fn` may run more than once: keep
+   * side effects outside the database out of it.
+   *
+   * @example
+   * ```ts
+   * await db.transaction(async (tx) => {
+   *   const user = await tx.users.findOrCreateByPsid('psid-1');
+   *   await tx.users.changeLeadStage(user.id, LeadStage.HOT, { performedBy: 'agent-7' });
+   * });
+   * ```
+   */
+  async transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const retries = options.retries ?? DEFAULT_RETRIES;
+    const isolation = this.engine === 'postgres' ? options.isolation : undefined;
+    const attempt = (): Promise<T> => {
+      const body = (manager: EntityManager): Promise<T> =>
+        fn(
+          new Scope({
+            engine: this.engine,
+            manager,
+            inTransaction: true,
+            queue: null,
+            openTransaction: (inner) => inner(this.scope),
+          }),
+        );
+      return isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body);
+    };
+    for (let attemptNo = 1; ; attemptNo++) {
+      try {
+        return await (this.queue ? this.queue.run(attempt) : attempt());
+      } catch (error) {
+        const conflict = isConflict(error) || (isMigochatDbError(error) && error.code === 'TRANSACTION_CONFLICT');
+        if (!conflict) throw toDatabaseError(error, this.engine);
+        if (attemptNo > retries) {
+          throw new TransactionConflictError(
+            `Transaction gave up after ${attemptNo} attempts on write conflicts`,
+            attemptNo,
+            { cause: error },
+          );
+        }
+        const backoff = Math.min(1000, 10 * 2 ** attemptNo) * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
   }
 
   /**

@@ -27,3 +27,12 @@ export { TIMESTAMP, JSON_COLUMN, columnTypeFor, engineOf, adaptDriverTypes, type
 export { SnakeNamingStrategy, snakeCase } from './naming-strategy';
 export { createDataSource } from './data-source';
 export { Database, openDatabase, type PendingMigration } from './database';
+export type { DatabaseScope, TransactionOptions } from './scope';
+export * from './repositories/index';
+export {
+  type Page,
+  type PageRequest,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+} from './pagination';
+export { validateEntity } from './validation';

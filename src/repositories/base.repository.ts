@@ -1,0 +1,67 @@
+import type { EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import { NotFoundError } from '../errors';
+import { validateEntity } from '../validation';
+import type { RepositoryContext } from './context';
+
+/**
+ * What every repository shares: its context, the raw TypeORM repository as an
+ * escape hatch, and lookups by id.
+ */
+export abstract class EntityRepository<T extends ObjectLiteral & { id: number }> {
+  /** @internal */
+  protected readonly ctx: RepositoryContext;
+  /** @internal */
+  protected readonly entity: new () => T;
+
+  /** @internal */
+  constructor(ctx: RepositoryContext, entity: new () => T) {
+    this.ctx = ctx;
+    this.entity = entity;
+  }
+
+  /**
+   * The TypeORM repository on the same manager (and transaction), for
+   * queries this class does not offer. Writes made through it skip validation.
+   *
+   * @example
+   * ```ts
+   * const vip = await db.users.raw.find({ where: { leadScore: MoreThan(90) }, take: 10 });
+   * ```
+   */
+  get raw(): Repository<T> {
+    return this.ctx.manager.getRepository(this.entity as EntityTarget<T>);
+  }
+
+  /**
+   * The row with this id, or `null`.
+   *
+   * @example
+   * ```ts
+   * const user = await db.users.findById(42);
+   * ```
+   */
+  async findById(id: number): Promise<T | null> {
+    return this.ctx.run((m) => m.findOneBy(this.entity, { id } as FindOptionsWhere<T>));
+  }
+
+  /**
+   * The row with this id.
+   *
+   * @throws {@link NotFoundError} when there is none.
+   * @example
+   * ```ts
+   * const user = await db.users.getById(42);
+   * ```
+   */
+  async getById(id: number): Promise<T> {
+    const found = await this.findById(id);
+    if (!found) throw new NotFoundError(this.entity.name, { id });
+    return found;
+  }
+
+  /** Builds an entity from plain values and validates it. @internal */
+  protected async build(values: Partial<T>): Promise<T> {
+    const instance = Object.assign(new this.entity(), values);
+    return validateEntity(instance);
+  }
+}

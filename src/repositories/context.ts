@@ -1,0 +1,26 @@
+import type { EntityManager } from 'typeorm';
+import type { Engine } from '../column-types';
+import type { DatabaseScope } from '../scope';
+
+/**
+ * What a repository runs on: an `EntityManager` (the DataSource's, or a
+ * transaction's) and the rules for running work on it. Repositories get one
+ * from the {@link Database} or from `db.transaction`.
+ */
+export interface RepositoryContext {
+  /** `'sqlite'` or `'postgres'`. */
+  readonly engine: Engine;
+  /** The manager queries run on: the DataSource's, or the current transaction's. */
+  readonly manager: EntityManager;
+  /** Whether this context is bound to an open transaction. */
+  readonly inTransaction: boolean;
+  /**
+   * Runs one unit of work. Outside a transaction on SQLite it waits its turn
+   * in the database's queue; driver errors come out as typed errors.
+   */
+  run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction: joins the current one, or opens a new one (retried on conflicts). */
+  transaction<T>(fn: (tx: DatabaseScope) => Promise<T>): Promise<T>;
+  /** A Date as a query parameter for this engine (UTC text on SQLite). */
+  dateParam(date: Date): Date | string;
+}

@@ -1,0 +1,87 @@
+import type { EntityManager } from 'typeorm';
+import type { Engine } from './column-types';
+import { toDatabaseError } from './driver-errors';
+import { AdCampaignRepository } from './repositories/ad-campaign.repository';
+import type { RepositoryContext } from './repositories/context';
+import { ConversationRepository } from './repositories/conversation.repository';
+import { LeadActivityRepository } from './repositories/lead-activity.repository';
+import { MessageRepository } from './repositories/message.repository';
+import { PostRepository } from './repositories/post.repository';
+import { SettingsRepository } from './repositories/settings.repository';
+import { UserRepository } from './repositories/user.repository';
+import type { DatabaseScope, TransactionOptions } from './scope';
+import type { SerialQueue } from './serial-queue';
+import { DateUtils } from 'typeorm/util/DateUtils';
+
+/** How a scope opens a transaction when it is not in one. @internal */
+export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
+
+/**
+ * The repositories on one manager: the database's (work queued on SQLite) or
+ * a transaction's (work runs directly). Repositories are made on first use.
+ * @internal
+ */
+export class Scope implements DatabaseScope, RepositoryContext {
+  readonly engine: Engine;
+  readonly manager: EntityManager;
+  readonly inTransaction: boolean;
+  private readonly queue: SerialQueue | null;
+  private readonly openTransaction: TransactionRunner;
+  private cache: Partial<Record<string, unknown>> = {};
+
+  constructor(args: {
+    engine: Engine;
+    manager: EntityManager;
+    inTransaction: boolean;
+    queue: SerialQueue | null;
+    openTransaction: TransactionRunner;
+  }) {
+    this.engine = args.engine;
+    this.manager = args.manager;
+    this.inTransaction = args.inTransaction;
+    this.queue = args.inTransaction ? null : args.queue;
+    this.openTransaction = args.openTransaction;
+  }
+
+  private repo<R>(key: string, make: (ctx: RepositoryContext) => R): R {
+    return (this.cache[key] ??= make(this)) as R;
+  }
+
+  get users(): UserRepository {
+    return this.repo('users', (c) => new UserRepository(c));
+  }
+  get messages(): MessageRepository {
+    return this.repo('messages', (c) => new MessageRepository(c));
+  }
+  get conversations(): ConversationRepository {
+    return this.repo('conversations', (c) => new ConversationRepository(c));
+  }
+  get leadActivities(): LeadActivityRepository {
+    return this.repo('leadActivities', (c) => new LeadActivityRepository(c));
+  }
+  get posts(): PostRepository {
+    return this.repo('posts', (c) => new PostRepository(c));
+  }
+  get adCampaigns(): AdCampaignRepository {
+    return this.repo('adCampaigns', (c) => new AdCampaignRepository(c));
+  }
+  get settings(): SettingsRepository {
+    return this.repo('settings', (c) => new SettingsRepository(c));
+  }
+
+  async run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await (this.queue ? this.queue.run(() => fn(this.manager)) : fn(this.manager));
+    } catch (error) {
+      throw toDatabaseError(error, this.engine);
+    }
+  }
+
+  transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.inTransaction ? fn(this) : this.openTransaction(fn, options);
+  }
+
+  dateParam(date: Date): Date | string {
+    return this.engine === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
+  }
+}
