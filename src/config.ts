@@ -59,14 +59,30 @@ export interface DatabaseOptions {
 
 /** {@link DatabaseOptions} with every default filled in, as `createDataSource` uses them. */
 export type ResolvedDatabaseOptions = Required<Omit<DatabaseOptions, 'ssl'>> & {
+  /** TLS settings, or `false` for none. */
   ssl: false | SslOptions;
+  /** What `url` points at. */
   target: DatabaseTarget;
 };
 
+/** A SQLite database file, or `:memory:`. */
+export interface SqliteTarget {
+  /** Always `'sqlite'`. */
+  engine: 'sqlite';
+  /** File path, or `:memory:`. */
+  path: string;
+}
+
+/** A PostgreSQL server and database. */
+export interface PostgresTarget {
+  /** Always `'postgres'`. */
+  engine: 'postgres';
+  /** The full connection URL (with its password: never log it, see {@link maskUrl}). */
+  url: string;
+}
+
 /** What a URL points at. */
-export type DatabaseTarget =
-  | { engine: 'sqlite'; /** File path, or `:memory:`. */ path: string }
-  | { engine: 'postgres'; url: string };
+export type DatabaseTarget = SqliteTarget | PostgresTarget;
 
 /** The embedded database used when no `DATABASE_URL` is set. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/migochat.db';

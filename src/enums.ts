@@ -39,92 +39,152 @@ export enum MessageSource {
 
 /** Where a lead stands in the sales funnel, in funnel order. */
 export enum LeadStage {
+  /** Just arrived; nobody has answered yet. */
   NEW = 'new',
+  /** The business has replied at least once. */
   CONTACTED = 'contacted',
+  /** Has a real need and budget. */
   QUALIFIED = 'qualified',
+  /** Ready to buy soon. */
   HOT = 'hot',
+  /** Has received an offer. */
   PROPOSAL = 'proposal',
+  /** Discussing price or terms. */
   NEGOTIATION = 'negotiation',
+  /** Bought. */
   CLOSED_WON = 'closed_won',
+  /** Will not buy. */
   CLOSED_LOST = 'closed_lost',
 }
 
 /** An agent's temperature label for a customer. */
 export enum CustomerLabel {
+  /** Very likely to buy. */
   HOT = 'hot',
+  /** Interested. */
   WARM = 'warm',
+  /** Little interest so far. */
   COLD = 'cold',
+  /** Not a real prospect (spam, wrong number, no need). */
   UNQUALIFIED = 'unqualified',
 }
 
 /** What kind of customer a user is. */
 export enum CustomerType {
+  /** A private buyer. */
   INDIVIDUAL = 'individual',
+  /** A company buying for its own use. */
   BUSINESS = 'business',
+  /** A reseller buying in bulk. */
   WHOLESALE = 'wholesale',
+  /** A shop. */
   RETAIL = 'retail',
+  /** Not yet known: the default. */
   LEAD = 'lead',
 }
 
 /** The kind of Facebook content a post is. */
 export enum PostType {
+  /** A feed post. */
   POST = 'post',
+  /** A story. */
   STORY = 'story',
+  /** A reel. */
   REEL = 'reel',
+  /** An ad creative. */
   AD = 'ad',
 }
 
 /** The 27 governorates of Egypt. */
 export enum Governorate {
+  /** The Alexandria governorate. */
   ALEXANDRIA = 'alexandria',
+  /** The Aswan governorate. */
   ASWAN = 'aswan',
+  /** The Asyut governorate. */
   ASYUT = 'asyut',
+  /** The Beheira governorate. */
   BEHEIRA = 'beheira',
+  /** The Beni Suef governorate. */
   BENI_SUEF = 'beni_suef',
+  /** The Cairo governorate. */
   CAIRO = 'cairo',
+  /** The Dakahlia governorate. */
   DAKAHLIA = 'dakahlia',
+  /** The Damietta governorate. */
   DAMIETTA = 'damietta',
+  /** The Faiyum governorate. */
   FAIYUM = 'faiyum',
+  /** The Gharbia governorate. */
   GHARBIA = 'gharbia',
+  /** The Giza governorate. */
   GIZA = 'giza',
+  /** The Ismailia governorate. */
   ISMAILIA = 'ismailia',
+  /** The Kafr el Sheikh governorate. */
   KAFR_EL_SHEIKH = 'kafr_el_sheikh',
+  /** The Luxor governorate. */
   LUXOR = 'luxor',
+  /** The Matruh governorate. */
   MATRUH = 'matruh',
+  /** The Minya governorate. */
   MINYA = 'minya',
+  /** The Monufia governorate. */
   MONUFIA = 'monufia',
+  /** The New Valley governorate. */
   NEW_VALLEY = 'new_valley',
+  /** The North Sinai governorate. */
   NORTH_SINAI = 'north_sinai',
+  /** The Port Said governorate. */
   PORT_SAID = 'port_said',
+  /** The Qalyubia governorate. */
   QALYUBIA = 'qalyubia',
+  /** The Qena governorate. */
   QENA = 'qena',
+  /** The Red Sea governorate. */
   RED_SEA = 'red_sea',
+  /** The Sharqia governorate. */
   SHARQIA = 'sharqia',
+  /** The Sohag governorate. */
   SOHAG = 'sohag',
+  /** The South Sinai governorate. */
   SOUTH_SINAI = 'south_sinai',
+  /** The Suez governorate. */
   SUEZ = 'suez',
 }
 
 /** What a {@link LeadActivity} records. */
 export enum LeadActivityType {
+  /** The lead stage changed. */
   STAGE_CHANGE = 'stage_change',
+  /** The customer label changed. */
   LABEL_CHANGE = 'label_change',
+  /** The lead score changed. */
   SCORE_CHANGE = 'score_change',
+  /** An agent wrote a note. */
   NOTE = 'note',
+  /** The business contacted the lead outside the chat (a call, a visit). */
   CONTACT = 'contact',
 }
 
 /** The delivery state of an ad campaign on Facebook. */
 export enum AdCampaignStatus {
+  /** Delivering. */
   ACTIVE = 'active',
+  /** Paused by the business. */
   PAUSED = 'paused',
+  /** Finished and archived. */
   ARCHIVED = 'archived',
 }
 
 /** How a setting's text `value` is to be read. */
 export enum SettingValueType {
+  /** Plain text. */
   STRING = 'string',
+  /** A finite number, stored as its text. */
   NUMBER = 'number',
+  /** `true` or `false`. */
   BOOLEAN = 'boolean',
+  /** Any JSON value, stored as JSON text. */
   JSON = 'json',
 }

@@ -14,6 +14,8 @@ export {
   type DatabaseOptions,
   type DatabaseEnv,
   type DatabaseTarget,
+  type SqliteTarget,
+  type PostgresTarget,
   type LogLevel,
   type ResolvedDatabaseOptions,
   type SslOptions,

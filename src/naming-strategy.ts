@@ -13,14 +13,17 @@ export function snakeCase(name: string): string {
  * table in this schema.
  */
 export class SnakeNamingStrategy extends DefaultNamingStrategy implements NamingStrategyInterface {
+  /** `customName`, or the snake_case of the (prefixed) property name. */
   override columnName(propertyName: string, customName: string | undefined, prefixes: string[]): string {
     return customName ?? snakeCase([...prefixes, propertyName].join('_'));
   }
 
+  /** The snake_case of the relation property. */
   override relationName(propertyName: string): string {
     return snakeCase(propertyName);
   }
 
+  /** `<relation>_<referenced column>` in snake_case, e.g. `user_id`. */
   override joinColumnName(relationName: string, referencedColumnName: string): string {
     return snakeCase(`${relationName}_${referencedColumnName}`);
   }

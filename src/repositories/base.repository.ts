@@ -1,4 +1,5 @@
-import type { EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import type { EntityTarget, FindOptionsWhere, Repository } from 'typeorm';
+import type { BaseRecord } from '../entities/base-record';
 import { NotFoundError } from '../errors';
 import { validateEntity } from '../validation';
 import type { RepositoryContext } from './context';
@@ -7,7 +8,7 @@ import type { RepositoryContext } from './context';
  * What every repository shares: its context, the raw TypeORM repository as an
  * escape hatch, and lookups by id.
  */
-export abstract class EntityRepository<T extends ObjectLiteral & { id: number }> {
+export abstract class EntityRepository<T extends BaseRecord> {
   /** @internal */
   protected readonly ctx: RepositoryContext;
   /** @internal */

@@ -21,7 +21,7 @@ export interface TestDatabaseOptions {
  * file). PostgreSQL: a fresh database on the server of `url`, dropped by
  * `close()`.
  *
- * @throws {@link ConfigError} when `engine: 'postgres'` has no URL.
+ * @throws `ConfigError` when `engine: 'postgres'` has no URL.
  * @example
  * ```ts
  * const db = await createTestDatabase({ engine: 'postgres' }); // uses TEST_DATABASE_URL
