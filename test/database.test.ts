@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppSettings } from '../src/entities/app-settings.entity';
+import { User } from '../src/entities/user.entity';
+import { SettingValueType } from '../src/enums';
+import { isMigochatDbError, TransactionConflictError } from '../src/errors';
+import type { Database } from '../src/database';
+import { openDatabase } from '../src/database';
+import { engines, openTestDb } from './support/engines';
+
+const newUser = (psid: string): User => Object.assign(new User(), { psid });
+
+describe.each(engines())('Database on %s', (engine) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('rolls back every write of a transaction whose callback throws, and rethrows', async () => {
+    const before = await db.manager.count(User);
+    const boom = new Error('boom');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.manager.save(newUser('rollback-1'));
+        await tx.manager.save(newUser('rollback-2'));
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await db.manager.count(User)).toBe(before);
+  });
+
+  it('commits a transaction and returns its callback result', async () => {
+    const id = await db.transaction(async (tx) => (await tx.manager.save(newUser('commit-1'))).id);
+    expect((await db.users.getById(id)).psid).toBe('commit-1');
+  });
+
+  it('joins the outer transaction when tx.transaction is called inside it', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.transaction(async (inner) => {
+          expect(inner.manager).toBe(tx.manager);
+          await inner.manager.save(newUser('nested-1'));
+        });
+        throw new Error('outer fails');
+      }),
+    ).rejects.toThrow('outer fails');
+    expect(await db.manager.countBy(User, { psid: 'nested-1' })).toBe(0);
+  });
+
+  it('runs 200 concurrent transactions without interleaving them', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        db.transaction(async (tx) => {
+          await tx.manager.save(newUser(`concurrent-${i}`));
+          if (i % 10 === 0) throw new Error(`fail ${i}`);
+          await tx.manager.save(newUser(`concurrent-b-${i}`));
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(20);
+    const count = await db.manager
+      .createQueryBuilder(User, 'u')
+      .where('u.psid LIKE :p', { p: 'concurrent-%' })
+      .getCount();
+    expect(count).toBe(180 * 2);
+  });
+
+  it('keeps a repository read that runs while another transaction is open out of that transaction', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const tx = db
+      .transaction(async (t) => {
+        await t.manager.save(newUser('isolation-1'));
+        entered();
+        await gate;
+        throw new Error('roll back');
+      })
+      .catch(() => 'rolled back');
+    if (engine === 'postgres') await inside;
+    const write = db.users.findById(-1).then(() => db.manager.save(newUser('isolation-2')));
+    release();
+    expect(await tx).toBe('rolled back');
+    await write;
+    expect(await db.manager.countBy(User, { psid: 'isolation-1' })).toBe(0);
+    expect(await db.manager.countBy(User, { psid: 'isolation-2' })).toBe(1);
+  });
+
+  it('retries a transaction that hits a write conflict and then succeeds', async () => {
+    let attempts = 0;
+    const result = await db.transaction(
+      async () => {
+        attempts++;
+        if (attempts < 3) throw Object.assign(new Error('conflict'), { code: engine === 'postgres' ? '40001' : 'SQLITE_BUSY' });
+        return 'done';
+      },
+      { retries: 5 },
+    );
+    expect(result).toBe('done');
+    expect(attempts).toBe(3);
+  });
+
+  it('gives up with TransactionConflictError after the allowed retries', async () => {
+    let attempts = 0;
+    const error = await db
+      .transaction(
+        async () => {
+          attempts++;
+          throw Object.assign(new Error('deadlock detected'), { code: engine === 'postgres' ? '40P01' : 'SQLITE_BUSY' });
+        },
+        { retries: 2 },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionConflictError);
+    expect(isMigochatDbError(error) && error.code).toBe('TRANSACTION_CONFLICT');
+    expect((error as TransactionConflictError).attempts).toBe(3);
+    expect(attempts).toBe(3);
+  });
+
+  it('reports no pending migrations once migrated', async () => {
+    expect(await db.pendingMigrations()).toEqual([]);
+    expect(await db.migrate()).toEqual([]);
+  });
+});
+
+describe.runIf(engines().includes('postgres'))('Database on postgres, serializable', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDb('postgres');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('retries a real serialization failure so both read-modify-write transactions count', async () => {
+    await db.manager.save(Object.assign(new AppSettings(), { key: 'counter', value: '0', valueType: SettingValueType.NUMBER }));
+    let waiting = 0;
+    let open!: () => void;
+    const bothRead = new Promise<void>((resolve) => (open = resolve));
+    let attempts = 0;
+    const increment = () =>
+      db.transaction(
+        async (tx) => {
+          attempts++;
+          const row = await tx.manager.findOneByOrFail(AppSettings, { key: 'counter' });
+          if (++waiting === 2) open();
+          await Promise.race([bothRead, new Promise((r) => setTimeout(r, 500))]);
+          row.value = String(Number(row.value) + 1);
+          await tx.manager.save(row);
+        },
+        { isolation: 'SERIALIZABLE', retries: 10 },
+      );
+    await Promise.all([increment(), increment()]);
+    const final = await db.manager.findOneByOrFail(AppSettings, { key: 'counter' });
+    expect(final.value).toBe('2');
+    expect(attempts).toBeGreaterThan(2);
+  });
+});
+
+describe('openDatabase', () => {
+  it('lists the initial migration as pending when opened without migrate', async () => {
+    const db = await openDatabase({ url: 'sqlite::memory:' });
+    try {
+      expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['InitialSchema1763900000000']);
+      expect(await db.migrate()).toEqual(['InitialSchema1763900000000']);
+      expect(await db.pendingMigrations()).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
