@@ -8,6 +8,7 @@ import { adaptDriverTypes } from './column-types';
 import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { ENTITIES } from './entities/all';
 import { ConfigError } from './errors';
+import { RedactingLogger } from './logger';
 import { MIGRATIONS } from './migrations';
 import { SnakeNamingStrategy } from './naming-strategy';
 
@@ -23,6 +24,7 @@ function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     logging: resolved.logging,
+    logger: new RedactingLogger(resolved.logging),
     maxQueryExecutionTime: resolved.slowQueryMs || undefined,
   };
   const target = resolved.target;

@@ -1,0 +1,43 @@
+import { AdvancedConsoleLogger, type LoggerOptions, type QueryRunner } from 'typeorm';
+import { scrubMessage } from './driver-errors';
+
+/** What query logs show instead of a parameter that may hold a secret. */
+export const REDACTED = '[redacted]';
+
+type Parameters = unknown[] | Record<string, unknown> | undefined;
+
+/** Settings values may be secrets: never print the parameters of a query on their table. */
+function redact(query: string, parameters: Parameters): Parameters {
+  if (parameters === undefined || !/app_settings/i.test(query)) return parameters;
+  return Array.isArray(parameters)
+    ? parameters.map(() => REDACTED)
+    : Object.fromEntries(Object.keys(parameters).map((k) => [k, REDACTED]));
+}
+
+/**
+ * TypeORM's console logger, except that parameters of queries on
+ * `app_settings` (where sensitive values live) are printed as `[redacted]`,
+ * and URL passwords in messages as `****`.
+ */
+export class RedactingLogger extends AdvancedConsoleLogger {
+  /** @param options which levels to log, as TypeORM's `logging` option. */
+  constructor(options?: LoggerOptions) {
+    super(options);
+  }
+
+  /** Logs a query with redacted parameters. */
+  override logQuery(query: string, parameters?: Parameters, queryRunner?: QueryRunner): void {
+    super.logQuery(query, redact(query, parameters) as never, queryRunner);
+  }
+
+  /** Logs a failed query with redacted parameters and a scrubbed error. */
+  override logQueryError(error: string | Error, query: string, parameters?: Parameters, queryRunner?: QueryRunner): void {
+    const message = scrubMessage(typeof error === 'string' ? error : error.message);
+    super.logQueryError(message, query, redact(query, parameters) as never, queryRunner);
+  }
+
+  /** Logs a slow query with redacted parameters. */
+  override logQuerySlow(time: number, query: string, parameters?: Parameters, queryRunner?: QueryRunner): void {
+    super.logQuerySlow(time, query, redact(query, parameters) as never, queryRunner);
+  }
+}
