@@ -45,6 +45,8 @@ export class Database implements DatabaseScope {
   protected readonly queue: SerialQueue | null;
   /** @internal */
   protected readonly scope: Scope;
+  /** @internal */
+  protected readonly primaryScope: Scope;
 
   /** @internal Use {@link openDatabase}. */
   constructor(dataSource: DataSource, options: ResolvedDatabaseOptions) {
@@ -58,6 +60,37 @@ export class Database implements DatabaseScope {
       queue: this.queue,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
     });
+    this.primaryScope =
+      options.replicas.length === 0
+        ? this.scope
+        : new Scope({
+            engine: options.target.engine,
+            manager: dataSource.manager,
+            inTransaction: false,
+            queue: null,
+            openTransaction: (fn, opts) => this.transaction(fn, opts),
+            lease: () => {
+              const runner = dataSource.createQueryRunner('master');
+              return { manager: runner.manager, release: () => runner.release() };
+            },
+          });
+  }
+
+  /**
+   * The repositories with every read served by the primary. With read
+   * replicas configured, plain reads on `db` go to a replica and may lag
+   * behind a write just made; read through `db.primary` when you must see
+   * your own write. Without replicas (and on SQLite) it is the same as `db`.
+   * Transactions always run on the primary.
+   *
+   * @example
+   * ```ts
+   * await db.users.update(id, { firstName: 'Mona' });
+   * const fresh = await db.primary.users.getById(id); // never stale
+   * ```
+   */
+  get primary(): DatabaseScope {
+    return this.primaryScope;
   }
 
   /** `'sqlite'` or `'postgres'`. */

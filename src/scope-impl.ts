@@ -13,6 +13,9 @@ import type { DatabaseScope, TransactionOptions } from './scope';
 import type { SerialQueue } from './serial-queue';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
+/** A manager on a connection of its own, released after one unit of work. @internal */
+export type ManagerLease = () => { manager: EntityManager; release: () => Promise<void> };
+
 /** How a scope opens a transaction when it is not in one. @internal */
 export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
 
@@ -27,6 +30,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   readonly inTransaction: boolean;
   private readonly queue: SerialQueue | null;
   private readonly openTransaction: TransactionRunner;
+  private readonly lease: ManagerLease | undefined;
   private cache: Partial<Record<string, unknown>> = {};
 
   constructor(args: {
@@ -35,7 +39,10 @@ export class Scope implements DatabaseScope, RepositoryContext {
     inTransaction: boolean;
     queue: SerialQueue | null;
     openTransaction: TransactionRunner;
+    /** Run each unit of work on a leased manager (the primary, when replicas serve plain reads). */
+    lease?: ManagerLease;
   }) {
+    this.lease = args.lease;
     this.engine = args.engine;
     this.manager = args.manager;
     this.inTransaction = args.inTransaction;
@@ -71,6 +78,14 @@ export class Scope implements DatabaseScope, RepositoryContext {
 
   async run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     try {
+      if (this.lease) {
+        const { manager, release } = this.lease();
+        try {
+          return await fn(manager);
+        } finally {
+          await release();
+        }
+      }
       return await (this.queue ? this.queue.run(() => fn(this.manager)) : fn(this.manager));
     } catch (error) {
       throw toDatabaseError(error, this.engine);

@@ -102,3 +102,20 @@ export async function startCluster(extraConf: string[] = []): Promise<PgCluster>
   cluster.start();
   return cluster;
 }
+
+/** Starts a streaming replica of `primary` (pg_basebackup -R) on another loopback port. */
+export async function startReplica(primary: PgCluster): Promise<PgCluster> {
+  const root = ownedTempDir('migochat-replica-');
+  const dataDir = join(root, 'data');
+  asPostgres(join(PG_BIN, 'pg_basebackup'), [
+    '-D', dataDir,
+    '-R',
+    '-X', 'stream',
+    '-c', 'fast',
+    '-d', `postgresql://postgres:postgres@127.0.0.1:${primary.port}/postgres`,
+  ]);
+  const port = await freePort();
+  const replica = clusterAt(dataDir, port, root);
+  replica.start();
+  return replica;
+}

@@ -1,0 +1,82 @@
+// A real streaming replica: the primary and a pg_basebackup -R copy on two
+// loopback ports. Plain reads must be served by the replica, writes and
+// transactions by the primary, and db.primary reads must see a write at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../src/database';
+import { User } from '../../src/entities/user.entity';
+import { canStartPostgres, startCluster, startReplica, type PgCluster } from '../support/pg-cluster';
+
+const withDb = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function sql(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real streaming replica', () => {
+  let primary: PgCluster;
+  let replica: PgCluster;
+  let db: Database;
+  let primaryDb: string;
+  let replicaDb: string;
+
+  beforeAll(async () => {
+    primary = await startCluster();
+    await sql(primary.url, 'CREATE DATABASE crm');
+    replica = await startReplica(primary);
+    primaryDb = withDb(primary.url, 'crm');
+    replicaDb = withDb(replica.url, 'crm');
+    const migrated = await openDatabase({ url: primaryDb, migrate: true });
+    await migrated.close();
+    await waitFor(async () => (await sql(replicaDb, "SELECT to_regclass('public.users') AS t")).rows[0]?.t === 'users', 'the schema on the replica');
+    db = await openDatabase({ url: primaryDb, replicas: [replicaDb], poolSize: 4 });
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    replica?.stop();
+    primary?.stop();
+  });
+
+  it('serves plain reads from the replica (pg_is_in_recovery is true there)', async () => {
+    const row = await db.dataSource.createQueryBuilder().select('pg_is_in_recovery()', 'recovery').fromDummy().getRawOne<{ recovery: boolean }>();
+    expect(row?.recovery).toBe(true);
+  });
+
+  it('runs writes and transactions on the primary', async () => {
+    const inTx = await db.transaction(async (tx) => (await tx.manager.query('SELECT pg_is_in_recovery() AS r'))[0].r as boolean);
+    expect(inTx).toBe(false);
+    const saved = await db.manager.save(Object.assign(new User(), { psid: 'replica-write-1' }));
+    const onPrimary = await sql(primaryDb, `SELECT count(*)::int AS n FROM users WHERE id = ${saved.id}`);
+    expect(onPrimary.rows[0].n).toBe(1);
+  });
+
+  it('reads a fresh write through db.primary while the replica lags behind', async () => {
+    await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
+    try {
+      const saved = await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-lag-1' })));
+      expect(await db.users.findById(saved.id)).toBeNull();
+      expect((await db.primary.users.findById(saved.id))?.psid).toBe('replica-lag-1');
+    } finally {
+      await sql(replicaDb, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+});
