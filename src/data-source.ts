@@ -95,5 +95,29 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
     throw cause;
   }
   adaptDriverTypes(dataSource);
+  if (resolved.target.engine === 'sqlite') useImmediateTransactions(dataSource);
   return dataSource;
+}
+
+/**
+ * SQLite: begin transactions with `BEGIN IMMEDIATE`. A deferred transaction
+ * that reads and then writes fails at once with SQLITE_BUSY when another
+ * process wrote in between; an immediate one takes the write lock up front
+ * and waits out the busy timeout instead. Within one process our queue
+ * already runs one transaction at a time, so this costs nothing there.
+ */
+function useImmediateTransactions(dataSource: DataSource): void {
+  const driver = dataSource.driver;
+  const create = driver.createQueryRunner.bind(driver);
+  const patched = new WeakSet<object>();
+  driver.createQueryRunner = (mode) => {
+    const runner = create(mode);
+    if (!patched.has(runner)) {
+      patched.add(runner);
+      const query = runner.query.bind(runner);
+      runner.query = ((sql: string, ...rest: unknown[]) =>
+        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE' : sql, ...rest)) as typeof runner.query;
+    }
+    return runner;
+  };
 }

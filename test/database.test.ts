@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppSettings } from '../src/entities/app-settings.entity';
 import { User } from '../src/entities/user.entity';
 import { SettingValueType } from '../src/enums';
@@ -170,5 +170,25 @@ describe('openDatabase', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('SQLite transactions', () => {
+  it('begin IMMEDIATE so a read-then-write transaction waits for other processes instead of failing', async () => {
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+    const db = await openDatabase({ url: 'sqlite::memory:', migrate: true, logging: ['query'] });
+    try {
+      logged.length = 0;
+      await db.transaction(async (tx) => {
+        await tx.manager.count(User);
+        await tx.manager.save(newUser('immediate-1'));
+      });
+    } finally {
+      spy.mockRestore();
+      await db.close();
+    }
+    expect(logged.some((l) => l.includes('BEGIN IMMEDIATE'))).toBe(true);
+    expect(logged.some((l) => l.includes('BEGIN TRANSACTION'))).toBe(false);
   });
 });
