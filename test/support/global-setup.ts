@@ -2,11 +2,13 @@
 // a throwaway cluster started here and stopped at the end. Under CI=true a
 // PostgreSQL that cannot be had fails the run instead of skipping.
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from './build';
 import { canStartPostgres, startCluster, type PgCluster } from './pg-cluster';
 
 let cluster: PgCluster | undefined;
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  ensureBuilt();
   let url = process.env['TEST_DATABASE_URL'];
   if (!url) {
     if (!canStartPostgres()) {
