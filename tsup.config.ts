@@ -18,5 +18,4 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   shims: false,
-  onSuccess: 'node scripts/esm-wrappers.mjs',
 });

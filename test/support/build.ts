@@ -20,5 +20,5 @@ export function ensureBuilt(): void {
   const marker = join(DIST, 'cli.js');
   const inputs = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'tsup.config.ts')).mtimeMs);
   if (existsSync(marker) && existsSync(join(DIST, 'index.mjs')) && statSync(marker).mtimeMs >= inputs) return;
-  execFileSync('npx', ['tsup'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
 }
