@@ -47,7 +47,7 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Log queries slower than this many milliseconds (default 1000; 0 turns it off). */
   slowQueryMs?: number;
-  /** What to log: `true` for everything, `false` for nothing, or a list of levels (default `['error', 'warn']`). */
+  /** What to log: `true` for everything, `false` for nothing, or a list of levels (default `['warn']`: slow queries and warnings; failed queries reach the caller as typed errors). */
   logging?: boolean | LogLevel[];
   /** PostgreSQL: TLS. `true` verifies the server certificate; an object tunes it. */
   ssl?: boolean | SslOptions;
@@ -158,7 +158,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
   if (replicas.length > 0 && target.engine !== 'postgres') {
     throw new ConfigError('replicas', 'read replicas need a PostgreSQL primary url');
   }
-  const logging = options.logging ?? ['error', 'warn'];
+  const logging = options.logging ?? ['warn'];
   if (Array.isArray(logging)) {
     for (const level of logging) {
       if (!LOG_LEVELS.includes(level)) {
@@ -240,7 +240,7 @@ function envSsl(env: DatabaseEnv): boolean | SslOptions | undefined {
  * | `DB_CONNECT_TIMEOUT_MS` | `connectTimeoutMs` | 10000 |
  * | `DB_STATEMENT_TIMEOUT_MS` | `statementTimeoutMs` | 30000 |
  * | `DB_SLOW_QUERY_MS` | `slowQueryMs` | 1000 |
- * | `DB_LOGGING` | `logging`: `true`, `false` or `query,error,...` | `error,warn` |
+ * | `DB_LOGGING` | `logging`: `true`, `false` or `query,error,...` | `warn` |
  * | `DB_SSL` | `ssl`: `true`, `false`, `require`, `no-verify` | false |
  *
  * @throws {@link ConfigError} naming the variable, its value (password masked) and what is allowed.
