@@ -9,6 +9,7 @@ import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOpti
 import { createDataSource } from './data-source';
 import { isConflict, toDatabaseError } from './driver-errors';
 import { isMigochatDbError, TransactionConflictError } from './errors';
+import { checkHealth, type HealthOptions, type HealthReport } from './operations/health';
 import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
 import type { ConversationRepository } from './repositories/conversation.repository';
 import type { LeadActivityRepository } from './repositories/lead-activity.repository';
@@ -229,6 +230,38 @@ export class Database implements DatabaseScope {
     } catch (error) {
       throw toDatabaseError(error, this.engine);
     }
+  }
+
+  /**
+   * Runs `fn` with the database's manager as one unit of work: on SQLite it
+   * waits its turn in the database's queue (so it never interleaves with a
+   * transaction on the shared connection); driver errors come out as typed
+   * errors. For raw queries that no repository offers; not a transaction.
+   *
+   * @throws {@link DatabaseUnavailableError} and the other typed errors of the driver.
+   * @example
+   * ```ts
+   * const rows = await db.run((manager) => manager.query('SELECT COUNT(*) AS n FROM "users"'));
+   * ```
+   */
+  run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.scope.run(fn);
+  }
+
+  /**
+   * Checks the database and never throws: reachable, version, latency, row
+   * counts, missing tables, pending migrations and (PostgreSQL) pool usage.
+   * Answers within `timeoutMs` (default 2000) even when the server is gone.
+   * See {@link checkHealth}.
+   *
+   * @example
+   * ```ts
+   * const report = await db.health({ timeoutMs: 1000 });
+   * if (report.status === 'unhealthy') console.error(report.error);
+   * ```
+   */
+  health(options?: HealthOptions): Promise<HealthReport> {
+    return checkHealth(this, options);
   }
 
   /** Closes every connection. Safe to call twice. */

@@ -38,3 +38,4 @@ export {
   MAX_PAGE_SIZE,
 } from './pagination';
 export { validateEntity } from './validation';
+export * from './operations/index';

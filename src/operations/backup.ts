@@ -1,0 +1,288 @@
+/**
+ * Engine-native backup and restore: {@link backupDatabase} and {@link restoreDatabase}.
+ *
+ * SQLite uses better-sqlite3's online backup API; PostgreSQL uses `pg_dump`
+ * and `pg_restore` (the PostgreSQL client tools must be installed, of the
+ * server's major version or newer). A backup restores into the same engine
+ * only; to move between engines use `exportDatabase` / `importDatabase`.
+ *
+ * @module
+ */
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { devNull } from 'node:os';
+import { resolve } from 'node:path';
+import type { Engine } from '../column-types';
+import type { Database } from '../database';
+import { BackupError } from '../errors';
+import {
+  asBackupError,
+  checkSqliteFile,
+  errorText,
+  libpqConnection,
+  MIGRATIONS_TABLE,
+  openSqliteFile,
+  type ProgressCallback,
+  removeWithSidecars,
+  runTool,
+  sqliteHandle,
+  stderrSummary,
+  tablesOf,
+  tempPathFor,
+} from './shared';
+
+/** Options of {@link backupDatabase}. */
+export interface BackupOptions {
+  /**
+   * Called as the backup advances: SQLite reports pages copied out of the
+   * total, PostgreSQL tables dumped out of our tables.
+   */
+  onProgress?: ProgressCallback;
+  /** PostgreSQL: the `pg_dump` program to run (default `pg_dump` on the `PATH`). */
+  pgDumpPath?: string;
+  /** PostgreSQL: the `pg_restore` program used to check the new backup (default `pg_restore` on the `PATH`). */
+  pgRestorePath?: string;
+  /** SQLite: pages copied per step of the online backup (default 1000; other work waits between steps). */
+  pagesPerStep?: number;
+}
+
+/** What {@link backupDatabase} wrote. */
+export interface BackupResult {
+  /** The absolute path of the backup file. */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** The engine it came from, and the only one it restores into. */
+  engine: Engine;
+  /** How long the backup took, in milliseconds. */
+  durationMs: number;
+}
+
+/** Options of {@link restoreDatabase}. */
+export interface RestoreOptions {
+  /** PostgreSQL: the `pg_restore` program to run (default `pg_restore` on the `PATH`). */
+  pgRestorePath?: string;
+}
+
+/** What {@link restoreDatabase} did. */
+export interface RestoreResult {
+  /** The absolute path of the backup that was restored. */
+  file: string;
+  /** The engine restored into. */
+  engine: Engine;
+  /** How long the restore took, in milliseconds. */
+  durationMs: number;
+}
+
+const DEFAULT_PAGES_PER_STEP = 1000;
+
+/**
+ * Writes a consistent backup of the whole database to `file`.
+ *
+ * - SQLite: better-sqlite3's online backup API copies the database page by
+ *   page while the application keeps running (work of this `Database` waits
+ *   between steps; writes by other processes restart the copy, so the result
+ *   is always one consistent moment). The copy must then pass
+ *   `PRAGMA integrity_check`. Works for `:memory:` databases too.
+ * - PostgreSQL: `pg_dump --format=custom`, with the password passed in the
+ *   `PGPASSWORD` environment variable, never on the command line; the archive
+ *   is then read back with `pg_restore --list`.
+ *
+ * The backup is written to a temporary file in the same folder and renamed
+ * into place only when complete and checked, so a failed backup never leaves
+ * a half-written file under `file`. An existing `file` is replaced.
+ *
+ * @param db - the database to back up.
+ * @param file - where to write the backup.
+ * @returns the file, its size, the engine and the duration.
+ * @throws {@link BackupError} when the backup fails (the reason says why,
+ * e.g. `pg_dump` is not installed, or the folder does not exist).
+ * @example
+ * ```ts
+ * const { file, bytes } = await backupDatabase(db, './backups/crm-2026-01-31.db');
+ * ```
+ */
+export async function backupDatabase(db: Database, file: string, options: BackupOptions = {}): Promise<BackupResult> {
+  const started = performance.now();
+  const finalPath = resolve(file);
+  const tmp = tempPathFor(finalPath);
+  try {
+    if (db.engine === 'sqlite') await backupSqlite(db, tmp, options);
+    else await backupPostgres(db, tmp, options);
+    await rename(tmp, finalPath);
+  } catch (error) {
+    await removeWithSidecars(tmp).catch(() => undefined);
+    throw asBackupError(error, `Backup to ${file} failed`);
+  }
+  const { size } = await stat(finalPath);
+  return { file: finalPath, bytes: size, engine: db.engine, durationMs: Math.round(performance.now() - started) };
+}
+
+async function backupSqlite(db: Database, tmp: string, options: BackupOptions): Promise<void> {
+  const step = Math.max(1, Math.floor(options.pagesPerStep ?? DEFAULT_PAGES_PER_STEP));
+  let total = 0;
+  // In the queue, so no transaction of ours is open on the connection while pages are copied.
+  await db.run(async () => {
+    const result = await sqliteHandle(db).backup(tmp, {
+      progress: ({ totalPages, remainingPages }) => {
+        total = totalPages;
+        options.onProgress?.(totalPages - remainingPages, totalPages);
+        return step;
+      },
+    });
+    total = result.totalPages;
+  });
+  options.onProgress?.(total, total);
+  const handle = openSqliteFile(db, tmp, { readonly: true });
+  try {
+    const verdict = (handle.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+    if (verdict.length !== 1 || verdict[0] !== 'ok') {
+      throw new BackupError(`The backup copy failed the SQLite integrity check: ${verdict.slice(0, 5).join('; ')}`);
+    }
+  } finally {
+    handle.close();
+  }
+  // Opening the copy may leave empty -wal/-shm files beside it; they must not travel with it.
+  await Promise.all(['-wal', '-shm'].map((suffix) => rm(tmp + suffix, { force: true })));
+}
+
+async function backupPostgres(db: Database, tmp: string, options: BackupOptions): Promise<void> {
+  const conn = libpqConnection(db);
+  const total = tablesOf(db).length + 1; // our tables and the migrations table
+  let done = 0;
+  options.onProgress?.(0, total);
+  const dump = await runTool(
+    options.pgDumpPath ?? 'pg_dump',
+    ['--format=custom', '--verbose', '--no-password', '--file', tmp, ...conn.args],
+    conn.env,
+    (line) => {
+      if (/dumping contents of table/i.test(line)) options.onProgress?.(Math.min(++done, total), total);
+    },
+  );
+  if (dump.code !== 0) {
+    throw new BackupError(`pg_dump failed (exit code ${String(dump.code)}): ${stderrSummary(dump.stderr)}`);
+  }
+  const check = await runTool(options.pgRestorePath ?? 'pg_restore', ['--list', tmp], conn.env);
+  if (check.code !== 0) {
+    throw new BackupError(`The new backup cannot be read back by pg_restore: ${stderrSummary(check.stderr)}`);
+  }
+  options.onProgress?.(total, total);
+}
+
+/**
+ * Replaces the whole database with a backup made by {@link backupDatabase}.
+ * The file is checked first and a corrupt, truncated or foreign file is
+ * refused, leaving the current database exactly as it was.
+ *
+ * - SQLite: the backup is copied next to the database file and checked
+ *   there (`PRAGMA integrity_check` must say `ok`, and it must hold our
+ *   `migrations` and `users` tables and no migration this version does not
+ *   know); then, in the database's queue, the connection is closed, stale
+ *   `-wal`/`-shm` files are removed, the copy is renamed over the database
+ *   file (atomic) and the connection reopened. Stop other processes using
+ *   the same file first: they would keep reading the replaced file. An
+ *   in-memory database (`sqlite::memory:`) cannot be restored in place.
+ * - PostgreSQL: the archive is read in full first (`pg_restore` to
+ *   `/dev/null`: a truncated file fails here) and its table of contents must
+ *   list our `migrations` and `users` tables; then
+ *   `pg_restore --clean --if-exists --single-transaction --no-owner` runs
+ *   into the database, so any failure rolls the whole restore back.
+ *
+ * After a restore the database is at the backup's migration; run
+ * `db.migrate()` if the backup predates a newer migration.
+ *
+ * @param db - the database to overwrite.
+ * @param file - a backup of the same engine.
+ * @throws {@link BackupError} for a missing, corrupt, truncated or foreign
+ * file (nothing changed), an in-memory SQLite database, or a failed restore.
+ * @example
+ * ```ts
+ * await restoreDatabase(db, './backups/crm-2026-01-31.db');
+ * ```
+ */
+export async function restoreDatabase(db: Database, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const started = performance.now();
+  const source = resolve(file);
+  try {
+    await stat(source);
+  } catch (error) {
+    throw new BackupError(`Cannot read the backup ${file}: ${errorText(error)}`, { cause: error });
+  }
+  try {
+    if (db.engine === 'sqlite') await restoreSqlite(db, source, file);
+    else await restorePostgres(db, source, file, options);
+  } catch (error) {
+    throw asBackupError(error, `Restore from ${file} failed`);
+  }
+  return { file: source, engine: db.engine, durationMs: Math.round(performance.now() - started) };
+}
+
+async function restoreSqlite(db: Database, source: string, label: string): Promise<void> {
+  const target = db.options.target;
+  if (target.engine !== 'sqlite' || target.path === ':memory:' || target.path.startsWith('file::memory:')) {
+    throw new BackupError(
+      'An in-memory SQLite database (sqlite::memory:) cannot be restored in place; open the backup file itself, or restore into a file database',
+    );
+  }
+  const targetPath = resolve(target.path);
+  const tmp = tempPathFor(targetPath);
+  try {
+    await copyFile(source, tmp);
+    const migrations = checkSqliteFile(db, tmp, `The backup ${label}`);
+    const known = new Set(db.dataSource.migrations.map((m) => m.name ?? m.constructor.name));
+    const unknown = migrations.filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new BackupError(
+        `The backup ${label} was made by a newer schema (migration ${unknown.join(', ')} unknown to this version of @migochat/db); upgrade first`,
+      );
+    }
+    await Promise.all(['-wal', '-shm'].map((suffix) => rm(tmp + suffix, { force: true })));
+    await db.run(async () => {
+      await db.dataSource.destroy();
+      try {
+        // A WAL left beside the old file would be replayed into the new one.
+        await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(targetPath + suffix, { force: true })));
+        await rename(tmp, targetPath);
+      } finally {
+        await db.dataSource.initialize();
+      }
+    });
+  } finally {
+    await removeWithSidecars(tmp).catch(() => undefined);
+  }
+}
+
+async function restorePostgres(db: Database, source: string, label: string, options: RestoreOptions): Promise<void> {
+  const pgRestore = options.pgRestorePath ?? 'pg_restore';
+  const conn = libpqConnection(db);
+  const foreignHint = 'is it a PostgreSQL backup made by backupDatabase? (A SQLite backup restores only into SQLite; use importDatabase to move between engines.)';
+  // Read the whole archive without touching the database: catches truncated and corrupt files.
+  const full = await runTool(pgRestore, ['--file', devNull, source], conn.env);
+  if (full.code !== 0) {
+    throw new BackupError(`The backup ${label} is not a complete pg_dump archive (${stderrSummary(full.stderr)}); ${foreignHint}`);
+  }
+  const list = await runTool(pgRestore, ['--list', source], conn.env);
+  if (list.code !== 0) {
+    throw new BackupError(`The backup ${label} cannot be read by pg_restore (${stderrSummary(list.stderr)}); ${foreignHint}`);
+  }
+  const tables = new Set<string>();
+  for (const line of list.stdout.split('\n')) {
+    const match = /^\d+;\s+\d+\s+\d+\s+TABLE\s+(\S+)\s+(\S+)/.exec(line);
+    if (match?.[2]) tables.add(match[2]);
+  }
+  for (const required of [MIGRATIONS_TABLE, 'users']) {
+    if (!tables.has(required)) {
+      throw new BackupError(`The backup ${label} is not a @migochat/db database: it has no "${required}" table`);
+    }
+  }
+  const restore = await runTool(
+    pgRestore,
+    ['--clean', '--if-exists', '--single-transaction', '--exit-on-error', '--no-owner', '--no-password', ...conn.args, source],
+    conn.env,
+  );
+  if (restore.code !== 0) {
+    throw new BackupError(
+      `pg_restore failed and was rolled back, so the database is as it was (exit code ${String(restore.code)}): ${stderrSummary(restore.stderr)}`,
+    );
+  }
+}
+
