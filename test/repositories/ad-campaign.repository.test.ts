@@ -1,0 +1,290 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database';
+import { AdCampaign } from '../../src/entities/ad-campaign.entity';
+import { Conversation } from '../../src/entities/conversation.entity';
+import { Message } from '../../src/entities/message.entity';
+import { User } from '../../src/entities/user.entity';
+import { AdCampaignStatus, MessageDirection, MessageSource } from '../../src/enums';
+import { EntityValidationError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
+import type { UpsertAdCampaignInput } from '../../src/repositories/ad-campaign.repository';
+import { engines, openTestDb } from '../support/engines';
+
+describe.each(engines())('AdCampaignRepository on %s', (engine) => {
+  let db: Database;
+  let seq = 0;
+  const fbId = (): string => `${engine}_cmp_${++seq}`;
+
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  afterEach(async () => {
+    await db.manager.query('DELETE FROM "users"');
+    await db.manager.query('DELETE FROM "ad_campaigns"');
+  });
+
+  async function validationIssue(promise: Promise<unknown>): Promise<EntityValidationError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EntityValidationError);
+    return error as EntityValidationError;
+  }
+
+  const campaignCount = (): Promise<number> => db.manager.count(AdCampaign);
+
+  /** Messages attributed to `adCampaignId` (or to none), with the user and conversation they need. */
+  async function messagesFor(adCampaignId: number | null, count: number): Promise<Message[]> {
+    const user = await db.manager.save(Object.assign(new User(), { psid: `psid-${engine}-${++seq}` }));
+    const conversation = await db.manager.save(Object.assign(new Conversation(), { userId: user.id, source: MessageSource.MESSENGER }));
+    const messages: Message[] = [];
+    for (let i = 0; i < count; i++) {
+      messages.push(
+        await db.manager.save(
+          Object.assign(new Message(), {
+            userId: user.id,
+            conversationId: conversation.id,
+            direction: MessageDirection.INBOUND,
+            source: MessageSource.MESSENGER,
+            text: `from the ad ${i}`,
+            adCampaignId,
+          }),
+        ),
+      );
+    }
+    return messages;
+  }
+
+  describe('upsertByFacebookId', () => {
+    it('inserts a new campaign with the column defaults filled in', async () => {
+      const id = fbId();
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Ramadan offers' });
+      expect(campaign).toBeInstanceOf(AdCampaign);
+      expect(campaign.id).toBeGreaterThan(0);
+      expect(campaign.facebookCampaignId).toBe(id);
+      expect(campaign.name).toBe('Ramadan offers');
+      expect(campaign.status).toBe(AdCampaignStatus.ACTIVE);
+      expect(campaign.currency).toBe('EGP');
+      expect([campaign.impressions, campaign.clicks, campaign.conversions, campaign.spendMinor]).toEqual([0, 0, 0, 0]);
+    });
+
+    it('updates the same row on a second upsert and leaves omitted fields as stored', async () => {
+      const id = fbId();
+      const startsAt = new Date('2025-03-01T00:00:00.000Z');
+      const first = await db.adCampaigns.upsertByFacebookId({
+        facebookCampaignId: id,
+        name: 'Spring',
+        objective: 'MESSAGES',
+        currency: 'USD',
+        startsAt,
+        spendMinor: 1500,
+      });
+      const second = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Spring 2', status: AdCampaignStatus.PAUSED });
+      expect(second.id).toBe(first.id);
+      expect(second.name).toBe('Spring 2');
+      expect(second.status).toBe(AdCampaignStatus.PAUSED);
+      expect(second.objective).toBe('MESSAGES');
+      expect(second.currency).toBe('USD');
+      expect(second.spendMinor).toBe(1500);
+      expect(second.startsAt?.toISOString()).toBe(startsAt.toISOString());
+      expect(await campaignCount()).toBe(1);
+    });
+
+    it('leaves exactly one row when many upserts of one Facebook id run concurrently', async () => {
+      const id = fbId();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: `name ${i}` })),
+      );
+      expect(new Set(results.map((c) => c.id)).size).toBe(1);
+      expect(await campaignCount()).toBe(1);
+    });
+
+    it('refuses invalid currencies, metrics, dates and statuses and writes nothing', async () => {
+      const base = { facebookCampaignId: fbId(), name: 'Bad' };
+      const cases: Array<[Partial<UpsertAdCampaignInput>, string]> = [
+        [{ currency: 'XYZ' }, 'currency'],
+        [{ currency: 'egp' }, 'currency'],
+        [{ spendMinor: 10.5 }, 'spendMinor'],
+        [{ clicks: -1 }, 'clicks'],
+        [{ impressions: 2 ** 60 }, 'impressions'],
+        [{ startsAt: new Date('2025-02-01'), endsAt: new Date('2025-01-01') }, 'endsAt'],
+        [{ name: '' }, 'name'],
+      ];
+      for (const [patch, property] of cases) {
+        const error = await validationIssue(db.adCampaigns.upsertByFacebookId({ ...base, ...patch }));
+        expect(error.issues.map((i) => i.property)).toContain(property);
+      }
+      await expect(
+        db.adCampaigns.upsertByFacebookId({ ...base, status: 'running' as AdCampaignStatus }),
+      ).rejects.toBeInstanceOf(InvalidEnumValueError);
+      expect(await campaignCount()).toBe(0);
+    });
+  });
+
+  describe('findByFacebookId', () => {
+    it('finds a campaign by its Facebook id and returns null for an unknown one', async () => {
+      const id = fbId();
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Find me' });
+      expect((await db.adCampaigns.findByFacebookId(id))?.id).toBe(campaign.id);
+      expect(await db.adCampaigns.findByFacebookId('nope')).toBeNull();
+    });
+  });
+
+  describe('recordMetrics', () => {
+    it('replaces the cumulative metrics with the snapshot and leaves omitted ones as stored', async () => {
+      const id = fbId();
+      await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Metrics', impressions: 100, clicks: 10, conversions: 1, spendMinor: 500 });
+      await db.adCampaigns.recordMetrics(id, { impressions: 1000, clicks: 40 });
+      const campaign = await db.adCampaigns.recordMetrics(id, { impressions: 1200, spendMinor: 900 });
+      expect([campaign.impressions, campaign.clicks, campaign.conversions, campaign.spendMinor]).toEqual([1200, 40, 1, 900]);
+      const stored = await db.adCampaigns.findByFacebookId(id);
+      expect([stored?.impressions, stored?.clicks, stored?.conversions, stored?.spendMinor]).toEqual([1200, 40, 1, 900]);
+    });
+
+    it('stores and returns values above 2^31 as numbers', async () => {
+      const id = fbId();
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Big' });
+      const big = 2 ** 31 + 12_345;
+      await db.adCampaigns.recordMetrics(id, { impressions: 9_007_199_254_740_991, spendMinor: big });
+      const stored = await db.adCampaigns.getById(campaign.id);
+      expect(stored.impressions).toBe(9_007_199_254_740_991);
+      expect(stored.spendMinor).toBe(big);
+      expect(typeof stored.spendMinor).toBe('number');
+    });
+
+    it('refuses negative, fractional, unsafe and non-number values and writes nothing', async () => {
+      const id = fbId();
+      await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Strict', clicks: 7 });
+      const cases: Array<Record<string, unknown>> = [
+        { clicks: -1 },
+        { impressions: 1.5 },
+        { conversions: Number.POSITIVE_INFINITY },
+        { spendMinor: 2 ** 53 },
+        { clicks: '8' },
+        { ctr: 0.5 },
+      ];
+      for (const snapshot of cases) {
+        const error = await validationIssue(db.adCampaigns.recordMetrics(id, snapshot as never));
+        expect(error.issues[0]?.property).toBe(Object.keys(snapshot)[0]);
+      }
+      expect((await db.adCampaigns.findByFacebookId(id))?.clicks).toBe(7);
+    });
+
+    it('throws NotFoundError for an unknown Facebook id', async () => {
+      await expect(db.adCampaigns.recordMetrics('missing', { clicks: 1 })).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('performance', () => {
+    it('computes the ratios and rounds money per unit to whole minor units', async () => {
+      const id = fbId();
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Perf', currency: 'USD' });
+      await db.adCampaigns.recordMetrics(id, {
+        impressions: 3_000_000_000,
+        clicks: 40_000,
+        conversions: 800,
+        spendMinor: 5_000_000_001,
+      });
+      expect(await db.adCampaigns.performance(campaign.id)).toEqual({
+        campaignId: campaign.id,
+        name: 'Perf',
+        currency: 'USD',
+        impressions: 3_000_000_000,
+        clicks: 40_000,
+        conversions: 800,
+        spendMinor: 5_000_000_001,
+        ctr: 40_000 / 3_000_000_000,
+        cpcMinor: 125_000,
+        costPerConversionMinor: 6_250_000,
+        conversionRate: 0.02,
+        attributedMessages: 0,
+      });
+    });
+
+    it('rounds an exact half up', async () => {
+      const id = fbId();
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Half', impressions: 8, clicks: 4, conversions: 20, spendMinor: 10 });
+      const p = await db.adCampaigns.performance(campaign.id);
+      expect(p.cpcMinor).toBe(3); // 2.5
+      expect(p.costPerConversionMinor).toBe(1); // 0.5
+      expect(p.ctr).toBe(0.5);
+      expect(p.conversionRate).toBe(5);
+    });
+
+    it('gives null, never NaN or Infinity, for every ratio with a zero denominator', async () => {
+      const empty = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Empty' });
+      const p = await db.adCampaigns.performance(empty.id);
+      expect([p.ctr, p.cpcMinor, p.costPerConversionMinor, p.conversionRate]).toEqual([null, null, null, null]);
+
+      const noClicks = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Seen', impressions: 500, spendMinor: 300 });
+      const q = await db.adCampaigns.performance(noClicks.id);
+      expect(q.ctr).toBe(0);
+      expect([q.cpcMinor, q.costPerConversionMinor, q.conversionRate]).toEqual([null, null, null]);
+    });
+
+    it('counts the messages attributed to the campaign only', async () => {
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Attributed' });
+      const other = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Other' });
+      await messagesFor(campaign.id, 3);
+      await messagesFor(other.id, 2);
+      await messagesFor(null, 1);
+      expect((await db.adCampaigns.performance(campaign.id)).attributedMessages).toBe(3);
+      expect((await db.adCampaigns.performance(other.id)).attributedMessages).toBe(2);
+    });
+
+    it('throws NotFoundError for an unknown id', async () => {
+      await expect(db.adCampaigns.performance(999_999)).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('list', () => {
+    it('walks every campaign exactly once, newest first, page by page', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: `c${i}` })).id);
+      const seen: number[] = [];
+      let page = await db.adCampaigns.list({ limit: 3 });
+      const sizes = [page.items.length];
+      seen.push(...page.items.map((c) => c.id));
+      while (page.nextCursor) {
+        page = await db.adCampaigns.list({ limit: 3, cursor: page.nextCursor });
+        sizes.push(page.items.length);
+        seen.push(...page.items.map((c) => c.id));
+      }
+      expect(sizes).toEqual([3, 3, 1]);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
+    it('filters by status', async () => {
+      const paused = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'P', status: AdCampaignStatus.PAUSED });
+      await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'A' });
+      const page = await db.adCampaigns.list({ status: AdCampaignStatus.PAUSED });
+      expect(page.items.map((c) => c.id)).toEqual([paused.id]);
+      expect(page.nextCursor).toBeNull();
+    });
+
+    it('refuses an unknown status, a bad limit and a bad cursor', async () => {
+      await expect(db.adCampaigns.list({ status: 'running' as AdCampaignStatus })).rejects.toBeInstanceOf(InvalidEnumValueError);
+      expect((await validationIssue(db.adCampaigns.list({ limit: 0 }))).issues[0]?.property).toBe('limit');
+      expect((await validationIssue(db.adCampaigns.list({ cursor: 'garbage' }))).issues[0]?.property).toBe('cursor');
+    });
+  });
+
+  describe('delete', () => {
+    it('deletes a campaign and leaves its messages with ad_campaign_id null', async () => {
+      const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Gone' });
+      const [message] = await messagesFor(campaign.id, 1);
+      expect(await db.adCampaigns.delete(campaign.id)).toBe(true);
+      expect(await db.adCampaigns.findById(campaign.id)).toBeNull();
+      const after = await db.manager.findOneByOrFail(Message, { id: message!.id });
+      expect(after.adCampaignId).toBeNull();
+      expect(after.text).toBe('from the ad 0');
+    });
+
+    it('returns false when there is no such campaign', async () => {
+      expect(await db.adCampaigns.delete(999_999)).toBe(false);
+    });
+  });
+});
