@@ -69,7 +69,7 @@ export function enumToName<E extends StringEnum, F = null>(
 
 /**
  * Compares a member or raw value with one expected value or any of several.
- * `null`/`undefined` on the left never match; it never throws.
+ * `null`/`undefined` (and any non-string) on the left never match; it never throws.
  *
  * @example
  * ```ts
@@ -81,12 +81,11 @@ export function safeEnumComparison(
   value: string | null | undefined,
   expected: string | null | undefined | ReadonlyArray<string | null | undefined>,
 ): boolean {
-  if (value === null || value === undefined) return false;
-  const candidates: ReadonlyArray<string | null | undefined> = Array.isArray(expected)
-    ? expected
-    : [expected as string | null | undefined];
-  const actual = String(value);
-  return candidates.some((c) => c !== null && c !== undefined && String(c) === actual);
+  // Enum members are their string values, so only strings can match; anything
+  // else (null, objects, even ones whose toString throws) is a plain miss.
+  if (typeof value !== 'string') return false;
+  const candidates: readonly unknown[] = Array.isArray(expected) ? expected : [expected];
+  return candidates.some((c) => c === value);
 }
 
 /**
