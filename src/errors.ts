@@ -32,6 +32,26 @@ const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
   'BACKUP_ERROR',
 ]);
 
+/** The code each of the classes below carries. */
+const CODE_BY_NAME: Readonly<Record<string, MigochatDbErrorCode>> = {
+  ConfigError: 'CONFIG_ERROR',
+  EntityValidationError: 'ENTITY_VALIDATION_ERROR',
+  NotFoundError: 'NOT_FOUND',
+  UniqueConstraintError: 'UNIQUE_CONSTRAINT',
+  ForeignKeyError: 'FOREIGN_KEY',
+  InvalidEnumValueError: 'INVALID_ENUM_VALUE',
+  DatabaseUnavailableError: 'DATABASE_UNAVAILABLE',
+  TransactionConflictError: 'TRANSACTION_CONFLICT',
+  QueryTimeoutError: 'QUERY_TIMEOUT',
+  BackupError: 'BACKUP_ERROR',
+};
+
+/** Names of JavaScript's own errors and the generic ones drivers throw: never ours. */
+const FOREIGN_NAMES: ReadonlySet<string> = new Set([
+  'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError',
+  'MigochatDbError', 'TypeORMError', 'QueryFailedError', 'DatabaseError', 'SqliteError', 'SystemError',
+]);
+
 /**
  * Base class of every error thrown by `@migochat/db`. The driver's own error, if
  * any, is kept as `cause`.
@@ -59,7 +79,12 @@ export abstract class MigochatDbError extends Error {
 export function isMigochatDbError(error: unknown): error is MigochatDbError {
   if (typeof error !== 'object' || error === null) return false;
   const { name, code } = error as { name?: unknown; code?: unknown };
-  return typeof name === 'string' && typeof code === 'string' && CODES.has(code) && name.endsWith('Error');
+  if (typeof name !== 'string' || typeof code !== 'string' || !CODES.has(code)) return false;
+  // Our own classes must carry their own code: `{ name: 'NotFoundError', code: 'CONFIG_ERROR' }` is a look-alike.
+  if (Object.hasOwn(CODE_BY_NAME, name)) return CODE_BY_NAME[name] === code;
+  // A subclass (e.g. ImportLineError extends BackupError) keeps its parent's code under
+  // its own name; a plain or built-in error that merely has a `code` like 'NOT_FOUND' is not ours.
+  return /^[A-Z][A-Za-z0-9]*Error$/.test(name) && !FOREIGN_NAMES.has(name);
 }
 
 /** Options or environment that cannot be used: names the setting, the value and what is allowed. */
