@@ -1,11 +1,301 @@
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { SQLITE_NOW, type Engine } from '../column-types';
 import { Conversation } from '../entities/conversation.entity';
+import { MessageSource } from '../enums';
+import { parseEnum } from '../enum-utils';
+import { NotFoundError } from '../errors';
+import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
+import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 
-/** Queries and commands on {@link Conversation}. Reached as `db.conversations`. */
+/** Which page of the inbox to fetch, and an optional channel filter. */
+export interface InboxRequest extends PageRequest {
+  /** Only conversations on this channel. */
+  source?: MessageSource;
+}
+
+/**
+ * Queries and commands on {@link Conversation}: a thread between the business
+ * and one customer on one channel. Reached as `db.conversations`.
+ *
+ * A user has at most one active conversation per source; the partial unique
+ * index `UQ_conversations_active_user_source` enforces it, and
+ * {@link getOrOpen} relies on it to be race-safe. Counters and the preview of
+ * the last message are maintained by `db.messages.recordInbound` /
+ * `recordOutbound`, never here.
+ */
 export class ConversationRepository extends EntityRepository<Conversation> {
   /** @internal */
   constructor(ctx: RepositoryContext) {
     super(ctx, Conversation);
+  }
+
+  /**
+   * The user's active conversation on `source`, or `null`.
+   *
+   * @throws {@link EntityValidationError} for a bad `userId`.
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
+   * @example
+   * ```ts
+   * const open = await db.conversations.findActive(user.id, MessageSource.WHATSAPP);
+   * ```
+   */
+  async findActive(userId: number, source: MessageSource): Promise<Conversation | null> {
+    checkId(userId, 'userId');
+    const channel = parseEnum(MessageSource, source);
+    return this.ctx.run((m) => findActiveIn(m, userId, channel));
+  }
+
+  /**
+   * The user's active conversation on `source`, opened (with `startedAt` now)
+   * if there is none. Race-safe: concurrent calls, in one process or many,
+   * all get the same conversation. The insert is `INSERT ... ON CONFLICT DO
+   * NOTHING` against the partial unique index on active conversations, and
+   * the active row is read afterwards, in one transaction on the primary.
+   *
+   * @throws {@link EntityValidationError} for a bad `userId`.
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
+   * @throws {@link ForeignKeyError} when the user does not exist.
+   * @example
+   * ```ts
+   * const conversation = await db.conversations.getOrOpen(user.id, MessageSource.MESSENGER);
+   * ```
+   */
+  async getOrOpen(userId: number, source: MessageSource): Promise<Conversation> {
+    checkId(userId, 'userId');
+    const channel = parseEnum(MessageSource, source);
+    // A transaction keeps the read after the insert on the primary (replicas may lag).
+    return this.ctx.transaction((tx) => tx.conversations.getOrOpenHere(userId, channel));
+  }
+
+  /**
+   * The inbox: active conversations, the most recent message first
+   * (`last_message_at` descending, conversations without messages last, then
+   * `id` descending), each with its `user` loaded by a join in the same query.
+   *
+   * Pages are keyset pages on (`last_message_at`, `id`), read through the
+   * index `IDX_conversations_active_last_message`. Walking the pages with
+   * `nextCursor` never returns a conversation twice, even while messages
+   * arrive: a conversation that gets a new message moves above the cursor, so
+   * a walk already past it does not see it again (and one not yet reached
+   * shows up on the next walk from the first page, at the top). A walk
+   * therefore lists every conversation that did not move while it ran.
+   *
+   * @throws {@link EntityValidationError} for a bad `limit` or `cursor`.
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
+   * @example
+   * ```ts
+   * const page = await db.conversations.inbox({ limit: 20 });
+   * for (const c of page.items) console.log(c.user?.firstName, c.lastMessageText);
+   * const next = page.nextCursor ? await db.conversations.inbox({ limit: 20, cursor: page.nextCursor }) : null;
+   * ```
+   */
+  async inbox(request: InboxRequest = {}): Promise<Page<Conversation>> {
+    const limit = pageLimit(request.limit);
+    const key = decodeCursor(request.cursor);
+    const source = request.source === undefined ? undefined : parseEnum(MessageSource, request.source);
+    const engine = this.ctx.engine;
+    return this.ctx.run(async (m) => {
+      const base = (): SelectQueryBuilder<Conversation> => {
+        const qb = m
+          .createQueryBuilder(Conversation, 'c')
+          .innerJoinAndSelect('c.user', 'u')
+          .addSelect(timestampText(engine, '"c"."last_message_at"'), 'cursor_ts')
+          .where('"c"."is_active" = true');
+        if (source !== undefined) qb.andWhere('c.source = :source', { source });
+        return qb;
+      };
+      const rows: Array<{ item: Conversation; key: CursorKey }> = [];
+      // Two index range scans instead of one `NULLS LAST` sort: a backward scan of
+      // (is_active, last_message_at) yields NULLs first on PostgreSQL, so the rows
+      // with a time and the rows without one are read separately, each in index order.
+      if (key === null || key[0] !== null) {
+        const qb = base().andWhere('c.lastMessageAt IS NOT NULL');
+        if (key !== null) {
+          const at = timestampParam(engine, 'afterAt');
+          qb.andWhere(`c.lastMessageAt <= ${at} AND (c.lastMessageAt < ${at} OR c.id < :afterId)`, {
+            afterAt: key[0],
+            afterId: key[1],
+          });
+        }
+        qb.orderBy('c.lastMessageAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit + 1);
+        rows.push(...(await withCursorText(qb, 'c')));
+      }
+      if (rows.length <= limit) {
+        const qb = base().andWhere('c.lastMessageAt IS NULL');
+        if (key !== null && key[0] === null) qb.andWhere('c.id < :afterId', { afterId: key[1] });
+        qb.orderBy('c.id', 'DESC').limit(limit + 1 - rows.length);
+        rows.push(...(await withCursorText(qb, 'c')));
+      }
+      const page = toPage(rows, limit, (r) => r.key);
+      return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
+    });
+  }
+
+  /**
+   * A user's conversations, active and closed, newest first (by `id`), in
+   * keyset pages.
+   *
+   * @throws {@link EntityValidationError} for a bad `userId`, `limit` or `cursor`.
+   * @example
+   * ```ts
+   * const history = await db.conversations.listForUser(user.id, { limit: 10 });
+   * ```
+   */
+  async listForUser(userId: number, page: PageRequest = {}): Promise<Page<Conversation>> {
+    checkId(userId, 'userId');
+    const limit = pageLimit(page.limit);
+    const key = decodeCursor(page.cursor);
+    return this.ctx.run(async (m) => {
+      const qb = m.createQueryBuilder(Conversation, 'c').where('c.userId = :userId', { userId });
+      if (key !== null) qb.andWhere('c.id < :afterId', { afterId: key[1] });
+      const rows = await qb.orderBy('c.id', 'DESC').limit(limit + 1).getMany();
+      return toPage(rows, limit, (c) => [null, c.id]);
+    });
+  }
+
+  /**
+   * Closes a conversation: `isActive` false, `endedAt` now. Closing one that
+   * is already closed changes nothing and returns it as it is. The user's
+   * next message on that channel opens a new conversation.
+   *
+   * @throws {@link NotFoundError} when there is no conversation with this id.
+   * @example
+   * ```ts
+   * const closed = await db.conversations.close(conversation.id);
+   * ```
+   */
+  async close(id: number): Promise<Conversation> {
+    checkId(id, 'id');
+    return this.ctx.transaction((tx) => tx.conversations.closeHere(id));
+  }
+
+  /**
+   * Closes every active conversation idle since before `olderThan`: whose
+   * last message (or, without messages, whose start) is older. One `UPDATE`.
+   *
+   * @param olderThan - The cut-off; conversations with activity at or after it stay open.
+   * @returns How many conversations were closed.
+   * @throws {@link EntityValidationError} when `olderThan` is not a valid Date.
+   * @example
+   * ```ts
+   * const closed = await db.conversations.closeIdle(new Date(Date.now() - 24 * 3600_000));
+   * ```
+   */
+  async closeIdle(olderThan: Date): Promise<number> {
+    checkDate(olderThan, 'olderThan');
+    const engine = this.ctx.engine;
+    const cutOff = this.ctx.dateParam(olderThan);
+    const result = await this.ctx.run((m) =>
+      m
+        .createQueryBuilder()
+        .update(Conversation)
+        .set({ isActive: false, endedAt: new Date(), updatedAt: () => nowSql(engine) })
+        .where('"is_active" = true')
+        .andWhere(`COALESCE("last_message_at", "started_at", "created_at") < ${timestampParam(engine, 'cutOff')}`, { cutOff })
+        .execute(),
+    );
+    return result.affected ?? 0;
+  }
+
+  /** getOrOpen on this (transaction) scope. @internal */
+  private async getOrOpenHere(userId: number, source: MessageSource): Promise<Conversation> {
+    return this.ctx.run(async (m) => {
+      // More than one round only if another caller closes the conversation in between.
+      for (let round = 0; round < 3; round++) {
+        const existing = await findActiveIn(m, userId, source);
+        if (existing) return existing;
+        // DO NOTHING swallows the duplicate when a concurrent caller opened one first;
+        // on PostgreSQL it waits for that caller to commit, so the next read sees its row.
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(Conversation)
+          .values({ userId, source, isActive: true, messageCount: 0, startedAt: new Date() })
+          .orIgnore()
+          .updateEntity(false)
+          .execute();
+      }
+      const opened = await findActiveIn(m, userId, source);
+      if (!opened) throw new NotFoundError('Conversation', { userId, source, isActive: true });
+      return opened;
+    });
+  }
+
+  /** close on this (transaction) scope. @internal */
+  private async closeHere(id: number): Promise<Conversation> {
+    const engine = this.ctx.engine;
+    return this.ctx.run(async (m) => {
+      await m
+        .createQueryBuilder()
+        .update(Conversation)
+        .set({ isActive: false, endedAt: new Date(), updatedAt: () => nowSql(engine) })
+        .where('"id" = :id AND "is_active" = true', { id })
+        .execute();
+      const found = await m.findOneBy(Conversation, { id });
+      if (!found) throw new NotFoundError('Conversation', { id });
+      return found;
+    });
+  }
+}
+
+async function findActiveIn(m: EntityManager, userId: number, source: MessageSource): Promise<Conversation | null> {
+  return m
+    .createQueryBuilder(Conversation, 'c')
+    .where('c.userId = :userId AND c.source = :source AND "c"."is_active" = true', { userId, source })
+    .getOne();
+}
+
+/**
+ * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps
+ * microseconds, which a JavaScript Date would round away (and a cursor that
+ * rounds skips or repeats rows); the text round-trips through
+ * {@link timestampParam}. SQLite stores the text already.
+ * @internal
+ */
+export function timestampText(engine: Engine, column: string): string {
+  return engine === 'postgres' ? `CAST(${column} AS text)` : column;
+}
+
+/** SQL for a named timestamp parameter given as text (a cursor) or a {@link RepositoryContext.dateParam}. @internal */
+export function timestampParam(engine: Engine, name: string): string {
+  return engine === 'postgres' ? `CAST(:${name} AS timestamptz)` : `:${name}`;
+}
+
+/** The current time for `updated_at`; on SQLite with milliseconds (TypeORM would write whole seconds). @internal */
+export function nowSql(engine: Engine): string {
+  return engine === 'sqlite' ? SQLITE_NOW : 'CURRENT_TIMESTAMP';
+}
+
+/**
+ * Runs a select that has `cursor_ts` among its raw columns and pairs each
+ * entity with its cursor key (exact timestamp text, id).
+ * @internal
+ */
+export async function withCursorText<T extends { id: number }>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+): Promise<Array<{ item: T; key: CursorKey }>> {
+  const { entities, raw } = await qb.getRawAndEntities<Record<string, unknown>>();
+  const text = new Map<number, string | null>();
+  for (const row of raw) {
+    const value = row['cursor_ts'];
+    text.set(Number(row[`${alias}_id`]), value === null || value === undefined ? null : String(value));
+  }
+  return entities.map((item) => ({ item, key: [text.get(item.id) ?? null, item.id] }));
+}
+
+/** Refuses anything but a positive whole number. @internal */
+export function checkId(value: unknown, property: string, entity = 'Conversation'): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    invalid(entity, property, 'isInt', `${property} must be a positive whole number`);
+  }
+}
+
+/** Refuses anything but a valid Date. @internal */
+export function checkDate(value: unknown, property: string, entity = 'Conversation'): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    invalid(entity, property, 'isDate', `${property} must be a valid Date`);
   }
 }

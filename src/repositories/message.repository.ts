@@ -1,11 +1,712 @@
-import { Message } from '../entities/message.entity';
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Engine } from '../column-types';
+import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
+import { Message, type MessageAttachment } from '../entities/message.entity';
+import { User } from '../entities/user.entity';
+import { MessageDirection, MessageSource, MessageStatus } from '../enums';
+import { parseEnum } from '../enum-utils';
+import { NotFoundError } from '../errors';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
+import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { checkDate, checkId, nowSql, timestampParam, timestampText, withCursorText } from './conversation.repository';
 
-/** Queries and commands on {@link Message}. Reached as `db.messages`. */
+/** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
+export interface RecordInboundInput {
+  /** The customer it is from. */
+  userId: number;
+  /** The channel it came through. */
+  source: MessageSource;
+  /** The text, if any. A message needs `text` or at least one attachment. */
+  text?: string | null;
+  /** Attachments as the platform sent them. */
+  attachments?: MessageAttachment[] | null;
+  /** Messenger `mid`: makes recording idempotent (a redelivered webhook is recorded once). */
+  facebookMessageId?: string | null;
+  /** WhatsApp `wamid`: makes recording idempotent. */
+  whatsappMessageId?: string | null;
+  /** The post that started the message (attribution). */
+  postId?: number | null;
+  /** The ad campaign that started the message (attribution). */
+  adCampaignId?: number | null;
+  /** When the platform says it was sent (default: now). Drives `last_message_at`. */
+  sentAt?: Date;
+}
+
+/** A message sent to a customer, for {@link MessageRepository.recordOutbound}. */
+export interface RecordOutboundInput extends RecordInboundInput {
+  /** Whether the AI wrote it (default false). */
+  isAiResponse?: boolean;
+  /** How long the AI took, in milliseconds (0 or more). */
+  aiResponseTimeMs?: number | null;
+  /** Delivery state (default `sent`; `failed` when the platform refused it). */
+  status?: MessageStatus;
+}
+
+/** What recording a message did. */
+export interface RecordMessageResult {
+  /** The message: the new one, or the one already recorded under the same platform id. */
+  message: Message;
+  /** The message's conversation, with its counters after the write. */
+  conversation: Conversation;
+  /** False when the platform id was already recorded and nothing was written. */
+  created: boolean;
+}
+
+/** A time window; `since` inclusive, `until` exclusive, both optional. Compared with `created_at`. */
+export interface TimeRange {
+  /** From this instant on (inclusive). */
+  since?: Date;
+  /** Before this instant (exclusive). */
+  until?: Date;
+}
+
+/** Options of {@link MessageRepository.attribution}. */
+export interface AttributionOptions extends TimeRange {
+  /** At most this many posts and this many campaigns (1 to 500, default 100), the top ones. */
+  limit?: number;
+}
+
+/** Messages per post, a row of {@link Attribution.posts}. */
+export interface PostAttribution {
+  /** `posts.id`. */
+  postId: number;
+  /** The post's Facebook id. */
+  facebookPostId: string;
+  /** How many messages name this post. */
+  messages: number;
+}
+
+/** Messages per ad campaign, a row of {@link Attribution.adCampaigns}. */
+export interface AdCampaignAttribution {
+  /** `ad_campaigns.id`. */
+  adCampaignId: number;
+  /** The campaign's Facebook id. */
+  facebookCampaignId: string;
+  /** The campaign's name. */
+  name: string;
+  /** How many messages name this campaign. */
+  messages: number;
+}
+
+/** Which posts and campaigns brought messages in; each list sorted by `messages`, most first (ties by id). */
+export interface Attribution {
+  /** Posts with at least one message in the window. */
+  posts: PostAttribution[];
+  /** Ad campaigns with at least one message in the window. */
+  adCampaigns: AdCampaignAttribution[];
+}
+
+/** AI response times; every figure `null` when there is no AI reply in the window. */
+export interface AiResponseStats {
+  /** How many outbound AI replies have a response time. */
+  count: number;
+  /** Their mean response time, in milliseconds. */
+  meanMs: number | null;
+  /** Median (nearest-rank), in milliseconds. */
+  p50Ms: number | null;
+  /** 95th percentile (nearest-rank), in milliseconds. */
+  p95Ms: number | null;
+}
+
+const INBOUND_KEYS: ReadonlySet<string> = new Set<keyof RecordInboundInput>([
+  'userId',
+  'source',
+  'text',
+  'attachments',
+  'facebookMessageId',
+  'whatsappMessageId',
+  'postId',
+  'adCampaignId',
+  'sentAt',
+]);
+const OUTBOUND_KEYS: ReadonlySet<string> = new Set<string>([...INBOUND_KEYS, 'isAiResponse', 'aiResponseTimeMs', 'status']);
+
+/** Rank of each status on the way sent, delivered, read (failed is off that path). */
+const DELIVERY_PATH: readonly MessageStatus[] = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ];
+
+const ATTRIBUTION_DEFAULT_LIMIT = 100;
+const ATTRIBUTION_MAX_LIMIT = 500;
+
+/**
+ * Queries and commands on {@link Message}. Reached as `db.messages`.
+ *
+ * Recording a message ({@link recordInbound}, {@link recordOutbound}) is one
+ * transaction that also keeps the conversation (`message_count`,
+ * `last_message_text`, `last_message_at`) and the user's `last_message_at`
+ * current, with SQL increments that stay right under any concurrency.
+ */
 export class MessageRepository extends EntityRepository<Message> {
   /** @internal */
   constructor(ctx: RepositoryContext) {
     super(ctx, Message);
   }
+
+  /**
+   * Records a message from a customer and returns it; see
+   * {@link recordInboundDetailed} for what happens. A webhook delivered twice
+   * returns the message recorded the first time.
+   *
+   * @throws {@link EntityValidationError} for invalid input; nothing is written.
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}; nothing is written.
+   * @throws {@link NotFoundError} when the user does not exist; nothing is written.
+   * @throws {@link ForeignKeyError} when `postId` or `adCampaignId` names no row; nothing is written.
+   * @example
+   * ```ts
+   * const msg = await db.messages.recordInbound({
+   *   userId: user.id,
+   *   text: event.message.text,
+   *   source: MessageSource.MESSENGER,
+   *   facebookMessageId: event.message.mid,
+   *   sentAt: new Date(event.timestamp),
+   * });
+   * ```
+   */
+  async recordInbound(input: RecordInboundInput): Promise<Message> {
+    return (await this.recordInboundDetailed(input)).message;
+  }
+
+  /**
+   * Records a message from a customer, in one transaction (joining the
+   * caller's, inside `db.transaction`):
+   *
+   * 1. If `facebookMessageId` or `whatsappMessageId` is already recorded, the
+   *    recorded message is returned with `created: false` and nothing changes.
+   *    Concurrent deliveries of one id are safe too: the insert is
+   *    `INSERT ... ON CONFLICT DO NOTHING`, so exactly one of them counts.
+   * 2. Otherwise the user's active conversation on `source` is found or
+   *    opened, the message is inserted (direction `inbound`), and the
+   *    conversation's `message_count` is incremented in SQL. Its
+   *    `last_message_at` and the user's become the later of their current
+   *    value and the message's `sentAt`; `last_message_text` becomes the first
+   *    500 characters (code points, so an emoji is never split) of the text,
+   *    unless an even later message is already there (late deliveries do
+   *    not overwrite the preview).
+   *
+   * The input is validated before any SQL runs.
+   *
+   * @throws {@link EntityValidationError} for invalid input; nothing is written.
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}; nothing is written.
+   * @throws {@link NotFoundError} when the user does not exist; nothing is written.
+   * @throws {@link ForeignKeyError} when `postId` or `adCampaignId` names no row; nothing is written.
+   * @example
+   * ```ts
+   * const { message, conversation, created } = await db.messages.recordInboundDetailed({
+   *   userId: user.id, text: 'Hi', source: MessageSource.WHATSAPP, whatsappMessageId: wamid,
+   * });
+   * if (created && conversation.messageCount === 1) await greet(user);
+   * ```
+   */
+  async recordInboundDetailed(input: RecordInboundInput): Promise<RecordMessageResult> {
+    const message = await this.prepare(input, MessageDirection.INBOUND);
+    return this.ctx.transaction((tx) => tx.messages.recordHere(message));
+  }
+
+  /**
+   * Records a message sent to a customer (by an agent or the AI) and returns
+   * it. Same bookkeeping and idempotency as {@link recordInboundDetailed},
+   * direction `outbound`.
+   *
+   * @throws {@link EntityValidationError} for invalid input (e.g. a negative `aiResponseTimeMs`); nothing is written.
+   * @throws {@link InvalidEnumValueError} for a `source` or `status` outside its enum; nothing is written.
+   * @throws {@link NotFoundError} when the user does not exist; nothing is written.
+   * @throws {@link ForeignKeyError} when `postId` or `adCampaignId` names no row; nothing is written.
+   * @example
+   * ```ts
+   * const reply = await db.messages.recordOutbound({
+   *   userId: user.id, text: answer, source: MessageSource.MESSENGER,
+   *   facebookMessageId: sendResult.message_id, isAiResponse: true, aiResponseTimeMs: 840,
+   * });
+   * ```
+   */
+  async recordOutbound(input: RecordOutboundInput): Promise<Message> {
+    return (await this.recordOutboundDetailed(input)).message;
+  }
+
+  /**
+   * {@link recordOutbound}, returning the conversation too and whether the
+   * message was new.
+   *
+   * @throws {@link EntityValidationError} for invalid input; nothing is written.
+   * @throws {@link InvalidEnumValueError} for a `source` or `status` outside its enum; nothing is written.
+   * @throws {@link NotFoundError} when the user does not exist; nothing is written.
+   * @throws {@link ForeignKeyError} when `postId` or `adCampaignId` names no row; nothing is written.
+   * @example
+   * ```ts
+   * const { message, created } = await db.messages.recordOutboundDetailed({
+   *   userId: user.id, text: 'Thanks!', source: MessageSource.WHATSAPP, whatsappMessageId: wamid,
+   * });
+   * ```
+   */
+  async recordOutboundDetailed(input: RecordOutboundInput): Promise<RecordMessageResult> {
+    const message = await this.prepare(input, MessageDirection.OUTBOUND);
+    return this.ctx.transaction((tx) => tx.messages.recordHere(message));
+  }
+
+  /**
+   * Applies a delivery or read receipt to the message with this Messenger or
+   * WhatsApp message id, in one conditional `UPDATE`. The status never moves
+   * backwards on the path `sent` < `delivered` < `read`: a `delivered` receipt
+   * after `read` keeps `read`. `failed` is accepted only from `sent`, and a
+   * failed message takes no further receipts. A `read` receipt also sets
+   * `deliveredAt` when it is missing. Timestamps already set are kept (the
+   * first receipt wins), so a repeated receipt changes nothing. `sent` is the
+   * starting state and changes nothing.
+   *
+   * @param externalId - The message's `facebookMessageId` or `whatsappMessageId`.
+   * @param status - The status the receipt reports.
+   * @param at - When it happened (default now).
+   * @returns The message after the receipt, or `null` when no message has this id.
+   * @throws {@link InvalidEnumValueError} for a `status` outside {@link MessageStatus}.
+   * @throws {@link EntityValidationError} for an empty id or an invalid date.
+   * @example
+   * ```ts
+   * // Messenger "read" webhook
+   * await db.messages.updateStatus(mid, MessageStatus.READ, new Date(event.read.watermark));
+   * ```
+   */
+  async updateStatus(externalId: string, status: MessageStatus, at: Date = new Date()): Promise<Message | null> {
+    if (typeof externalId !== 'string' || externalId === '') {
+      invalid('Message', 'externalId', 'isNotEmpty', 'externalId must be a non-empty string');
+    }
+    const target = parseEnum(MessageStatus, status);
+    checkDate(at, 'at', 'Message');
+    // A transaction keeps the read after the update on the primary (replicas may lag).
+    return this.ctx.transaction((tx) => tx.messages.updateStatusHere(externalId, target, at));
+  }
+
+  /**
+   * A user's messages, newest first (`created_at`, then `id`, descending), in
+   * keyset pages read through the index `IDX_messages_user_created`. Walking
+   * the pages returns every message that existed when the walk began exactly
+   * once, even while new messages are recorded (they sort before the cursor).
+   *
+   * @throws {@link EntityValidationError} for a bad `userId`, `limit` or `cursor`.
+   * @example
+   * ```ts
+   * let page = await db.messages.listForUser(user.id, { limit: 50 });
+   * while (page.nextCursor) page = await db.messages.listForUser(user.id, { limit: 50, cursor: page.nextCursor });
+   * ```
+   */
+  async listForUser(userId: number, page: PageRequest = {}): Promise<Page<Message>> {
+    checkId(userId, 'userId', 'Message');
+    return this.listBy('userId', userId, page);
+  }
+
+  /**
+   * A conversation's messages, newest first, in keyset pages read through the
+   * index `IDX_messages_conversation_created`; paging as {@link listForUser}.
+   *
+   * @throws {@link EntityValidationError} for a bad `conversationId`, `limit` or `cursor`.
+   * @example
+   * ```ts
+   * const { items, nextCursor } = await db.messages.listForConversation(conversation.id, { limit: 30 });
+   * ```
+   */
+  async listForConversation(conversationId: number, page: PageRequest = {}): Promise<Page<Message>> {
+    checkId(conversationId, 'conversationId', 'Message');
+    return this.listBy('conversationId', conversationId, page);
+  }
+
+  /**
+   * How many messages each channel carried in a window (by `created_at`),
+   * every {@link MessageSource} present (0 when none). One `GROUP BY` query.
+   *
+   * @throws {@link EntityValidationError} for an invalid `since` or `until`.
+   * @example
+   * ```ts
+   * const today = await db.messages.countBySource({ since: startOfDay });
+   * console.log(today[MessageSource.WHATSAPP]);
+   * ```
+   */
+  async countBySource(range: TimeRange = {}): Promise<Record<MessageSource, number>> {
+    checkRange(range);
+    const rows = await this.ctx.run((m) => {
+      const qb = m.createQueryBuilder(Message, 'm').select('m.source', 'source').addSelect('COUNT(*)', 'count');
+      this.applyRange(qb, range);
+      return qb.groupBy('m.source').getRawMany<{ source: string; count: string | number }>();
+    });
+    const counts = Object.fromEntries(Object.values(MessageSource).map((s) => [s, 0])) as Record<MessageSource, number>;
+    for (const row of rows) {
+      if (row.source in counts) counts[row.source as MessageSource] = Number(row.count);
+    }
+    return counts;
+  }
+
+  /**
+   * Which posts and ad campaigns the messages of a window (by `created_at`)
+   * name, with how many messages each: two `GROUP BY` queries joined to the
+   * posts and campaigns, most messages first (ties by id), at most `limit`
+   * rows each.
+   *
+   * @throws {@link EntityValidationError} for an invalid `since`, `until` or `limit`.
+   * @example
+   * ```ts
+   * const { posts, adCampaigns } = await db.messages.attribution({ since: monthStart });
+   * console.log(`best campaign: ${adCampaigns[0]?.name} (${adCampaigns[0]?.messages} messages)`);
+   * ```
+   */
+  async attribution(options: AttributionOptions = {}): Promise<Attribution> {
+    checkRange(options);
+    const limit = options.limit ?? ATTRIBUTION_DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > ATTRIBUTION_MAX_LIMIT) {
+      invalid('AttributionOptions', 'limit', 'range', `limit must be a whole number from 1 to ${ATTRIBUTION_MAX_LIMIT}`);
+    }
+    return this.ctx.run(async (m) => {
+      const posts = m
+        .createQueryBuilder(Message, 'm')
+        .innerJoin('m.post', 'p')
+        .select('m.postId', 'postId')
+        .addSelect('p.facebookPostId', 'facebookPostId')
+        .addSelect('COUNT(*)', 'messages');
+      this.applyRange(posts, options);
+      const postRows = await posts
+        .groupBy('m.postId')
+        .addGroupBy('p.facebookPostId')
+        .orderBy('COUNT(*)', 'DESC')
+        .addOrderBy('m.postId', 'ASC')
+        .limit(limit)
+        .getRawMany<{ postId: number | string; facebookPostId: string; messages: number | string }>();
+      const campaigns = m
+        .createQueryBuilder(Message, 'm')
+        .innerJoin('m.adCampaign', 'a')
+        .select('m.adCampaignId', 'adCampaignId')
+        .addSelect('a.facebookCampaignId', 'facebookCampaignId')
+        .addSelect('a.name', 'name')
+        .addSelect('COUNT(*)', 'messages');
+      this.applyRange(campaigns, options);
+      const campaignRows = await campaigns
+        .groupBy('m.adCampaignId')
+        .addGroupBy('a.facebookCampaignId')
+        .addGroupBy('a.name')
+        .orderBy('COUNT(*)', 'DESC')
+        .addOrderBy('m.adCampaignId', 'ASC')
+        .limit(limit)
+        .getRawMany<{ adCampaignId: number | string; facebookCampaignId: string; name: string; messages: number | string }>();
+      return {
+        posts: postRows.map((r) => ({ postId: Number(r.postId), facebookPostId: r.facebookPostId, messages: Number(r.messages) })),
+        adCampaigns: campaignRows.map((r) => ({
+          adCampaignId: Number(r.adCampaignId),
+          facebookCampaignId: r.facebookCampaignId,
+          name: r.name,
+          messages: Number(r.messages),
+        })),
+      };
+    });
+  }
+
+  /**
+   * Response-time statistics of the AI's replies (outbound, `isAiResponse`,
+   * with `aiResponseTimeMs`) recorded in a window: count, mean, and the 50th
+   * and 95th percentiles by the nearest-rank method (the value at rank
+   * ceil(p/100 x count) in ascending order). Computed in the database (an
+   * aggregate and one `ORDER BY ... LIMIT 1 OFFSET rank-1` per percentile);
+   * rows are never loaded.
+   *
+   * @throws {@link EntityValidationError} for an invalid `since` or `until`.
+   * @example
+   * ```ts
+   * const { count, meanMs, p95Ms } = await db.messages.aiResponseStats({ since: lastWeek });
+   * ```
+   */
+  async aiResponseStats(range: TimeRange = {}): Promise<AiResponseStats> {
+    checkRange(range);
+    return this.ctx.run(async (m) => {
+      const aiReplies = (): SelectQueryBuilder<Message> => {
+        const qb = m
+          .createQueryBuilder(Message, 'm')
+          .where('m.direction = :outbound', { outbound: MessageDirection.OUTBOUND })
+          .andWhere('m.isAiResponse = :ai', { ai: true })
+          .andWhere('m.aiResponseTimeMs IS NOT NULL');
+        this.applyRange(qb, range);
+        return qb;
+      };
+      const totals = await aiReplies()
+        .select('COUNT(*)', 'count')
+        .addSelect('AVG(m.aiResponseTimeMs)', 'mean')
+        .getRawOne<{ count: string | number; mean: string | number | null }>();
+      const count = Number(totals?.count ?? 0);
+      if (count === 0) return { count: 0, meanMs: null, p50Ms: null, p95Ms: null };
+      const percentile = async (p: number): Promise<number | null> => {
+        const rank = Math.max(1, Math.ceil((p / 100) * count));
+        const row = await aiReplies()
+          .select('m.aiResponseTimeMs', 'ms')
+          .orderBy('m.aiResponseTimeMs', 'ASC')
+          .offset(rank - 1)
+          .limit(1)
+          .getRawOne<{ ms: string | number }>();
+        return row === undefined ? null : Number(row.ms);
+      };
+      return {
+        count,
+        meanMs: totals?.mean === null || totals?.mean === undefined ? null : Number(totals.mean),
+        p50Ms: await percentile(50),
+        p95Ms: await percentile(95),
+      };
+    });
+  }
+
+  /** Validates input into an unsaved Message (nothing touches the database). */
+  private async prepare(input: RecordOutboundInput, direction: MessageDirection): Promise<Message> {
+    if (typeof input !== 'object' || input === null) invalid('Message', 'input', 'isObject', 'expected an object of message values');
+    const allowed = direction === MessageDirection.INBOUND ? INBOUND_KEYS : OUTBOUND_KEYS;
+    for (const [key, value] of Object.entries(input)) {
+      if (value !== undefined && !allowed.has(key)) {
+        invalid('Message', key, 'unknownProperty', `${key} is not a field of a ${direction} message`);
+      }
+    }
+    checkId(input.userId, 'userId', 'Message');
+    const source = parseEnum(MessageSource, input.source);
+    const status = input.status === undefined ? MessageStatus.SENT : parseEnum(MessageStatus, input.status);
+    for (const key of ['facebookMessageId', 'whatsappMessageId'] as const) {
+      if (input[key] === '') invalid('Message', key, 'isNotEmpty', `${key} must not be empty`);
+    }
+    for (const key of ['postId', 'adCampaignId'] as const) {
+      if (input[key] !== undefined && input[key] !== null) checkId(input[key], key, 'Message');
+    }
+    const hasText = typeof input.text === 'string' && input.text !== '';
+    const hasAttachments = Array.isArray(input.attachments) && input.attachments.length > 0;
+    if (!hasText && !hasAttachments) invalid('Message', 'text', 'textOrAttachments', 'a message needs text or at least one attachment');
+    const message = Object.assign(new Message(), {
+      userId: input.userId,
+      // A placeholder that passes validation: the conversation is found inside the transaction.
+      conversationId: 0,
+      facebookMessageId: input.facebookMessageId ?? null,
+      whatsappMessageId: input.whatsappMessageId ?? null,
+      text: input.text ?? null,
+      attachments: input.attachments ?? null,
+      direction,
+      status,
+      source,
+      isAiResponse: input.isAiResponse ?? false,
+      aiResponseTimeMs: input.aiResponseTimeMs ?? null,
+      postId: input.postId ?? null,
+      adCampaignId: input.adCampaignId ?? null,
+      sentAt: input.sentAt ?? new Date(),
+      deliveredAt: null,
+      readAt: null,
+    });
+    return validateEntity(message);
+  }
+
+  /** The recording itself, on this (transaction) scope. */
+  private async recordHere(message: Message): Promise<RecordMessageResult> {
+    const existing = await this.findByExternalIds(message);
+    if (existing) return this.duplicate(existing);
+    const userExists = await this.ctx.run((m) => m.existsBy(User, { id: message.userId }));
+    if (!userExists) throw new NotFoundError('User', { id: message.userId });
+    // Joins the transaction this scope runs in.
+    const conversation = await this.ctx.transaction((tx) => tx.conversations.getOrOpen(message.userId, message.source));
+    message.conversationId = conversation.id;
+    const engine = this.ctx.engine;
+    return this.ctx.run(async (m) => {
+      const id = await insertMessage(m, message);
+      if (id === null) {
+        // A concurrent delivery of the same platform id committed first.
+        const winner = await this.findByExternalIds(message);
+        if (!winner) throw new NotFoundError('Message', externalIdsOf(message));
+        return this.duplicate(winner);
+      }
+      const at = this.ctx.dateParam(message.sentAt ?? new Date());
+      const preview = message.text === null ? null : Array.from(message.text).slice(0, LAST_MESSAGE_PREVIEW_LENGTH).join('');
+      const atSql = timestampParam(engine, 'at');
+      await m
+        .createQueryBuilder()
+        .update(Conversation)
+        .set({
+          messageCount: () => '"message_count" + 1',
+          // SET expressions all read the row as it was, so the preview test sees the old time.
+          lastMessageText: () =>
+            `CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= ${atSql} THEN CAST(:preview AS text) ELSE "last_message_text" END`,
+          lastMessageAt: () => laterOf(atSql),
+          updatedAt: () => nowSql(engine),
+        })
+        .where('"id" = :id', { id: conversation.id })
+        .setParameters({ at, preview })
+        .execute();
+      await m
+        .createQueryBuilder()
+        .update(User)
+        .set({ lastMessageAt: () => laterOf(atSql), updatedAt: () => nowSql(engine) })
+        .where('"id" = :id', { id: message.userId })
+        .setParameter('at', at)
+        .execute();
+      return {
+        message: await m.findOneByOrFail(Message, { id }),
+        conversation: await m.findOneByOrFail(Conversation, { id: conversation.id }),
+        created: true,
+      };
+    });
+  }
+
+  private async findByExternalIds(message: Message): Promise<Message | null> {
+    const ids = externalIdsOf(message);
+    if (Object.keys(ids).length === 0) return null;
+    return this.ctx.run((m) =>
+      m
+        .createQueryBuilder(Message, 'm')
+        .where(
+          new Brackets((w) => {
+            if (ids.facebookMessageId !== undefined) w.orWhere('m.facebookMessageId = :fb', { fb: ids.facebookMessageId });
+            if (ids.whatsappMessageId !== undefined) w.orWhere('m.whatsappMessageId = :wa', { wa: ids.whatsappMessageId });
+          }),
+        )
+        .orderBy('m.id', 'ASC')
+        .getOne(),
+    );
+  }
+
+  private async duplicate(message: Message): Promise<RecordMessageResult> {
+    const conversation = await this.ctx.run((m) => m.findOneByOrFail(Conversation, { id: message.conversationId }));
+    return { message, conversation, created: false };
+  }
+
+  /** updateStatus on this (transaction) scope. */
+  private async updateStatusHere(externalId: string, target: MessageStatus, at: Date): Promise<Message | null> {
+    const engine = this.ctx.engine;
+    const when = this.ctx.dateParam(at);
+    return this.ctx.run(async (m) => {
+      const change = statusChange(target, engine);
+      if (change) {
+        await m
+          .createQueryBuilder()
+          .update(Message)
+          .set({ ...change.set, updatedAt: () => nowSql(engine) })
+          .where('("facebook_message_id" = :ext OR "whatsapp_message_id" = :ext)', { ext: externalId })
+          .andWhere(change.where)
+          .setParameters({
+            at: when,
+            target,
+            sent: MessageStatus.SENT,
+            delivered: MessageStatus.DELIVERED,
+            read: MessageStatus.READ,
+            onPath: [...DELIVERY_PATH],
+          })
+          .execute();
+      }
+      return m
+        .createQueryBuilder(Message, 'm')
+        .where('(m.facebookMessageId = :ext OR m.whatsappMessageId = :ext)', { ext: externalId })
+        .orderBy('m.id', 'ASC')
+        .getOne();
+    });
+  }
+
+  private async listBy(column: 'userId' | 'conversationId', value: number, page: PageRequest): Promise<Page<Message>> {
+    const limit = pageLimit(page.limit);
+    const key = decodeCursor(page.cursor);
+    if (key !== null && typeof key[0] !== 'string') invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
+    const engine = this.ctx.engine;
+    return this.ctx.run(async (m) => {
+      const qb = m
+        .createQueryBuilder(Message, 'm')
+        .addSelect(timestampText(engine, '"m"."created_at"'), 'cursor_ts')
+        .where(`m.${column} = :value`, { value });
+      if (key !== null) {
+        const after = timestampParam(engine, 'afterAt');
+        // The `<=` bound is the index range; the OR breaks ties within one instant by id.
+        qb.andWhere(`m.createdAt <= ${after} AND (m.createdAt < ${after} OR m.id < :afterId)`, { afterAt: key[0], afterId: key[1] });
+      }
+      qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.id', 'DESC').limit(limit + 1);
+      const rows = await withCursorText(qb, 'm');
+      const result = toPage(rows, limit, (r) => r.key);
+      return { items: result.items.map((r) => r.item), nextCursor: result.nextCursor };
+    });
+  }
+
+  private applyRange(qb: SelectQueryBuilder<Message>, range: TimeRange): void {
+    const engine = this.ctx.engine;
+    if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${timestampParam(engine, 'since')}`, { since: this.ctx.dateParam(range.since) });
+    if (range.until !== undefined) qb.andWhere(`m.createdAt < ${timestampParam(engine, 'until')}`, { until: this.ctx.dateParam(range.until) });
+  }
+}
+
+/** Inserts the message; returns its id, or `null` when its platform id is already taken. */
+async function insertMessage(m: EntityManager, message: Message): Promise<number | null> {
+  const values: QueryDeepPartialEntity<Message> = {
+    userId: message.userId,
+    conversationId: message.conversationId,
+    facebookMessageId: message.facebookMessageId,
+    whatsappMessageId: message.whatsappMessageId,
+    text: message.text,
+    attachments: message.attachments as QueryDeepPartialEntity<Message>['attachments'],
+    direction: message.direction,
+    status: message.status,
+    source: message.source,
+    isAiResponse: message.isAiResponse,
+    aiResponseTimeMs: message.aiResponseTimeMs,
+    postId: message.postId,
+    adCampaignId: message.adCampaignId,
+    sentAt: message.sentAt,
+  };
+  // ON CONFLICT DO NOTHING (uniqueness only, on both engines) + RETURNING tells
+  // "inserted" from "someone else has this platform id" without an error that
+  // would abort a PostgreSQL transaction. TypeORM does not add RETURNING on
+  // SQLite, so it is appended to the SQL it builds.
+  const [sql, parameters] = m
+    .createQueryBuilder()
+    .insert()
+    .into(Message)
+    .values(values)
+    .orIgnore()
+    .updateEntity(false)
+    .getQueryAndParameters();
+  const rows = (await m.query(`${sql} RETURNING "id"`, parameters)) as Array<{ id: number | string }>;
+  const first = rows[0];
+  return first === undefined ? null : Number(first.id);
+}
+
+function externalIdsOf(message: Message): { facebookMessageId?: string; whatsappMessageId?: string } {
+  return {
+    ...(message.facebookMessageId ? { facebookMessageId: message.facebookMessageId } : {}),
+    ...(message.whatsappMessageId ? { whatsappMessageId: message.whatsappMessageId } : {}),
+  };
+}
+
+/** SQL for "the later of `last_message_at` and the parameter". */
+function laterOf(atSql: string): string {
+  return `CASE WHEN "last_message_at" IS NULL OR "last_message_at" < ${atSql} THEN ${atSql} ELSE "last_message_at" END`;
+}
+
+/**
+ * The SET and the WHERE of a receipt. The WHERE admits only rows the receipt
+ * moves forward (or whose missing timestamps it fills), so a stale or repeated
+ * receipt updates nothing, not even `updated_at`.
+ */
+function statusChange(
+  target: MessageStatus,
+  engine: Engine,
+): { set: QueryDeepPartialEntity<Message>; where: string } | null {
+  const at = timestampParam(engine, 'at');
+  switch (target) {
+    case MessageStatus.DELIVERED:
+      return {
+        set: {
+          status: () => `CASE WHEN "status" = :sent THEN :delivered ELSE "status" END`,
+          deliveredAt: () => `COALESCE("delivered_at", ${at})`,
+        },
+        where: '"status" IN (:...onPath) AND ("status" = :sent OR "delivered_at" IS NULL)',
+      };
+    case MessageStatus.READ:
+      return {
+        set: {
+          status: () => ':read',
+          readAt: () => `COALESCE("read_at", ${at})`,
+          deliveredAt: () => `COALESCE("delivered_at", ${at})`,
+        },
+        where: '"status" IN (:...onPath) AND ("status" <> :read OR "read_at" IS NULL OR "delivered_at" IS NULL)',
+      };
+    case MessageStatus.FAILED:
+      return { set: { status: () => ':target' }, where: '"status" = :sent' };
+    case MessageStatus.SENT:
+      return null;
+  }
+}
+
+function checkRange(range: TimeRange): void {
+  if (typeof range !== 'object' || range === null) invalid('TimeRange', 'range', 'isObject', 'expected { since?, until? }');
+  if (range.since !== undefined) checkDate(range.since, 'since', 'TimeRange');
+  if (range.until !== undefined) checkDate(range.until, 'until', 'TimeRange');
 }

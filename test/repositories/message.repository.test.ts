@@ -1,0 +1,666 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database';
+import { AdCampaign } from '../../src/entities/ad-campaign.entity';
+import { Conversation } from '../../src/entities/conversation.entity';
+import { Message } from '../../src/entities/message.entity';
+import { Post } from '../../src/entities/post.entity';
+import { User } from '../../src/entities/user.entity';
+import { MessageDirection, MessageSource, MessageStatus } from '../../src/enums';
+import {
+  EntityValidationError,
+  ForeignKeyError,
+  InvalidEnumValueError,
+  NotFoundError,
+} from '../../src/errors';
+import type { RecordInboundInput } from '../../src/repositories/message.repository';
+import { engines, openTestDb, type EngineName } from '../support/engines';
+
+/** Records the SQL the database runs while `fn` runs. */
+async function captureQueries(db: Database, fn: () => Promise<unknown>): Promise<Array<{ sql: string; params: unknown[] }>> {
+  const logger = db.dataSource.logger;
+  const original = logger.logQuery.bind(logger);
+  const seen: Array<{ sql: string; params: unknown[] }> = [];
+  logger.logQuery = (query, parameters, runner) => {
+    seen.push({ sql: query, params: [...((parameters as unknown[] | undefined) ?? [])] });
+    original(query, parameters, runner);
+  };
+  try {
+    await fn();
+  } finally {
+    logger.logQuery = original;
+  }
+  return seen;
+}
+
+/** The query plan of a captured statement; PostgreSQL is told to prefer indexes, as it would on a big table. */
+async function queryPlan(db: Database, engine: EngineName, sql: string, params: unknown[]): Promise<string> {
+  if (engine === 'sqlite') {
+    const rows = (await db.manager.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as Array<{ detail: string }>;
+    return rows.map((r) => r.detail).join('\n');
+  }
+  return db.transaction(async (tx) => {
+    await tx.manager.query('SET LOCAL enable_seqscan = off');
+    const rows = (await tx.manager.query(`EXPLAIN ${sql}`, params)) as Array<{ 'QUERY PLAN': string }>;
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+describe.each(engines())('MessageRepository on %s', (engine) => {
+  let db: Database;
+  let seq = 0;
+  const uid = (prefix: string): string => `${prefix}-${engine}-${++seq}`;
+
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  afterEach(async () => {
+    await db.manager.query('DELETE FROM "users"');
+    await db.manager.query('DELETE FROM "posts"');
+    await db.manager.query('DELETE FROM "ad_campaigns"');
+  });
+
+  const newUser = (): Promise<User> => db.manager.save(Object.assign(new User(), { psid: uid('psid') }));
+  const messagesOf = (userId: number): Promise<Message[]> => db.manager.find(Message, { where: { userId }, order: { id: 'ASC' } });
+  const conversationsOf = (userId: number): Promise<Conversation[]> =>
+    db.manager.find(Conversation, { where: { userId }, order: { id: 'ASC' } });
+  const inbound = (userId: number, extra: Partial<RecordInboundInput> = {}): RecordInboundInput => ({
+    userId,
+    text: 'Hi',
+    source: MessageSource.MESSENGER,
+    ...extra,
+  });
+
+  describe('recordInbound', () => {
+    it('records an inbound message and opens a conversation counting it', async () => {
+      const user = await newUser();
+      const sentAt = new Date('2025-03-01T10:00:00.123Z');
+      const msg = await db.messages.recordInbound(inbound(user.id, { text: 'How much?', facebookMessageId: uid('m'), sentAt }));
+      expect(msg).toBeInstanceOf(Message);
+      expect(msg.direction).toBe(MessageDirection.INBOUND);
+      expect(msg.status).toBe(MessageStatus.SENT);
+      expect(msg.sentAt?.toISOString()).toBe(sentAt.toISOString());
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.id).toBe(msg.conversationId);
+      expect(conversation?.isActive).toBe(true);
+      expect(conversation?.messageCount).toBe(1);
+      expect(conversation?.lastMessageText).toBe('How much?');
+      expect(conversation?.lastMessageAt?.toISOString()).toBe(sentAt.toISOString());
+      const fresh = await db.manager.findOneByOrFail(User, { id: user.id });
+      expect(fresh.lastMessageAt?.toISOString()).toBe(sentAt.toISOString());
+    });
+
+    it('defaults sentAt to now', async () => {
+      const user = await newUser();
+      const before = Date.now();
+      const msg = await db.messages.recordInbound(inbound(user.id));
+      expect(msg.sentAt).toBeInstanceOf(Date);
+      expect(msg.sentAt!.getTime()).toBeGreaterThanOrEqual(before);
+    });
+
+    it('adds later messages on the same channel to the same conversation', async () => {
+      const user = await newUser();
+      const first = await db.messages.recordInbound(inbound(user.id, { text: 'one' }));
+      const second = await db.messages.recordInbound(inbound(user.id, { text: 'two' }));
+      expect(second.conversationId).toBe(first.conversationId);
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(2);
+      expect(conversation?.lastMessageText).toBe('two');
+    });
+
+    it('keeps one conversation per channel', async () => {
+      const user = await newUser();
+      const messenger = await db.messages.recordInbound(inbound(user.id));
+      const whatsapp = await db.messages.recordInbound(inbound(user.id, { source: MessageSource.WHATSAPP }));
+      expect(whatsapp.conversationId).not.toBe(messenger.conversationId);
+      const conversations = await conversationsOf(user.id);
+      expect(conversations.map((c) => [c.source, c.messageCount])).toEqual([
+        [MessageSource.MESSENGER, 1],
+        [MessageSource.WHATSAPP, 1],
+      ]);
+    });
+
+    it('returns the message, its conversation and created from recordInboundDetailed', async () => {
+      const user = await newUser();
+      const result = await db.messages.recordInboundDetailed(inbound(user.id, { facebookMessageId: uid('m') }));
+      expect(result.created).toBe(true);
+      expect(result.conversation.id).toBe(result.message.conversationId);
+      expect(result.conversation.messageCount).toBe(1);
+    });
+
+    it('stores attachments of a message without text and clears the preview', async () => {
+      const user = await newUser();
+      await db.messages.recordInbound(inbound(user.id, { text: 'look' }));
+      const attachments = [{ type: 'image', url: 'https://cdn.example.com/a.jpg' }];
+      const msg = await db.messages.recordInbound(inbound(user.id, { text: undefined, attachments }));
+      const stored = await db.manager.findOneByOrFail(Message, { id: msg.id });
+      expect(stored.attachments).toEqual(attachments);
+      expect(stored.text).toBeNull();
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.lastMessageText).toBeNull();
+      expect(conversation?.messageCount).toBe(2);
+    });
+
+    it('records a webhook delivered twice once, returning the same message', async () => {
+      const user = await newUser();
+      const mid = uid('m');
+      const first = await db.messages.recordInboundDetailed(inbound(user.id, { facebookMessageId: mid, text: 'first' }));
+      const again = await db.messages.recordInboundDetailed(inbound(user.id, { facebookMessageId: mid, text: 'changed' }));
+      expect(again.created).toBe(false);
+      expect(again.message.id).toBe(first.message.id);
+      expect(again.message.text).toBe('first');
+      expect(again.conversation.messageCount).toBe(1);
+      expect(await messagesOf(user.id)).toHaveLength(1);
+    });
+
+    it('records a WhatsApp message delivered twice once', async () => {
+      const user = await newUser();
+      const wamid = uid('wamid');
+      const input = inbound(user.id, { source: MessageSource.WHATSAPP, whatsappMessageId: wamid });
+      const first = await db.messages.recordInbound(input);
+      const again = await db.messages.recordInbound(input);
+      expect(again.id).toBe(first.id);
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(1);
+      expect(await messagesOf(user.id)).toHaveLength(1);
+    });
+
+    it('counts a webhook delivered many times at once exactly once', async () => {
+      const user = await newUser();
+      const mid = uid('m');
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () => db.messages.recordInboundDetailed(inbound(user.id, { facebookMessageId: mid }))),
+      );
+      expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(await messagesOf(user.id)).toHaveLength(1);
+      const conversations = await conversationsOf(user.id);
+      expect(conversations).toHaveLength(1);
+      expect(conversations[0]?.messageCount).toBe(1);
+    });
+
+    it('keeps message_count equal to the rows and last_message_at at the latest under 200 concurrent calls', async () => {
+      const user = await newUser();
+      const base = Date.parse('2025-05-01T00:00:00.000Z');
+      // Distinct times in a shuffled order, so the latest one does not arrive last.
+      const times = Array.from({ length: 200 }, (_, i) => new Date(base + ((i * 7919) % 200) * 1000 + i));
+      const latest = new Date(Math.max(...times.map((t) => t.getTime())));
+      await Promise.all(times.map((sentAt, i) => db.messages.recordInbound(inbound(user.id, { text: `m${i}`, sentAt }))));
+      const rows = await messagesOf(user.id);
+      expect(rows).toHaveLength(200);
+      const conversations = await conversationsOf(user.id);
+      expect(conversations).toHaveLength(1);
+      expect(conversations[0]?.messageCount).toBe(rows.length);
+      expect(conversations[0]?.lastMessageAt?.toISOString()).toBe(latest.toISOString());
+      const latestText = `m${times.findIndex((t) => t.getTime() === latest.getTime())}`;
+      expect(conversations[0]?.lastMessageText).toBe(latestText);
+      const fresh = await db.manager.findOneByOrFail(User, { id: user.id });
+      expect(fresh.lastMessageAt?.toISOString()).toBe(latest.toISOString());
+    });
+
+    it('does not move last_message_at back or replace the preview for a late older message', async () => {
+      const user = await newUser();
+      const newer = new Date('2025-06-01T12:00:00.000Z');
+      await db.messages.recordInbound(inbound(user.id, { text: 'newer', sentAt: newer }));
+      await db.messages.recordInbound(inbound(user.id, { text: 'older', sentAt: new Date('2025-06-01T11:00:00.000Z') }));
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(2);
+      expect(conversation?.lastMessageAt?.toISOString()).toBe(newer.toISOString());
+      expect(conversation?.lastMessageText).toBe('newer');
+      expect((await db.manager.findOneByOrFail(User, { id: user.id })).lastMessageAt?.toISOString()).toBe(newer.toISOString());
+    });
+
+    it('truncates the preview to 500 code points without splitting an emoji at the boundary', async () => {
+      const user = await newUser();
+      const text = `${'a'.repeat(499)}😀${'b'.repeat(20)}`;
+      await db.messages.recordInbound(inbound(user.id, { text }));
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.lastMessageText).toBe(`${'a'.repeat(499)}😀`);
+      expect(Array.from(conversation?.lastMessageText ?? '')).toHaveLength(500);
+      const stored = await messagesOf(user.id);
+      expect(stored[0]?.text).toBe(text);
+    });
+
+    it('refuses a message for an unknown user with NotFoundError and writes nothing', async () => {
+      const error = await rejection(db.messages.recordInbound(inbound(987_654, { facebookMessageId: uid('m') })));
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(await db.manager.count(Message)).toBe(0);
+      expect(await db.manager.count(Conversation)).toBe(0);
+    });
+
+    it('refuses an unknown post with ForeignKeyError and writes nothing', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInbound(inbound(user.id, { postId: 987_654 })));
+      expect(error).toBeInstanceOf(ForeignKeyError);
+      expect(await messagesOf(user.id)).toHaveLength(0);
+      expect(await conversationsOf(user.id)).toHaveLength(0);
+    });
+
+    it('refuses a bad source with InvalidEnumValueError and writes nothing', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInbound(inbound(user.id, { source: 'telegram' as MessageSource })));
+      expect(error).toBeInstanceOf(InvalidEnumValueError);
+      expect(await messagesOf(user.id)).toHaveLength(0);
+      expect(await conversationsOf(user.id)).toHaveLength(0);
+    });
+
+    it('refuses a message with neither text nor attachments', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInbound(inbound(user.id, { text: '', attachments: [] })));
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect((error as EntityValidationError).issues[0]?.property).toBe('text');
+      expect(await conversationsOf(user.id)).toHaveLength(0);
+    });
+
+    it('refuses fields an inbound message does not have', async () => {
+      const user = await newUser();
+      const input = { ...inbound(user.id), isAiResponse: true } as RecordInboundInput;
+      const error = await rejection(db.messages.recordInbound(input));
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect((error as EntityValidationError).issues[0]?.property).toBe('isAiResponse');
+    });
+
+    it('refuses a bad user id, an empty platform id and an invalid date before any SQL', async () => {
+      const user = await newUser();
+      for (const input of [
+        inbound(0),
+        inbound(user.id, { facebookMessageId: '' }),
+        inbound(user.id, { sentAt: new Date('nope') }),
+        inbound(user.id, { text: 'x'.repeat(20_001) }),
+      ]) {
+        expect(await rejection(db.messages.recordInbound(input))).toBeInstanceOf(EntityValidationError);
+      }
+      expect(await conversationsOf(user.id)).toHaveLength(0);
+    });
+
+    it('leaves no message and no count change when the surrounding transaction throws', async () => {
+      const user = await newUser();
+      const first = await db.messages.recordInbound(inbound(user.id, { text: 'kept' }));
+      const error = await rejection(
+        db.transaction(async (tx) => {
+          await tx.messages.recordInbound(inbound(user.id, { text: 'rolled back', facebookMessageId: uid('m') }));
+          throw new Error('boom');
+        }),
+      );
+      expect((error as Error).message).toBe('boom');
+      expect((await messagesOf(user.id)).map((m) => m.id)).toEqual([first.id]);
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(1);
+      expect(conversation?.lastMessageText).toBe('kept');
+    });
+
+    it('joins the caller transaction so its writes commit together', async () => {
+      const user = await newUser();
+      await db.transaction(async (tx) => {
+        await tx.messages.recordInbound(inbound(user.id, { text: 'a' }));
+        await tx.messages.recordOutbound({ userId: user.id, text: 'b', source: MessageSource.MESSENGER });
+      });
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(2);
+      expect(conversation?.lastMessageText).toBe('b');
+    });
+  });
+
+  describe('recordOutbound', () => {
+    it('records an AI reply in the customer conversation', async () => {
+      const user = await newUser();
+      const question = await db.messages.recordInbound(inbound(user.id, { text: 'Price?' }));
+      const reply = await db.messages.recordOutbound({
+        userId: user.id,
+        text: '250 EGP',
+        source: MessageSource.MESSENGER,
+        facebookMessageId: uid('m'),
+        isAiResponse: true,
+        aiResponseTimeMs: 840,
+      });
+      expect(reply.direction).toBe(MessageDirection.OUTBOUND);
+      expect(reply.isAiResponse).toBe(true);
+      expect(reply.aiResponseTimeMs).toBe(840);
+      expect(reply.status).toBe(MessageStatus.SENT);
+      expect(reply.conversationId).toBe(question.conversationId);
+      const [conversation] = await conversationsOf(user.id);
+      expect(conversation?.messageCount).toBe(2);
+      expect(conversation?.lastMessageText).toBe('250 EGP');
+    });
+
+    it('stores a given status', async () => {
+      const user = await newUser();
+      const reply = await db.messages.recordOutbound({ userId: user.id, text: 'x', source: MessageSource.WHATSAPP, status: MessageStatus.FAILED });
+      expect(reply.status).toBe(MessageStatus.FAILED);
+    });
+
+    it('records an outbound message delivered twice once', async () => {
+      const user = await newUser();
+      const input = { userId: user.id, text: 'x', source: MessageSource.WHATSAPP, whatsappMessageId: uid('wamid') };
+      const first = await db.messages.recordOutboundDetailed(input);
+      const again = await db.messages.recordOutboundDetailed(input);
+      expect(again.created).toBe(false);
+      expect(again.message.id).toBe(first.message.id);
+      expect(again.conversation.messageCount).toBe(1);
+    });
+
+    it('refuses a negative aiResponseTimeMs with EntityValidationError and writes nothing', async () => {
+      const user = await newUser();
+      const error = await rejection(
+        db.messages.recordOutbound({ userId: user.id, text: 'x', source: MessageSource.MESSENGER, isAiResponse: true, aiResponseTimeMs: -5 }),
+      );
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect((error as EntityValidationError).issues.map((i) => i.property)).toContain('aiResponseTimeMs');
+      expect(await messagesOf(user.id)).toHaveLength(0);
+      expect(await conversationsOf(user.id)).toHaveLength(0);
+    });
+
+    it('refuses a bad status with InvalidEnumValueError', async () => {
+      const user = await newUser();
+      const error = await rejection(
+        db.messages.recordOutbound({ userId: user.id, text: 'x', source: MessageSource.MESSENGER, status: 'lost' as MessageStatus }),
+      );
+      expect(error).toBeInstanceOf(InvalidEnumValueError);
+      expect(await messagesOf(user.id)).toHaveLength(0);
+    });
+  });
+
+  describe('updateStatus', () => {
+    const sentMessage = async (extra: Partial<RecordInboundInput> = {}): Promise<{ id: number; mid: string }> => {
+      const user = await newUser();
+      const mid = uid('m');
+      const msg = await db.messages.recordOutbound({ userId: user.id, text: 'x', source: MessageSource.MESSENGER, facebookMessageId: mid, ...extra });
+      return { id: msg.id, mid };
+    };
+    const t1 = new Date('2025-07-01T10:00:00.000Z');
+    const t2 = new Date('2025-07-01T10:05:00.000Z');
+    const t3 = new Date('2025-07-01T10:09:00.000Z');
+
+    it('moves sent to delivered to read with their times', async () => {
+      const { mid } = await sentMessage();
+      const delivered = await db.messages.updateStatus(mid, MessageStatus.DELIVERED, t1);
+      expect(delivered?.status).toBe(MessageStatus.DELIVERED);
+      expect(delivered?.deliveredAt?.toISOString()).toBe(t1.toISOString());
+      expect(delivered?.readAt).toBeNull();
+      const read = await db.messages.updateStatus(mid, MessageStatus.READ, t2);
+      expect(read?.status).toBe(MessageStatus.READ);
+      expect(read?.readAt?.toISOString()).toBe(t2.toISOString());
+      expect(read?.deliveredAt?.toISOString()).toBe(t1.toISOString());
+    });
+
+    it('sets deliveredAt when a read receipt comes first', async () => {
+      const { mid } = await sentMessage();
+      const read = await db.messages.updateStatus(mid, MessageStatus.READ, t2);
+      expect(read?.status).toBe(MessageStatus.READ);
+      expect(read?.deliveredAt?.toISOString()).toBe(t2.toISOString());
+      expect(read?.readAt?.toISOString()).toBe(t2.toISOString());
+    });
+
+    it('keeps read when a delivered receipt arrives after it', async () => {
+      const { mid } = await sentMessage();
+      await db.messages.updateStatus(mid, MessageStatus.READ, t2);
+      const after = await db.messages.updateStatus(mid, MessageStatus.DELIVERED, t3);
+      expect(after?.status).toBe(MessageStatus.READ);
+      expect(after?.deliveredAt?.toISOString()).toBe(t2.toISOString());
+    });
+
+    it('keeps the first read time when a read receipt repeats', async () => {
+      const { mid } = await sentMessage();
+      await db.messages.updateStatus(mid, MessageStatus.READ, t1);
+      const again = await db.messages.updateStatus(mid, MessageStatus.READ, t3);
+      expect(again?.readAt?.toISOString()).toBe(t1.toISOString());
+    });
+
+    it('never goes backwards over any order of receipts', async () => {
+      const rank: Record<string, number> = { sent: 0, delivered: 1, read: 2 };
+      const orders = [
+        [MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.SENT, MessageStatus.DELIVERED],
+        [MessageStatus.READ, MessageStatus.DELIVERED, MessageStatus.SENT],
+        [MessageStatus.SENT, MessageStatus.READ, MessageStatus.FAILED, MessageStatus.DELIVERED],
+      ];
+      for (const order of orders) {
+        const { mid } = await sentMessage();
+        let best = 0;
+        for (const status of order) {
+          const msg = await db.messages.updateStatus(mid, status, t1);
+          best = Math.max(best, rank[status] ?? 0);
+          expect(rank[msg!.status], `${order.join('>')} at ${status}`).toBe(best);
+        }
+      }
+    });
+
+    it('marks a sent message failed, but not a delivered one', async () => {
+      const sent = await sentMessage();
+      expect((await db.messages.updateStatus(sent.mid, MessageStatus.FAILED))?.status).toBe(MessageStatus.FAILED);
+      const delivered = await sentMessage();
+      await db.messages.updateStatus(delivered.mid, MessageStatus.DELIVERED, t1);
+      expect((await db.messages.updateStatus(delivered.mid, MessageStatus.FAILED))?.status).toBe(MessageStatus.DELIVERED);
+    });
+
+    it('takes no receipts after failed', async () => {
+      const { mid } = await sentMessage();
+      await db.messages.updateStatus(mid, MessageStatus.FAILED);
+      const after = await db.messages.updateStatus(mid, MessageStatus.READ, t2);
+      expect(after?.status).toBe(MessageStatus.FAILED);
+      expect(after?.readAt).toBeNull();
+    });
+
+    it('finds a message by its WhatsApp id', async () => {
+      const user = await newUser();
+      const wamid = uid('wamid');
+      await db.messages.recordOutbound({ userId: user.id, text: 'x', source: MessageSource.WHATSAPP, whatsappMessageId: wamid });
+      expect((await db.messages.updateStatus(wamid, MessageStatus.DELIVERED, t1))?.status).toBe(MessageStatus.DELIVERED);
+    });
+
+    it('returns null for an unknown id', async () => {
+      expect(await db.messages.updateStatus('no-such-mid', MessageStatus.READ)).toBeNull();
+    });
+
+    it('refuses a bad status and an empty id', async () => {
+      await expect(db.messages.updateStatus('m', 'seen' as MessageStatus)).rejects.toBeInstanceOf(InvalidEnumValueError);
+      await expect(db.messages.updateStatus('', MessageStatus.READ)).rejects.toBeInstanceOf(EntityValidationError);
+    });
+  });
+
+  describe('listing', () => {
+    it('lists a user messages newest first across conversations', async () => {
+      const user = await newUser();
+      const a = await db.messages.recordInbound(inbound(user.id, { text: 'a' }));
+      const b = await db.messages.recordInbound(inbound(user.id, { text: 'b', source: MessageSource.WHATSAPP }));
+      const c = await db.messages.recordOutbound({ userId: user.id, text: 'c', source: MessageSource.MESSENGER });
+      const other = await newUser();
+      await db.messages.recordInbound(inbound(other.id));
+      const page = await db.messages.listForUser(user.id);
+      expect(page.items.map((m) => m.id)).toEqual([c.id, b.id, a.id]);
+      expect(page.nextCursor).toBeNull();
+    });
+
+    it('walks every message exactly once while new messages arrive between pages', async () => {
+      const user = await newUser();
+      const original: number[] = [];
+      for (let i = 0; i < 23; i++) original.push((await db.messages.recordInbound(inbound(user.id, { text: `o${i}` }))).id);
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await db.messages.listForUser(user.id, { limit: 5, cursor });
+        seen.push(...page.items.map((m) => m.id));
+        cursor = page.nextCursor;
+        pages++;
+        await db.messages.recordInbound(inbound(user.id, { text: `new${pages}` }));
+      } while (cursor !== null);
+      expect(pages).toBe(5);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort((x, y) => x - y)).toEqual(original);
+    });
+
+    it('pages through rows that share one created_at instant by id', async () => {
+      const user = await newUser();
+      for (let i = 0; i < 7; i++) await db.messages.recordInbound(inbound(user.id, { text: `t${i}` }));
+      await db.manager.update(Message, { userId: user.id }, { createdAt: new Date('2025-01-01T00:00:00.000Z') });
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await db.messages.listForUser(user.id, { limit: 3, cursor });
+        seen.push(...page.items.map((m) => m.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      const ids = (await messagesOf(user.id)).map((m) => m.id);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
+    it('lists only the messages of one conversation, newest first', async () => {
+      const user = await newUser();
+      const a = await db.messages.recordInbound(inbound(user.id, { text: 'a' }));
+      await db.messages.recordInbound(inbound(user.id, { text: 'w', source: MessageSource.WHATSAPP }));
+      const b = await db.messages.recordInbound(inbound(user.id, { text: 'b' }));
+      const first = await db.messages.listForConversation(a.conversationId, { limit: 1 });
+      expect(first.items.map((m) => m.id)).toEqual([b.id]);
+      const second = await db.messages.listForConversation(a.conversationId, { limit: 1, cursor: first.nextCursor });
+      expect(second.items.map((m) => m.id)).toEqual([a.id]);
+      expect(second.nextCursor).toBeNull();
+    });
+
+    it('refuses a cursor it did not make and a bad limit', async () => {
+      await expect(db.messages.listForUser(1, { cursor: 'garbage' })).rejects.toBeInstanceOf(EntityValidationError);
+      await expect(db.messages.listForUser(1, { limit: 0 })).rejects.toBeInstanceOf(EntityValidationError);
+    });
+
+    it('reads a user page through IDX_messages_user_created', async () => {
+      const user = await newUser();
+      for (let i = 0; i < 3; i++) await db.messages.recordInbound(inbound(user.id));
+      const first = await db.messages.listForUser(user.id, { limit: 1 });
+      const queries = await captureQueries(db, () => db.messages.listForUser(user.id, { limit: 1, cursor: first.nextCursor }));
+      const select = queries.find((q) => /FROM "messages"/.test(q.sql));
+      expect(select).toBeDefined();
+      expect(await queryPlan(db, engine, select!.sql, select!.params)).toContain('IDX_messages_user_created');
+    });
+
+    it('reads a conversation page through IDX_messages_conversation_created', async () => {
+      const user = await newUser();
+      let conversationId = 0;
+      for (let i = 0; i < 3; i++) conversationId = (await db.messages.recordInbound(inbound(user.id))).conversationId;
+      const first = await db.messages.listForConversation(conversationId, { limit: 1 });
+      const queries = await captureQueries(db, () => db.messages.listForConversation(conversationId, { limit: 1, cursor: first.nextCursor }));
+      const select = queries.find((q) => /FROM "messages"/.test(q.sql));
+      expect(select).toBeDefined();
+      expect(await queryPlan(db, engine, select!.sql, select!.params)).toContain('IDX_messages_conversation_created');
+    });
+  });
+
+  describe('statistics', () => {
+    const jan = (day: number): Date => new Date(Date.UTC(2025, 0, day, 12));
+    const backdate = (id: number, at: Date): Promise<unknown> => db.manager.update(Message, { id }, { createdAt: at });
+
+    it('counts messages per source, every source present, within a window', async () => {
+      const user = await newUser();
+      const plan: Array<[MessageSource, number]> = [
+        [MessageSource.MESSENGER, 1],
+        [MessageSource.MESSENGER, 2],
+        [MessageSource.MESSENGER, 3],
+        [MessageSource.WHATSAPP, 2],
+        [MessageSource.WHATSAPP, 9],
+        [MessageSource.MANUAL, 5],
+      ];
+      for (const [source, day] of plan) await backdate((await db.messages.recordInbound(inbound(user.id, { source }))).id, jan(day));
+      expect(await db.messages.countBySource()).toEqual({ messenger: 3, whatsapp: 2, lead_center: 0, manual: 1 });
+      expect(await db.messages.countBySource({ since: jan(2), until: jan(9) })).toEqual({
+        messenger: 2,
+        whatsapp: 1,
+        lead_center: 0,
+        manual: 1,
+      });
+      expect(await db.messages.countBySource({ since: jan(20) })).toEqual({ messenger: 0, whatsapp: 0, lead_center: 0, manual: 0 });
+    });
+
+    it('attributes messages to posts and ad campaigns, most first', async () => {
+      const user = await newUser();
+      const p1 = await db.manager.save(Object.assign(new Post(), { facebookPostId: uid('post') }));
+      const p2 = await db.manager.save(Object.assign(new Post(), { facebookPostId: uid('post') }));
+      const unused = await db.manager.save(Object.assign(new Post(), { facebookPostId: uid('post') }));
+      const c1 = await db.manager.save(Object.assign(new AdCampaign(), { facebookCampaignId: uid('camp'), name: 'Summer' }));
+      const c2 = await db.manager.save(Object.assign(new AdCampaign(), { facebookCampaignId: uid('camp'), name: 'Winter' }));
+      const rows: Array<[number | null, number | null, number]> = [
+        [p1.id, null, 3],
+        [p2.id, c2.id, 3],
+        [p2.id, c2.id, 4],
+        [p2.id, c1.id, 5],
+        [null, c2.id, 6],
+        [null, null, 7],
+        [p1.id, null, 20],
+      ];
+      for (const [postId, adCampaignId, day] of rows) {
+        const msg = await db.messages.recordInbound(inbound(user.id, { postId, adCampaignId }));
+        await backdate(msg.id, jan(day));
+      }
+      const all = await db.messages.attribution();
+      expect(all.posts).toEqual([
+        { postId: p2.id, facebookPostId: p2.facebookPostId, messages: 3 },
+        { postId: p1.id, facebookPostId: p1.facebookPostId, messages: 2 },
+      ]);
+      expect(all.posts.some((p) => p.postId === unused.id)).toBe(false);
+      expect(all.adCampaigns).toEqual([
+        { adCampaignId: c2.id, facebookCampaignId: c2.facebookCampaignId, name: 'Winter', messages: 3 },
+        { adCampaignId: c1.id, facebookCampaignId: c1.facebookCampaignId, name: 'Summer', messages: 1 },
+      ]);
+      const window = await db.messages.attribution({ since: jan(4), until: jan(20) });
+      expect(window.posts).toEqual([{ postId: p2.id, facebookPostId: p2.facebookPostId, messages: 2 }]);
+      expect(window.adCampaigns).toEqual([
+        { adCampaignId: c2.id, facebookCampaignId: c2.facebookCampaignId, name: 'Winter', messages: 2 },
+        { adCampaignId: c1.id, facebookCampaignId: c1.facebookCampaignId, name: 'Summer', messages: 1 },
+      ]);
+      expect((await db.messages.attribution({ limit: 1 })).posts).toHaveLength(1);
+    });
+
+    it('computes AI response count, mean and nearest-rank percentiles', async () => {
+      const user = await newUser();
+      const times = [700, 100, 1000, 300, 500, 900, 200, 600, 400, 800];
+      for (const ms of times) {
+        await db.messages.recordOutbound({ userId: user.id, text: 'ai', source: MessageSource.MESSENGER, isAiResponse: true, aiResponseTimeMs: ms });
+      }
+      // Not counted: a human reply with a time, an AI reply without one, an inbound message.
+      await db.messages.recordOutbound({ userId: user.id, text: 'agent', source: MessageSource.MESSENGER, aiResponseTimeMs: 5 });
+      await db.messages.recordOutbound({ userId: user.id, text: 'ai', source: MessageSource.MESSENGER, isAiResponse: true });
+      await db.messages.recordInbound(inbound(user.id));
+      // Ranks: p50 = ceil(0.5 x 10) = 5th -> 500; p95 = ceil(9.5) = 10th -> 1000.
+      expect(await db.messages.aiResponseStats()).toEqual({ count: 10, meanMs: 550, p50Ms: 500, p95Ms: 1000 });
+    });
+
+    it('limits AI response stats to a window', async () => {
+      const user = await newUser();
+      for (const [ms, day] of [
+        [100, 1],
+        [300, 5],
+        [200, 6],
+        [900, 7],
+      ] as const) {
+        const msg = await db.messages.recordOutbound({ userId: user.id, text: 'ai', source: MessageSource.WHATSAPP, isAiResponse: true, aiResponseTimeMs: ms });
+        await backdate(msg.id, jan(day));
+      }
+      // 300, 200, 900 -> sorted 200, 300, 900: p50 rank 2 -> 300, p95 rank 3 -> 900.
+      const stats = await db.messages.aiResponseStats({ since: jan(5) });
+      expect(stats).toMatchObject({ count: 3, p50Ms: 300, p95Ms: 900 });
+      expect(stats.meanMs).toBeCloseTo(1400 / 3, 9);
+    });
+
+    it('returns nulls when there is no AI reply', async () => {
+      expect(await db.messages.aiResponseStats({ since: new Date('2100-01-01T00:00:00Z') })).toEqual({
+        count: 0,
+        meanMs: null,
+        p50Ms: null,
+        p95Ms: null,
+      });
+    });
+
+    it('refuses an invalid window', async () => {
+      await expect(db.messages.countBySource({ since: new Date('x') })).rejects.toBeInstanceOf(EntityValidationError);
+      await expect(db.messages.attribution({ limit: 0 })).rejects.toBeInstanceOf(EntityValidationError);
+    });
+  });
+});
