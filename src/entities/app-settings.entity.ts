@@ -7,6 +7,9 @@ import { enumCheck, usesDefaultUnlessSet } from './checks';
 /** What {@link AppSettings.toJSON} shows instead of a sensitive value. */
 export const MASKED_VALUE = '****';
 
+/** Node's `util.inspect.custom`, by its registered name (no `node:util` import: entities load anywhere). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 /**
  * One application setting, stored as text with its type. Table
  * `app_settings`. A sensitive value (an API token, say) never appears in
@@ -62,5 +65,10 @@ export class AppSettings extends TimestampedEntity {
     const json = super.toJSON();
     if (this.isSensitive) json['value'] = MASKED_VALUE;
     return json;
+  }
+
+  /** What `console.log` and `util.inspect` show: the masked `toJSON()`, so a sensitive value stays hidden there too. */
+  [INSPECT](): Record<string, unknown> {
+    return this.toJSON();
   }
 }

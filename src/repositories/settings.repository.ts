@@ -1,11 +1,328 @@
-import { AppSettings } from '../entities/app-settings.entity';
+import { AppSettings, MASKED_VALUE } from '../entities/app-settings.entity';
+import { SettingValueType } from '../enums';
+import { EntityValidationError } from '../errors';
+import { REDACTED } from '../logger';
+import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { upsertRow } from './post.repository';
 
-/** Typed application settings. Reached as `db.settings`. */
+/** Any value JSON can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A setting's value: a string, a finite number, a boolean (each stored with
+ * its own `valueType`) or any other JSON value (objects, arrays, `null`:
+ * stored as `json`).
+ */
+export type SettingValue = string | number | boolean | JsonValue;
+
+/** Options of {@link SettingsRepository.set}; omitted ones keep the stored value (or the default for a new key). */
+export interface SetSettingOptions {
+  /** Group for listing, e.g. `ai` (default `general`). */
+  category?: string;
+  /** What the setting does. */
+  description?: string | null;
+  /** Whether the value is a secret that must never be shown (default false). */
+  sensitive?: boolean;
+}
+
+/** Options of {@link SettingsRepository.list}. */
+export interface ListSettingsOptions {
+  /** Only settings of this category. */
+  category?: string;
+}
+
+/** One setting as {@link SettingsRepository.list} shows it. */
+export interface SettingEntry {
+  /** The setting's key. */
+  key: string;
+  /** The typed value, or {@link MASKED_VALUE} (`'****'`) when the setting is sensitive. */
+  value: SettingValue;
+  /** How the value is stored. */
+  valueType: SettingValueType;
+  /** The setting's group. */
+  category: string;
+  /** What the setting does. */
+  description: string | null;
+  /** Whether the value is a secret (and masked here). */
+  isSensitive: boolean;
+}
+
+/** The most settings {@link SettingsRepository.list} returns (the first ones by key). */
+export const MAX_SETTINGS_LIST = 1000;
+
+/** JSON nesting deeper than this is refused (it also stops runaway recursion). */
+const MAX_JSON_DEPTH = 100;
+
+/**
+ * Typed application settings (`app_settings`). Reached as `db.settings`.
+ *
+ * Each value keeps its type: strings, finite numbers and booleans come back as
+ * they went in, and any other JSON value (objects, arrays, `null`) is stored
+ * as JSON text. A key keeps the type of its first value: {@link set} refuses
+ * a value of another type (delete the key first to change it).
+ *
+ * A sensitive value (an API token, say) never appears in `toJSON()`,
+ * {@link list}, error messages or query logs.
+ */
 export class SettingsRepository extends EntityRepository<AppSettings> {
   /** @internal */
   constructor(ctx: RepositoryContext) {
     super(ctx, AppSettings);
   }
+
+  /**
+   * The typed value of a setting, or `undefined` when the key is not set
+   * (`null` is a value a `json` setting can hold, so it does not mean
+   * "missing"). `T` is a compile-time assertion only; for a type checked at
+   * run time use {@link getOrDefault}.
+   *
+   * @throws {@link EntityValidationError} when `key` is not a non-empty string,
+   *   or the stored text does not parse as its `valueType` (written around this library).
+   * @example
+   * ```ts
+   * const delay = await db.settings.get<number>('ai.reply_delay_ms'); // number | undefined
+   * ```
+   */
+  async get<T extends SettingValue = SettingValue>(key: string): Promise<T | undefined> {
+    checkKey(key);
+    const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
+    return row ? (parseStored(row) as T) : undefined;
+  }
+
+  /**
+   * The value of a setting, or `fallback` when the key is not set. The
+   * stored value must have the type of `fallback` (a number for a number,
+   * any JSON for an object, array or `null`), so the result is of that type.
+   *
+   * @throws {@link EntityValidationError} when the stored value has another
+   *   type (rule `settingType`; the message names the types, never the value).
+   * @example
+   * ```ts
+   * const enabled = await db.settings.getOrDefault('ai.enabled', true); // boolean
+   * const hours = await db.settings.getOrDefault('business.hours', { open: 9, close: 21 });
+   * ```
+   */
+  async getOrDefault(key: string, fallback: string): Promise<string>;
+  async getOrDefault(key: string, fallback: number): Promise<number>;
+  async getOrDefault(key: string, fallback: boolean): Promise<boolean>;
+  async getOrDefault<T extends JsonValue>(key: string, fallback: T): Promise<T>;
+  async getOrDefault(key: string, fallback: SettingValue): Promise<SettingValue> {
+    checkKey(key);
+    const expected = inferType(fallback, 'fallback');
+    const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
+    if (!row) return fallback;
+    if (row.valueType !== expected) throw typeMismatch(key, row.valueType, expected, 'is not');
+    return parseStored(row);
+  }
+
+  /**
+   * Sets a setting, creating it if needed. The type is taken from the value:
+   * a string is `string`, a finite number `number`, a boolean `boolean`, and
+   * a plain object, array or `null` is `json` (nested values must be JSON:
+   * no `undefined`, functions, `NaN`, `Date`s or class instances). An existing
+   * key keeps its type: a value of another type is refused and nothing is
+   * written. Options that are omitted keep their stored value (or the
+   * default for a new key: category `general`, not sensitive).
+   *
+   * Race-safe: concurrent sets of one key leave one row, and a concurrent set
+   * with another type fails instead of changing the type.
+   *
+   * @param key - Letters, digits and `_ . : -`, at most 128 characters.
+   * @param value - The value.
+   * @param options - Category, description and whether the value is secret.
+   * @returns The setting as stored. Its `value` is the raw text; its `toJSON()` masks a sensitive value.
+   * @throws {@link EntityValidationError} for a bad key, a value that is not
+   *   JSON or not finite, a value of another type than the stored one (rule
+   *   `settingType`), or bad options; nothing is written. Messages never contain the value.
+   * @example
+   * ```ts
+   * await db.settings.set('ai.reply_delay_ms', 1500, { category: 'ai', description: 'Pause before the AI answers' });
+   * await db.settings.set('facebook.page_token', token, { category: 'facebook', sensitive: true });
+   * await db.settings.set('business.hours', { open: 9, close: 21 });
+   * ```
+   */
+  async set(key: string, value: SettingValue, options: SetSettingOptions = {}): Promise<AppSettings> {
+    const valueType = inferType(value, 'value');
+    const values: Record<string, unknown> = { key, value: serialize(value, valueType), valueType };
+    if (typeof options !== 'object' || options === null) invalid('AppSettings', 'options', 'isObject', 'options must be an object');
+    for (const name of Object.keys(options)) {
+      if (name !== 'category' && name !== 'description' && name !== 'sensitive') {
+        invalid('AppSettings', name, 'unknownProperty', `${name} is not a setting option (category, description, sensitive)`);
+      }
+    }
+    if (options.category !== undefined) values['category'] = options.category;
+    if (options.description !== undefined) values['description'] = options.description;
+    if (options.sensitive !== undefined) values['isSensitive'] = options.sensitive;
+    await this.build(values as Partial<AppSettings>);
+    try {
+      return await this.ctx.transaction(async (tx) => {
+        const m = tx.manager;
+        const read = m.createQueryBuilder(AppSettings, 's').where('s.key = :key', { key });
+        // PostgreSQL: lock the row so a concurrent set cannot change its type under us
+        // (on SQLite the transaction already holds the write lock).
+        if (tx.engine === 'postgres') read.setLock('pessimistic_write');
+        const existing = await read.getOne();
+        if (existing && existing.valueType !== valueType) throw typeMismatch(key, existing.valueType, valueType, 'refuses');
+        await upsertRow(m, AppSettings, values, 'key', {
+          // A row inserted concurrently after our read keeps its type: the update is skipped and caught below.
+          guard: tx.engine === 'postgres' ? '"app_settings"."value_type" = EXCLUDED."value_type"' : undefined,
+        });
+        const stored = await m.findOneByOrFail(AppSettings, { key });
+        if (stored.valueType !== valueType) throw typeMismatch(key, stored.valueType, valueType, 'refuses');
+        return stored;
+      });
+    } catch (error) {
+      throw redactParameters(error);
+    }
+  }
+
+  /**
+   * Every setting (of one category, if given) ordered by key, with typed
+   * values; a sensitive value is shown as {@link MASKED_VALUE} (`'****'`).
+   * Settings are few: at most {@link MAX_SETTINGS_LIST} (1000) are returned,
+   * the first by key.
+   *
+   * @throws {@link EntityValidationError} when `category` is not a non-empty string.
+   * @example
+   * ```ts
+   * for (const s of await db.settings.list({ category: 'ai' })) console.log(s.key, s.value);
+   * ```
+   */
+  async list(options: ListSettingsOptions = {}): Promise<SettingEntry[]> {
+    const category = options.category;
+    if (category !== undefined && (typeof category !== 'string' || category === '')) {
+      invalid('ListSettingsOptions', 'category', 'isNotEmpty', 'category must be a non-empty string');
+    }
+    const rows = await this.ctx.run((m) => {
+      const qb = m.createQueryBuilder(AppSettings, 's');
+      if (category !== undefined) qb.where('s.category = :category', { category });
+      return qb.orderBy('s.key', 'ASC').limit(MAX_SETTINGS_LIST).getMany();
+    });
+    return rows.map((row) => ({
+      key: row.key,
+      value: row.isSensitive ? MASKED_VALUE : parseStored(row),
+      valueType: row.valueType,
+      category: row.category,
+      description: row.description,
+      isSensitive: row.isSensitive,
+    }));
+  }
+
+  /**
+   * Removes a setting.
+   *
+   * @returns `true` if it existed, `false` if not.
+   * @throws {@link EntityValidationError} when `key` is not a non-empty string.
+   * @example
+   * ```ts
+   * await db.settings.delete('feature.old_flag');
+   * ```
+   */
+  async delete(key: string): Promise<boolean> {
+    checkKey(key);
+    const result = await this.ctx.run((m) => m.delete(AppSettings, { key }));
+    return (result.affected ?? 0) > 0;
+  }
+}
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key === '') invalid('AppSettings', 'key', 'isNotEmpty', 'key must be a non-empty string');
+}
+
+/** The type a value is stored as; refuses what cannot round-trip. */
+function inferType(value: unknown, property: string): SettingValueType {
+  switch (typeof value) {
+    case 'string':
+      return SettingValueType.STRING;
+    case 'number':
+      if (!Number.isFinite(value)) invalid('AppSettings', property, 'isFinite', `${property} must be a finite number`);
+      return SettingValueType.NUMBER;
+    case 'boolean':
+      return SettingValueType.BOOLEAN;
+    case 'object':
+      checkJson(value, property, new Set(), 0);
+      return SettingValueType.JSON;
+    default:
+      return invalid('AppSettings', property, 'isSettingValue', `${property} must be a string, number, boolean or JSON value, got ${typeof value}`);
+  }
+}
+
+/** Refuses anything `JSON.stringify` would drop or change; names the path, never the value. */
+function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  const fail = (what: string): never => invalid('AppSettings', path, 'isJson', `${path} ${what}`);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail('must be a finite number');
+    return;
+  }
+  if (typeof value !== 'object') return fail(`is a ${typeof value}, which JSON cannot hold`);
+  if (depth >= MAX_JSON_DEPTH) fail(`nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (ancestors.has(value)) fail('refers to itself');
+  ancestors.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => checkJson(item, `${path}[${i}]`, ancestors, depth + 1));
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) fail('must be a plain object or array (no Date, Map or class instance)');
+    for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`, ancestors, depth + 1);
+  }
+  ancestors.delete(value);
+}
+
+function serialize(value: SettingValue, type: SettingValueType): string {
+  if (type === SettingValueType.JSON) return JSON.stringify(value);
+  return String(value);
+}
+
+/** The stored text as its type; a value that does not parse was written around this library. */
+function parseStored(row: AppSettings): SettingValue {
+  const text = row.value;
+  const corrupt = (): never =>
+    invalid('AppSettings', 'value', 'storedValue', `the stored value of setting "${row.key}" is not a valid ${row.valueType}`);
+  switch (row.valueType) {
+    case SettingValueType.STRING:
+      return text;
+    case SettingValueType.NUMBER: {
+      const n = text.trim() === '' ? NaN : Number(text);
+      return Number.isFinite(n) ? n : corrupt();
+    }
+    case SettingValueType.BOOLEAN:
+      return text === 'true' ? true : text === 'false' ? false : corrupt();
+    case SettingValueType.JSON:
+      try {
+        return JSON.parse(text) as JsonValue;
+      } catch {
+        return corrupt();
+      }
+    default:
+      return corrupt();
+  }
+}
+
+function typeMismatch(key: string, stored: SettingValueType, given: SettingValueType, verb: 'refuses' | 'is not'): EntityValidationError {
+  const message =
+    verb === 'refuses'
+      ? `setting "${key}" holds a ${stored} value and refuses a ${given} value; delete it first to change its type`
+      : `setting "${key}" holds a ${stored} value, not a ${given} value like the fallback`;
+  return new EntityValidationError('AppSettings', [{ property: 'value', rules: ['settingType'], messages: [message] }]);
+}
+
+/**
+ * Blanks the query parameters (and PostgreSQL's row `detail`) kept on a
+ * driver error and its causes, so a failed write cannot carry a secret value out.
+ */
+function redactParameters(error: unknown): unknown {
+  const seen = new Set<object>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { parameters?: unknown; detail?: unknown; driverError?: unknown; cause?: unknown };
+    if (Array.isArray(e.parameters)) e.parameters = e.parameters.map(() => REDACTED);
+    if (typeof e.detail === 'string') e.detail = REDACTED;
+    if (typeof e.driverError === 'object' && e.driverError !== null) redactParameters(e.driverError);
+    current = e.cause;
+  }
+  return error;
 }
