@@ -96,7 +96,14 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/migochat.db';
  * ```
  */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1****@');
+  // The password runs to the LAST '@': an unencoded '/', '?', '#' or '@' in it
+  // must not end the mask early and leak the rest.
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^]*)@([^@]*)$/i.exec(url);
+  if (!match) return url;
+  const [, head, secret = '', tail] = match;
+  // "postgres://host:5432/db?x=a@b" has no password: that ':' opens a port.
+  if (/^\d+[/?#]/.test(secret)) return url;
+  return `${head}****@${tail}`;
 }
 
 /**
