@@ -46,7 +46,15 @@ export const EXPORT_FORMAT = 'migochat-db-export';
 export const EXPORT_VERSION = 1;
 
 /** A JSON value, as found in an export file. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type ExportValue = string | number | boolean | null | ExportValue[] | { [key: string]: ExportValue };
+
+/** How many rows one table has in an export or import. */
+export interface TableRowCount {
+  /** The table, e.g. `messages`. */
+  name: string;
+  /** Its row count. */
+  rows: number;
+}
 
 /** The first line of an export file. */
 export interface ExportHeader {
@@ -59,7 +67,7 @@ export interface ExportHeader {
   /** When the export was taken, ISO 8601. */
   exportedAt: string;
   /** The tables in the file, in the order their rows follow, with their row counts. */
-  tables: Array<{ name: string; rows: number }>;
+  tables: TableRowCount[];
 }
 
 /** Every line after the header: one row of one table, keyed by column name. */
@@ -67,7 +75,7 @@ export interface ExportRow {
   /** The table, e.g. `messages`. */
   table: string;
   /** The row: database column names to values. */
-  row: Record<string, JsonValue>;
+  row: Record<string, ExportValue>;
 }
 
 /** Options of {@link exportDatabase}. */
@@ -87,7 +95,7 @@ export interface ExportResult {
   /** Its size in bytes (compressed, for `.gz`). */
   bytes: number;
   /** Rows per table, in file order. */
-  tables: Array<{ name: string; rows: number }>;
+  tables: TableRowCount[];
   /** The migration recorded in the header. */
   migration: string;
   /** How long the export took, in milliseconds. */
@@ -109,7 +117,7 @@ export interface ImportResult {
   /** How many rows were inserted. */
   rows: number;
   /** Rows per table. */
-  tables: Array<{ name: string; rows: number }>;
+  tables: TableRowCount[];
   /** The migration recorded in the file's header. */
   migration: string;
   /** How long the import took, in milliseconds. */
@@ -218,7 +226,7 @@ async function withSnapshot<T>(db: Database, fn: (reader: SnapshotReader) => Pro
 }
 
 /** A raw value as it goes into the export file. */
-function toJson(db: Database, table: string, column: ColumnMetadata | undefined, raw: unknown, id: unknown): JsonValue {
+function toJson(db: Database, table: string, column: ColumnMetadata | undefined, raw: unknown, id: unknown): ExportValue {
   const value: unknown = column ? db.dataSource.driver.prepareHydratedValue(raw, column) : raw;
   if (value === null || value === undefined) return null;
   if (value instanceof Date) {
@@ -229,7 +237,7 @@ function toJson(db: Database, table: string, column: ColumnMetadata | undefined,
   }
   if (typeof value === 'bigint') return Number(value);
   if (Buffer.isBuffer(value)) return value.toString('base64');
-  return value as JsonValue;
+  return value as ExportValue;
 }
 
 /**
@@ -318,7 +326,7 @@ export async function exportDatabase(db: Database, target: string, options: Expo
             }
             let text = '';
             for (const raw of rows) {
-              const row: Record<string, JsonValue> = {};
+              const row: Record<string, ExportValue> = {};
               for (const key of order) row[key] = toJson(db, table, columns.get(key), raw[key], raw['id']);
               text += `${JSON.stringify({ table, row })}\n`;
             }

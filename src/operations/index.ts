@@ -34,6 +34,7 @@ export {
   type ExportRow,
   type ImportOptions,
   type ImportResult,
-  type JsonValue,
+  type ExportValue,
+  type TableRowCount,
 } from './export';
 export type { ProgressCallback } from './shared';
