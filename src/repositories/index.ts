@@ -4,6 +4,28 @@ export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOp
 export { MessageRepository } from './message.repository';
 export { ConversationRepository } from './conversation.repository';
 export { LeadActivityRepository, type ContactOptions } from './lead-activity.repository';
-export { PostRepository } from './post.repository';
-export { AdCampaignRepository } from './ad-campaign.repository';
-export { SettingsRepository } from './settings.repository';
+export {
+  PostRepository,
+  type UpsertPostInput,
+  type PostEngagement,
+  type PostRanking,
+  type TopPostsOptions,
+  DEFAULT_TOP_POSTS,
+  MAX_TOP_POSTS,
+} from './post.repository';
+export {
+  AdCampaignRepository,
+  type UpsertAdCampaignInput,
+  type AdCampaignMetrics,
+  type AdCampaignPerformance,
+  type AdCampaignListOptions,
+} from './ad-campaign.repository';
+export {
+  SettingsRepository,
+  type JsonValue,
+  type SettingValue,
+  type SetSettingOptions,
+  type ListSettingsOptions,
+  type SettingEntry,
+  MAX_SETTINGS_LIST,
+} from './settings.repository';
