@@ -1,8 +1,19 @@
 export type { RepositoryContext } from './context';
 export { EntityRepository } from './base.repository';
 export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOptions, type UserSearch } from './user.repository';
-export { MessageRepository } from './message.repository';
-export { ConversationRepository } from './conversation.repository';
+export {
+  MessageRepository,
+  type RecordInboundInput,
+  type RecordOutboundInput,
+  type RecordMessageResult,
+  type MessageTimeRange,
+  type AttributionOptions,
+  type Attribution,
+  type PostAttribution,
+  type AdCampaignAttribution,
+  type AiResponseStats,
+} from './message.repository';
+export { ConversationRepository, type InboxRequest } from './conversation.repository';
 export { LeadActivityRepository, type ContactOptions } from './lead-activity.repository';
 export {
   PostRepository,

@@ -56,7 +56,7 @@ export interface RecordMessageResult {
 }
 
 /** A time window; `since` inclusive, `until` exclusive, both optional. Compared with `created_at`. */
-export interface TimeRange {
+export interface MessageTimeRange {
   /** From this instant on (inclusive). */
   since?: Date;
   /** Before this instant (exclusive). */
@@ -64,7 +64,7 @@ export interface TimeRange {
 }
 
 /** Options of {@link MessageRepository.attribution}. */
-export interface AttributionOptions extends TimeRange {
+export interface AttributionOptions extends MessageTimeRange {
   /** At most this many posts and this many campaigns (1 to 500, default 100), the top ones. */
   limit?: number;
 }
@@ -321,7 +321,7 @@ export class MessageRepository extends EntityRepository<Message> {
    * console.log(today[MessageSource.WHATSAPP]);
    * ```
    */
-  async countBySource(range: TimeRange = {}): Promise<Record<MessageSource, number>> {
+  async countBySource(range: MessageTimeRange = {}): Promise<Record<MessageSource, number>> {
     checkRange(range);
     const rows = await this.ctx.run((m) => {
       const qb = m.createQueryBuilder(Message, 'm').select('m.source', 'source').addSelect('COUNT(*)', 'count');
@@ -411,7 +411,7 @@ export class MessageRepository extends EntityRepository<Message> {
    * const { count, meanMs, p95Ms } = await db.messages.aiResponseStats({ since: lastWeek });
    * ```
    */
-  async aiResponseStats(range: TimeRange = {}): Promise<AiResponseStats> {
+  async aiResponseStats(range: MessageTimeRange = {}): Promise<AiResponseStats> {
     checkRange(range);
     return this.ctx.run(async (m) => {
       const aiReplies = (): SelectQueryBuilder<Message> => {
@@ -616,7 +616,7 @@ export class MessageRepository extends EntityRepository<Message> {
     });
   }
 
-  private applyRange(qb: SelectQueryBuilder<Message>, range: TimeRange): void {
+  private applyRange(qb: SelectQueryBuilder<Message>, range: MessageTimeRange): void {
     const engine = this.ctx.engine;
     if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${timestampParam(engine, 'since')}`, { since: this.ctx.dateParam(range.since) });
     if (range.until !== undefined) qb.andWhere(`m.createdAt < ${timestampParam(engine, 'until')}`, { until: this.ctx.dateParam(range.until) });
@@ -705,8 +705,8 @@ function statusChange(
   }
 }
 
-function checkRange(range: TimeRange): void {
-  if (typeof range !== 'object' || range === null) invalid('TimeRange', 'range', 'isObject', 'expected { since?, until? }');
-  if (range.since !== undefined) checkDate(range.since, 'since', 'TimeRange');
-  if (range.until !== undefined) checkDate(range.until, 'until', 'TimeRange');
+function checkRange(range: MessageTimeRange): void {
+  if (typeof range !== 'object' || range === null) invalid('MessageTimeRange', 'range', 'isObject', 'expected { since?, until? }');
+  if (range.since !== undefined) checkDate(range.since, 'since', 'MessageTimeRange');
+  if (range.until !== undefined) checkDate(range.until, 'until', 'MessageTimeRange');
 }
