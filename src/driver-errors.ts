@@ -88,11 +88,22 @@ function uniqueColumns(e: DriverErrorShape): { table?: string; columns: string[]
   return { ...(table ? { table } : {}), columns: pg?.[1] ? pg[1].split(',').map((c) => c.trim().replace(/"/g, '')) : [] };
 }
 
+/** Our tables, longest first: CHECK names are `CHK_<table>_<column>` and both may hold underscores. */
+const TABLES = ['lead_activities', 'conversations', 'ad_campaigns', 'app_settings', 'messages', 'posts', 'users'];
+
 function constraintIssue(e: DriverErrorShape, rule: string): EntityValidationError {
   const message = text(e.message);
   const constraint = text(e.constraint) || /constraint failed: (\S+)/.exec(message)?.[1] || '';
-  const table = text(e.table) || /^CHK_([a-z_]+?)_/.exec(constraint)?.[1] || 'row';
-  const column = text(e.column) || /null value in column "([^"]+)"/.exec(message)?.[1] || /NOT NULL constraint failed: \w+\.(\w+)/.exec(message)?.[1] || constraint.replace(/^CHK_/, '');
+  const table =
+    text(e.table) ||
+    /NOT NULL constraint failed: (\w+)\./.exec(message)?.[1] ||
+    TABLES.find((t) => constraint.startsWith(`CHK_${t}_`)) ||
+    'row';
+  const column =
+    text(e.column) ||
+    /null value in column "([^"]+)"/.exec(message)?.[1] ||
+    /NOT NULL constraint failed: \w+\.(\w+)/.exec(message)?.[1] ||
+    constraint.replace(constraint.startsWith(`CHK_${table}_`) ? `CHK_${table}_` : /^CHK_/, '');
   const error = new EntityValidationError(table, [{ property: column, rules: [rule], messages: [scrubMessage(message)] }]);
   return error;
 }
