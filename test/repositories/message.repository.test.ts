@@ -176,19 +176,19 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
       expect(await messagesOf(user.id)).toHaveLength(1);
     });
 
-    it('counts a webhook delivered many times at once exactly once', async () => {
-      const user = await newUser();
-      const mid = uid('m');
-      const results = await Promise.all(
-        Array.from({ length: 25 }, () => db.messages.recordInboundDetailed(inbound(user.id, { facebookMessageId: mid }))),
-      );
-      expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
-      expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect(await messagesOf(user.id)).toHaveLength(1);
-      const conversations = await conversationsOf(user.id);
-      expect(conversations).toHaveLength(1);
-      expect(conversations[0]?.messageCount).toBe(1);
-    });
+    for (const kind of ['facebookMessageId', 'whatsappMessageId'] as const) {
+      it(`counts a webhook delivered many times at once exactly once (${kind})`, async () => {
+        const user = await newUser();
+        const input = inbound(user.id, { [kind]: uid('ext') });
+        const results = await Promise.all(Array.from({ length: 25 }, () => db.messages.recordInboundDetailed(input)));
+        expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(await messagesOf(user.id)).toHaveLength(1);
+        const conversations = await conversationsOf(user.id);
+        expect(conversations).toHaveLength(1);
+        expect(conversations[0]?.messageCount).toBe(1);
+      });
+    }
 
     it('keeps message_count equal to the rows and last_message_at at the latest under 200 concurrent calls', async () => {
       const user = await newUser();
