@@ -2,12 +2,13 @@ import {
   IsDate,
   IsEnum,
   IsInt,
-  IsISO4217CurrencyCode,
+  isISO4217CurrencyCode,
   IsNotEmpty,
   IsOptional,
   IsString,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 import { Check, Column, Entity, Index, type ValueTransformer } from 'typeorm';
@@ -21,6 +22,21 @@ const bigintAsNumber: ValueTransformer = {
   to: (value: unknown) => value,
   from: (value: unknown) => (value === null || value === undefined ? value : Number(value)),
 };
+
+/**
+ * An upper-case ISO 4217 code (`EGP`). class-validator's own check upper-cases
+ * first and would let `egp` through into the stored data; the rule name stays
+ * `isISO4217CurrencyCode`.
+ */
+function IsUpperCaseCurrencyCode(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isISO4217CurrencyCode',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && /^[A-Z]{3}$/.test(value) && isISO4217CurrencyCode(value),
+      defaultMessage: () => 'currency must be an upper-case ISO 4217 code, e.g. EGP',
+    },
+  });
+}
 
 /**
  * A Facebook ad campaign with its delivery metrics. Table `ad_campaigns`.
@@ -91,7 +107,7 @@ export class AdCampaign extends TimestampedEntity {
 
   /** ISO 4217 code. Column `currency`, default `EGP`. */
   @ValidateIf(usesDefaultUnlessSet)
-  @IsISO4217CurrencyCode()
+  @IsUpperCaseCurrencyCode()
   @Column({ type: 'varchar', length: 3, default: 'EGP' })
   currency!: string;
 

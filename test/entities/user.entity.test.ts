@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database';
+import { Conversation } from '../../src/entities/conversation.entity';
+import { LeadActivity } from '../../src/entities/lead-activity.entity';
+import { Message } from '../../src/entities/message.entity';
+import { User } from '../../src/entities/user.entity';
+import {
+  CustomerLabel,
+  CustomerType,
+  Governorate,
+  LeadActivityType,
+  LeadStage,
+  MessageDirection,
+  MessageSource,
+} from '../../src/enums';
+import { validateEntity } from '../../src/validation';
+import { engines, openTestDb } from '../support/engines';
+import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
+
+const user = (values: Partial<User>): User => Object.assign(new User(), values);
+
+describe.each(engines())('User entity on %s', (engine) => {
+  let db: Database;
+  const tz = process.env['TZ'];
+  beforeAll(async () => {
+    // A local zone far from UTC: stored and read dates must not shift with it.
+    process.env['TZ'] = 'Pacific/Kiritimati';
+    db = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await db?.close();
+    process.env['TZ'] = tz;
+  });
+
+  it('round-trips every column through the manager', async () => {
+    const lastMessageAt = new Date('2024-03-05T22:15:30.123Z');
+    const saved = await db.manager.save(
+      user({
+        psid: 'psid-round-trip',
+        phoneNumber: '+201001234567',
+        firstName: 'أحمد',
+        lastName: "O'Brien",
+        email: 'ahmed@example.com',
+        profilePicUrl: 'https://cdn.example.com/p/1.jpg',
+        governorate: Governorate.KAFR_EL_SHEIKH,
+        leadStage: LeadStage.CLOSED_WON,
+        customerLabel: CustomerLabel.WARM,
+        customerType: CustomerType.WHOLESALE,
+        leadScore: 100,
+        primarySource: MessageSource.WHATSAPP,
+        notes: 'line 1\nline 2 🚀',
+        isActive: false,
+        lastMessageAt,
+      }),
+    );
+    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    expect(loaded).toBeInstanceOf(User);
+    expect(loaded).toMatchObject({
+      psid: 'psid-round-trip',
+      phoneNumber: '+201001234567',
+      firstName: 'أحمد',
+      lastName: "O'Brien",
+      email: 'ahmed@example.com',
+      profilePicUrl: 'https://cdn.example.com/p/1.jpg',
+      governorate: 'kafr_el_sheikh',
+      leadStage: 'closed_won',
+      customerLabel: 'warm',
+      customerType: 'wholesale',
+      leadScore: 100,
+      primarySource: 'whatsapp',
+      notes: 'line 1\nline 2 🚀',
+      isActive: false,
+    });
+    expect(loaded.lastMessageAt).toBeInstanceOf(Date);
+    expect(loaded.lastMessageAt?.toISOString()).toBe('2024-03-05T22:15:30.123Z');
+    expect(loaded.createdAt).toBeInstanceOf(Date);
+    expect(loaded.updatedAt).toBeInstanceOf(Date);
+    expect(loaded.createdAt.getTime()).toBe(saved.createdAt.getTime());
+  });
+
+  it('fills in the defaults of the design', async () => {
+    const saved = await db.manager.save(user({ psid: 'psid-defaults' }));
+    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    expect(loaded).toMatchObject({
+      phoneNumber: null,
+      leadStage: LeadStage.NEW,
+      customerLabel: null,
+      customerType: CustomerType.LEAD,
+      leadScore: 0,
+      primarySource: null,
+      isActive: true,
+      lastMessageAt: null,
+    });
+    expect(typeof loaded.isActive).toBe('boolean');
+  });
+
+  it('accepts a user known only by phone number', async () => {
+    const saved = await db.manager.save(user({ phoneNumber: '+201111111111' }));
+    expect((await db.manager.findOneByOrFail(User, { id: saved.id })).psid).toBeNull();
+  });
+
+  it('stores dates as UTC (text on SQLite, timestamptz on PostgreSQL)', async () => {
+    const at = new Date('2023-12-31T23:59:59.999Z');
+    const saved = await db.manager.save(user({ psid: 'psid-utc', lastMessageAt: at }));
+    await expectStoredAsUtc(db, 'users', 'last_message_at', saved.id, at);
+    await expectStoredAsUtc(db, 'users', 'created_at', saved.id, saved.createdAt);
+  });
+
+  it('refuses a second user with the same psid', async () => {
+    await db.manager.save(user({ psid: 'psid-unique' }));
+    await expectRefused(db.manager.save(user({ psid: 'psid-unique' })), /unique|duplicate/i);
+  });
+
+  it('refuses a second user with the same phone number', async () => {
+    await db.manager.save(user({ phoneNumber: '+201222222222' }));
+    await expectRefused(db.manager.save(user({ phoneNumber: '+201222222222' })), /unique|duplicate/i);
+  });
+
+  it('allows many users without a psid or without a phone number', async () => {
+    await db.manager.save([user({ phoneNumber: '+201333333331' }), user({ phoneNumber: '+201333333332' })]);
+    await db.manager.save([user({ psid: 'psid-nophone-1' }), user({ psid: 'psid-nophone-2' })]);
+    const rows = await sql<{ n: number | string }>(db, `SELECT COUNT(*) AS n FROM "users" WHERE "phone_number" LIKE '+20133333333%'`);
+    expect(Number(rows[0]?.n)).toBe(2);
+  });
+
+  it('deletes the messages, conversations and lead activities of a deleted user', async () => {
+    const owner = await db.manager.save(user({ psid: 'psid-cascade' }));
+    const other = await db.manager.save(user({ psid: 'psid-survivor' }));
+    for (const who of [owner, other]) {
+      const conversation = await db.manager.save(
+        Object.assign(new Conversation(), { userId: who.id, source: MessageSource.MESSENGER }),
+      );
+      await db.manager.save(
+        Object.assign(new Message(), {
+          userId: who.id,
+          conversationId: conversation.id,
+          direction: MessageDirection.INBOUND,
+          source: MessageSource.MESSENGER,
+          text: 'hi',
+        }),
+      );
+      await db.manager.save(
+        Object.assign(new LeadActivity(), { userId: who.id, activityType: LeadActivityType.NOTE, note: 'n' }),
+      );
+    }
+    await db.manager.delete(User, { id: owner.id });
+    for (const entity of [Message, Conversation, LeadActivity]) {
+      expect(await db.manager.countBy(entity, { userId: owner.id }), entity.name).toBe(0);
+      expect(await db.manager.countBy(entity, { userId: other.id }), entity.name).toBe(1);
+    }
+  });
+
+  it.each([
+    ['lead_stage', 'bogus'],
+    ['customer_label', 'lukewarm'],
+    ['customer_type', 'alien'],
+    ['governorate', 'atlantis'],
+    ['primary_source', 'telegram'],
+  ])('refuses a raw insert of an unknown %s value', async (column, value) => {
+    await expectRefused(
+      sql(db, `INSERT INTO "users" ("psid", "${column}") VALUES (?, ?)`, [`psid-check-${column}`, value]),
+      /CHK_users_|check constraint/i,
+    );
+  });
+
+  it('accepts a raw insert of a known enum value', async () => {
+    await sql(db, `INSERT INTO "users" ("psid", "lead_stage", "governorate") VALUES (?, ?, ?)`, ['psid-raw-ok', 'hot', 'giza']);
+    const loaded = await db.manager.findOneByOrFail(User, { psid: 'psid-raw-ok' });
+    expect(loaded.leadStage).toBe(LeadStage.HOT);
+    expect(loaded.governorate).toBe(Governorate.GIZA);
+  });
+
+  it('refuses a raw insert with a lead score above 100 or below 0', async () => {
+    await expectRefused(sql(db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-high', 101)`), /CHK_users_lead_score|check/i);
+    await expectRefused(sql(db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-low', -1)`), /CHK_users_lead_score|check/i);
+  });
+
+  it('refuses a raw insert with neither psid nor phone number', async () => {
+    await expectRefused(sql(db, `INSERT INTO "users" ("first_name") VALUES ('nobody')`), /CHK_users_identity|check/i);
+  });
+});
+
+describe('User validation', () => {
+  it('accepts a valid user', async () => {
+    const valid = user({ psid: 'p', phoneNumber: '+201001234567', email: 'a@b.co', leadScore: 55, leadStage: LeadStage.HOT });
+    await expect(validateEntity(valid)).resolves.toBe(valid);
+  });
+
+  it('requires a psid or a phone number', async () => {
+    const issues = await validationIssues(user({ firstName: 'x' }));
+    expect(Object.keys(issues)).toEqual(['psid']);
+    expect(issues['psid']).toContain('isNotEmpty');
+  });
+
+  it.each(['01001234567', '+0123456789', '+20 100 123 4567', '+2010', '+2010012345678901'])(
+    'refuses the non-E.164 phone number %s',
+    async (phoneNumber) => {
+      expect(await validationIssues(user({ phoneNumber }))).toEqual({ phoneNumber: ['matches'] });
+    },
+  );
+
+  it('refuses a bad email', async () => {
+    expect(await validationIssues(user({ psid: 'p', email: 'not-an-email' }))).toEqual({ email: ['isEmail'] });
+  });
+
+  it('refuses a profile picture URL that is not http(s)', async () => {
+    expect(await validationIssues(user({ psid: 'p', profilePicUrl: 'ftp://example.com/p.jpg' }))).toEqual({ profilePicUrl: ['isUrl'] });
+    expect(await validationIssues(user({ psid: 'p', profilePicUrl: 'not a url' }))).toEqual({ profilePicUrl: ['isUrl'] });
+  });
+
+  it('refuses a lead score of 101, of -1 and a fractional score', async () => {
+    expect(await validationIssues(user({ psid: 'p', leadScore: 101 }))).toEqual({ leadScore: ['max'] });
+    expect(await validationIssues(user({ psid: 'p', leadScore: -1 }))).toEqual({ leadScore: ['min'] });
+    expect(await validationIssues(user({ psid: 'p', leadScore: 5.5 }))).toEqual({ leadScore: ['isInt'] });
+  });
+
+  it('refuses values outside each enum', async () => {
+    const issues = await validationIssues(
+      user({
+        psid: 'p',
+        leadStage: 'bogus' as LeadStage,
+        customerLabel: 'lukewarm' as CustomerLabel,
+        customerType: 'alien' as CustomerType,
+        governorate: 'atlantis' as Governorate,
+        primarySource: 'telegram' as MessageSource,
+      }),
+    );
+    expect(issues).toEqual({
+      leadStage: ['isEnum'],
+      customerLabel: ['isEnum'],
+      customerType: ['isEnum'],
+      governorate: ['isEnum'],
+      primarySource: ['isEnum'],
+    });
+  });
+
+  it('refuses a null lead stage (the default applies only when it is left out)', async () => {
+    expect(await validationIssues(user({ psid: 'p', leadStage: null as unknown as LeadStage }))).toEqual({ leadStage: ['isEnum'] });
+  });
+
+  it('refuses names longer than 100 characters', async () => {
+    expect(await validationIssues(user({ psid: 'p', firstName: 'x'.repeat(101) }))).toEqual({ firstName: ['maxLength'] });
+  });
+
+  it('names the property and rule in the error message', async () => {
+    await expect(validateEntity(user({ psid: 'p', email: 'nope', leadScore: 101 }))).rejects.toThrow(
+      'Invalid User: email (isEmail); leadScore (max)',
+    );
+  });
+});
