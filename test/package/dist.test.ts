@@ -1,0 +1,288 @@
+// The built package, loaded the way a service loads it: CommonJS and ESM, by
+// file and by package name through the exports map, in child processes.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST, ensureBuilt, ROOT } from '../support/build';
+import { engines, pgUrl } from '../support/engines';
+
+const INDEX_CJS = join(DIST, 'index.js');
+const INDEX_ESM = pathToFileURL(join(DIST, 'index.mjs')).href;
+
+let tmp: string;
+/** A folder whose node_modules/@migochat/db is a symlink to the repository, as after `npm install`. */
+let consumer: string;
+/** A fresh PostgreSQL database for the children, or '' without PostgreSQL. */
+let pgDatabaseUrl = '';
+let dropPgDatabase: (() => Promise<void>) | undefined;
+
+interface ChildResult {
+  [key: string]: unknown;
+}
+
+/** Runs `code` in a fresh Node process (ESM when `module`), returns the JSON of its last stdout line. */
+function runChild(code: string, options: { module?: boolean; cwd?: string; env?: Record<string, string> } = {}): ChildResult {
+  const args = options.module ? ['--input-type=module', '-e', code] : ['-e', code];
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, args, {
+      cwd: options.cwd ?? tmp,
+      encoding: 'utf8',
+      env: { ...process.env, ...options.env },
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string };
+    throw new Error(`child process failed:\n${e.stderr ?? ''}\n${e.stdout ?? ''}`);
+  }
+  const last = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as ChildResult;
+}
+
+/** Child code that opens `url` with migrate: true, inserts a user and reads it back. */
+function openInsertRead(lib: string, url: string, psid: string, extraFields = ''): string {
+  return `
+    const db = await ${lib}.openDatabase({ url: ${JSON.stringify(url)}, migrate: true });
+    try {
+      const saved = await db.manager.save(Object.assign(new ${lib}.User(), { psid: ${JSON.stringify(psid)}, leadStage: ${lib}.LeadStage.HOT }));
+      const loaded = await db.manager.findOneByOrFail(${lib}.User, { id: saved.id });
+      console.log(JSON.stringify({ ${extraFields}
+        engine: db.engine,
+        psid: loaded.psid,
+        leadStage: loaded.leadStage,
+        isUser: loaded instanceof ${lib}.User,
+        pending: (await db.pendingMigrations()).length,
+      }));
+    } finally {
+      await db.close();
+    }`;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  tmp = mkdtempSync(join(tmpdir(), 'migochat-dist-'));
+  consumer = join(tmp, 'consumer');
+  mkdirSync(join(consumer, 'node_modules', '@migochat'), { recursive: true });
+  symlinkSync(ROOT, join(consumer, 'node_modules', '@migochat', 'db'), 'dir');
+  if (engines().includes('postgres')) {
+    const name = `migochat_dist_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = new Client({ connectionString: pgUrl() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const url = new URL(pgUrl());
+    url.pathname = `/${name}`;
+    pgDatabaseUrl = url.toString();
+    dropPgDatabase = async () => {
+      const cleanup = new Client({ connectionString: pgUrl() });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await cleanup.end();
+    };
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await dropPgDatabase?.();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the built package', () => {
+  it('has every file its exports map, main, types and bin point at', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      bin: Record<string, string>;
+      exports: Record<string, string | Record<string, Record<string, string>>>;
+    };
+    const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin)];
+    for (const [subpath, conditions] of Object.entries(pkg.exports)) {
+      if (typeof conditions === 'string') continue;
+      expect(Object.keys(conditions), subpath).toEqual(['import', 'require']);
+      for (const condition of Object.values(conditions)) {
+        expect(Object.keys(condition)[0], `${subpath}: types first`).toBe('types');
+        targets.push(...Object.values(condition));
+      }
+    }
+    for (const target of targets) expect(existsSync(join(ROOT, target)), target).toBe(true);
+  });
+
+  it('loads without ColumnTypeUndefinedError and keeps class names', () => {
+    const result = runChild(`
+      const lib = require(${JSON.stringify(INDEX_CJS)});
+      const ds = lib.createDataSource({ url: 'sqlite::memory:' });
+      ds.initialize().then(async () => {
+        const names = ds.entityMetadatas.map((m) => m.name).sort();
+        await ds.destroy();
+        console.log(JSON.stringify({
+          names,
+          errorName: new lib.ConfigError('url', 'x').name,
+          recognised: lib.isMigochatDbError(new lib.NotFoundError('User', { id: 1 })),
+        }));
+      });
+    `);
+    expect(result).toEqual({
+      names: ['AdCampaign', 'AppSettings', 'Conversation', 'LeadActivity', 'Message', 'Post', 'User'],
+      errorName: 'ConfigError',
+      recognised: true,
+    });
+  });
+});
+
+describe.each(engines())('the built package on %s', (engine) => {
+  const url = (file: string): string => (engine === 'postgres' ? pgDatabaseUrl : `sqlite:${join(tmp, file)}`);
+
+  it('opens a database, migrates and inserts and reads a user through require()', () => {
+    const result = runChild(`
+      const lib = require(${JSON.stringify(INDEX_CJS)});
+      (async () => { ${openInsertRead('lib', url('cjs/crm.db'), `cjs-${engine}`)} })().catch((e) => { console.error(e); process.exit(1); });
+    `);
+    expect(result).toEqual({ engine, psid: `cjs-${engine}`, leadStage: 'hot', isUser: true, pending: 0 });
+  });
+
+  it('opens a database, migrates and inserts and reads a user through import()', () => {
+    const result = runChild(
+      `
+      const lib = await import(${JSON.stringify(INDEX_ESM)});
+      ${openInsertRead('lib', url('esm/crm.db'), `esm-${engine}`)}
+    `,
+      { module: true },
+    );
+    expect(result).toEqual({ engine, psid: `esm-${engine}`, leadStage: 'hot', isUser: true, pending: 0 });
+  });
+
+  it('opens a database by package name, with require() and import() sharing one User', () => {
+    const result = runChild(
+      `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const cjs = require('@migochat/db');
+      const esm = await import('@migochat/db');
+      const lib = esm;
+      ${openInsertRead(
+        'lib',
+        url('by-name/crm.db'),
+        `by-name-${engine}`,
+        'sameUser: cjs.User === esm.User, viaCjs: (await db.manager.findOneByOrFail(cjs.User, { id: saved.id })).psid,',
+      )}
+    `,
+      { module: true, cwd: consumer },
+    );
+    expect(result).toEqual({
+      sameUser: true,
+      viaCjs: `by-name-${engine}`,
+      engine,
+      psid: `by-name-${engine}`,
+      leadStage: 'hot',
+      isUser: true,
+      pending: 0,
+    });
+  });
+});
+
+describe('one copy of each class', () => {
+  it('require(dist/index.js).User === (await import(dist/index.mjs)).User in one process', () => {
+    const result = runChild(`
+      const cjs = require(${JSON.stringify(INDEX_CJS)});
+      import(${JSON.stringify(INDEX_ESM)}).then((esm) => {
+        console.log(JSON.stringify({
+          user: esm.User === cjs.User,
+          enums: esm.LeadStage === cjs.LeadStage,
+          errors: esm.NotFoundError === cjs.NotFoundError,
+          openDatabase: esm.openDatabase === cjs.openDatabase,
+        }));
+      });
+    `);
+    expect(result).toEqual({ user: true, enums: true, errors: true, openDatabase: true });
+  });
+
+  it('resolves @migochat/db, @migochat/db/entities and @migochat/db/testing through the exports map to the same classes', () => {
+    const result = runChild(
+      `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const main = { cjs: require('@migochat/db'), esm: await import('@migochat/db') };
+      const entities = { cjs: require('@migochat/db/entities'), esm: await import('@migochat/db/entities') };
+      const testing = { cjs: require('@migochat/db/testing'), esm: await import('@migochat/db/testing') };
+      console.log(JSON.stringify({
+        resolved: [require.resolve('@migochat/db'), require.resolve('@migochat/db/entities'), require.resolve('@migochat/db/testing')],
+        users: [main.esm.User, entities.cjs.User, entities.esm.User].every((u) => u === main.cjs.User),
+        stages: entities.esm.LeadStage === main.cjs.LeadStage,
+        testing: typeof testing.cjs.createTestDatabase === 'function' && testing.esm.createTestDatabase === testing.cjs.createTestDatabase,
+      }));
+    `,
+      { module: true, cwd: consumer },
+    );
+    expect(result).toEqual({
+      resolved: [join(DIST, 'index.js'), join(DIST, 'entities.js'), join(DIST, 'testing.js')],
+      users: true,
+      stages: true,
+      testing: true,
+    });
+  });
+
+  it('recognises an error thrown by the ESM entry with the CJS isMigochatDbError', () => {
+    const result = runChild(
+      `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const cjs = require('@migochat/db');
+      const esm = await import('@migochat/db');
+      let caught;
+      try { esm.parseEnum(esm.LeadStage, 'bogus'); } catch (e) { caught = e; }
+      console.log(JSON.stringify({ ours: cjs.isMigochatDbError(caught), code: caught.code, name: caught.name, instance: caught instanceof cjs.InvalidEnumValueError }));
+    `,
+      { module: true, cwd: consumer },
+    );
+    expect(result).toEqual({ ours: true, code: 'INVALID_ENUM_VALUE', name: 'InvalidEnumValueError', instance: true });
+  });
+});
+
+describe('@migochat/db/entities', () => {
+  /** Child code that records every module loaded (Module._load) while `load` runs, and reports the drivers among them. */
+  const driverProbe = (load: string, module: boolean): string => `
+    ${module ? "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" : ''}
+    const Module = require('node:module');
+    const requested = [];
+    const originalLoad = Module._load;
+    Module._load = function (request, ...rest) { requested.push(request); return originalLoad.call(this, request, ...rest); };
+    const report = (lib) => {
+      const files = Object.keys(require.cache);
+      const isDriver = (p) => /(^|[\\\\/]node_modules[\\\\/])(pg|better-sqlite3)([\\\\/]|$)/.test(p);
+      console.log(JSON.stringify({
+        requested: requested.filter(isDriver),
+        cached: files.filter(isDriver),
+        stage: lib.LeadStage.CLOSED_WON,
+        user: typeof lib.User,
+        name: lib.enumToName(lib.LeadStage, 'closed_won'),
+      }));
+    };
+    ${load}
+  `;
+
+  it('loads neither pg nor better-sqlite3 through require()', () => {
+    const result = runChild(driverProbe("report(require('@migochat/db/entities'));", false), { cwd: consumer });
+    expect(result).toEqual({ requested: [], cached: [], stage: 'closed_won', user: 'function', name: 'CLOSED_WON' });
+  });
+
+  it('loads neither pg nor better-sqlite3 through import()', () => {
+    const result = runChild(driverProbe("report(await import('@migochat/db/entities'));", true), { module: true, cwd: consumer });
+    expect(result).toEqual({ requested: [], cached: [], stage: 'closed_won', user: 'function', name: 'CLOSED_WON' });
+  });
+
+  it('the probe does see a driver load (so an empty list above means something)', () => {
+    const result = runChild(
+      driverProbe(
+        "const lib = require('@migochat/db'); lib.createDataSource({ url: 'postgres://u:p@127.0.0.1:1/db' }); report(lib);",
+        false,
+      ),
+      { cwd: consumer },
+    );
+    expect((result['requested'] as string[]).some((r) => /(^|[\\/])pg$/.test(r))).toBe(true);
+  });
+});
