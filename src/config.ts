@@ -122,7 +122,8 @@ export function parseDatabaseUrl(url: string, setting = 'url'): DatabaseTarget {
   }
   const trimmed = url.trim();
   if (/^sqlite:/i.test(trimmed)) {
-    const path = trimmed.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    // `sqlite:///abs.db` is `/abs.db`; `sqlite://data/x.db` is `data/x.db`, not `//data/x.db` at the root.
+    const path = trimmed.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new ConfigError(setting, `"${trimmed}" has no file path; expected ${allowed}`);
     return { engine: 'sqlite', path };
   }

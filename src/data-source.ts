@@ -4,7 +4,7 @@
  * @module
  */
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { adaptDriverTypes } from './column-types';
+import { adaptDriverTypes, SQLITE_NOW } from './column-types';
 import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { ENTITIES } from './entities/all';
 import { ConfigError } from './errors';
@@ -95,18 +95,32 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
     throw cause;
   }
   adaptDriverTypes(dataSource);
-  if (resolved.target.engine === 'sqlite') useImmediateTransactions(dataSource);
+  if (resolved.target.engine === 'sqlite') adaptSqliteQueries(dataSource);
   return dataSource;
 }
 
 /**
- * SQLite: begin transactions with `BEGIN IMMEDIATE`. A deferred transaction
- * that reads and then writes fails at once with SQLITE_BUSY when another
- * process wrote in between; an immediate one takes the write lock up front
- * and waits out the busy timeout instead. Within one process our queue
- * already runs one transaction at a time, so this costs nothing there.
+ * SQLite: the SQL TypeORM sends, adjusted.
+ *
+ * - Transactions begin with `BEGIN IMMEDIATE`. A deferred transaction that
+ *   reads and then writes fails at once with SQLITE_BUSY when another process
+ *   wrote in between; an immediate one takes the write lock up front and
+ *   waits out the busy timeout instead. Within one process our queue already
+ *   runs one transaction at a time, so this costs nothing there.
+ * - An UPDATE sets `updated_at` to the current time with milliseconds, like
+ *   every other timestamp we write. TypeORM writes `CURRENT_TIMESTAMP`, which
+ *   SQLite gives in whole seconds, so an update could move `updated_at`
+ *   before `created_at`.
+ *
+ * @internal
  */
-function useImmediateTransactions(dataSource: DataSource): void {
+export function rewriteSqliteQuery(sql: string): string {
+  if (sql === 'BEGIN TRANSACTION') return 'BEGIN IMMEDIATE';
+  if (/^\s*UPDATE\b/i.test(sql)) return sql.replace(/("[^"]+" = )CURRENT_TIMESTAMP\b/g, `$1${SQLITE_NOW}`);
+  return sql;
+}
+
+function adaptSqliteQueries(dataSource: DataSource): void {
   const driver = dataSource.driver;
   const create = driver.createQueryRunner.bind(driver);
   const patched = new WeakSet<object>();
@@ -116,7 +130,7 @@ function useImmediateTransactions(dataSource: DataSource): void {
       patched.add(runner);
       const query = runner.query.bind(runner);
       runner.query = ((sql: string, ...rest: unknown[]) =>
-        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE' : sql, ...rest)) as typeof runner.query;
+        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(rewriteSqliteQuery(sql), ...rest)) as typeof runner.query;
     }
     return runner;
   };

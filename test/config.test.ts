@@ -244,6 +244,16 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl('sqlite:///var/lib/crm.db')).toEqual({ engine: 'sqlite', path: '/var/lib/crm.db' });
   });
 
+  it('reads sqlite://relative paths as relative, not at the filesystem root', () => {
+    expect(parseDatabaseUrl('sqlite://data/crm.db')).toEqual({ engine: 'sqlite', path: 'data/crm.db' });
+    expect(parseDatabaseUrl('sqlite://./data/crm.db')).toEqual({ engine: 'sqlite', path: './data/crm.db' });
+    expect(parseDatabaseUrl('sqlite://:memory:')).toEqual({ engine: 'sqlite', path: ':memory:' });
+  });
+
+  it('refuses sqlite:// without a path', () => {
+    expect(configError(() => parseDatabaseUrl('sqlite://')).message).toContain('has no file path');
+  });
+
   it('reads postgres:// and postgresql:// URLs, keeping them whole', () => {
     expect(parseDatabaseUrl(PG)).toEqual({ engine: 'postgres', url: PG });
     const pgql = 'postgresql://crm:pw@127.0.0.1:6543/crm?sslmode=disable';

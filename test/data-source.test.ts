@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataSource } from '../src/data-source';
+import { SQLITE_NOW } from '../src/column-types';
+import { createDataSource, rewriteSqliteQuery } from '../src/data-source';
 import { openDatabase } from '../src/database';
 import { ENTITIES } from '../src/entities/all';
 import { ConfigError } from '../src/errors';
@@ -70,6 +71,24 @@ describe('createDataSource', () => {
   it('refuses bad options with ConfigError before touching a driver', () => {
     expect(() => createDataSource({ url: 'mysql://u:p@h/db' })).toThrow(ConfigError);
     expect(() => createDataSource({ url: 'sqlite::memory:', poolSize: -1 })).toThrow(ConfigError);
+  });
+});
+
+describe('rewriteSqliteQuery', () => {
+  it('begins transactions IMMEDIATE', () => {
+    expect(rewriteSqliteQuery('BEGIN TRANSACTION')).toBe('BEGIN IMMEDIATE');
+  });
+
+  it('sets update-date columns with milliseconds instead of whole-second CURRENT_TIMESTAMP', () => {
+    expect(rewriteSqliteQuery('UPDATE "users" SET "first_name" = ?, "updated_at" = CURRENT_TIMESTAMP WHERE "id" IN (?)')).toBe(
+      `UPDATE "users" SET "first_name" = ?, "updated_at" = ${SQLITE_NOW} WHERE "id" IN (?)`,
+    );
+  });
+
+  it('leaves other statements alone', () => {
+    for (const sql of ['SELECT CURRENT_TIMESTAMP', 'INSERT INTO "t" ("a") VALUES (?)', 'COMMIT', 'SAVEPOINT typeorm_1']) {
+      expect(rewriteSqliteQuery(sql)).toBe(sql);
+    }
   });
 });
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { engines, openTestDb } from '../support/engines';
-import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
+import { expectRefused, expectStoredAsUtc, sql, sqliteUtcText, validationIssues } from './fixtures';
 
 const user = (values: Partial<User>): User => Object.assign(new User(), values);
 
@@ -104,6 +104,21 @@ describe.each(engines())('User entity on %s', (engine) => {
     const saved = await db.manager.save(user({ psid: 'psid-utc', lastMessageAt: at }));
     await expectStoredAsUtc(db, 'users', 'last_message_at', saved.id, at);
     await expectStoredAsUtc(db, 'users', 'created_at', saved.id, saved.createdAt);
+  });
+
+  it('moves updatedAt forward on update, kept to the millisecond and never before createdAt', async () => {
+    const saved = await db.manager.save(user({ psid: 'psid-updated-at' }));
+    saved.firstName = 'changed';
+    await db.manager.save(saved);
+    await db.manager.update(User, { id: saved.id }, { lastName: 'also changed' });
+    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    expect(loaded.lastName).toBe('also changed');
+    expect(loaded.updatedAt.getTime()).toBeGreaterThanOrEqual(loaded.createdAt.getTime());
+    if (engine === 'sqlite') {
+      const [row] = await sql<{ updated_at: string }>(db, 'SELECT "updated_at" FROM "users" WHERE "id" = ?', [saved.id]);
+      expect(row?.updated_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+      expect(row?.updated_at).toBe(sqliteUtcText(loaded.updatedAt));
+    }
   });
 
   it('refuses a second user with the same psid', async () => {
