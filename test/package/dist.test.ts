@@ -1,7 +1,7 @@
 // The built package, loaded the way a service loads it: CommonJS and ESM, by
 // file and by package name through the exports map, in child processes.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -235,11 +235,53 @@ describe('one copy of each class', () => {
       const esm = await import('@migochat/db');
       let caught;
       try { esm.parseEnum(esm.LeadStage, 'bogus'); } catch (e) { caught = e; }
-      console.log(JSON.stringify({ ours: cjs.isMigochatDbError(caught), code: caught.code, name: caught.name, instance: caught instanceof cjs.InvalidEnumValueError }));
+      console.log(JSON.stringify({ ours: cjs.isMigochatDbError(caught), code: caught.code, name: caught.name, enumName: caught.enumName, instance: caught instanceof cjs.InvalidEnumValueError }));
     `,
       { module: true, cwd: consumer },
     );
-    expect(result).toEqual({ ours: true, code: 'INVALID_ENUM_VALUE', name: 'InvalidEnumValueError', instance: true });
+    expect(result).toEqual({ ours: true, code: 'INVALID_ENUM_VALUE', name: 'InvalidEnumValueError', enumName: 'LeadStage', instance: true });
+  });
+});
+
+describe('the declarations', () => {
+  it('type-check a consumer that imports and requires the package by name (NodeNext)', () => {
+    const dir = join(consumer, 'types');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['esm.mts', 'cjs.cts'],
+      }),
+    );
+    const body = (imports: string): string => `${imports}
+const stage: LeadStage = LeadStage.CLOSED_WON;
+const name: string | null = enumToName(LeadStage, stage);
+const opened: Promise<Database> = openDatabase({ url: 'sqlite::memory:', migrate: true });
+const user: User = Object.assign(new User(), { psid: 'p' });
+const entityUser: typeof User = EntityUser;
+export { name, opened, user, entityUser };
+`;
+    writeFileSync(
+      join(dir, 'esm.mts'),
+      body(`import { openDatabase, LeadStage, User, type Database } from '@migochat/db';
+import { User as EntityUser, enumToName } from '@migochat/db/entities';`),
+    );
+    writeFileSync(
+      join(dir, 'cjs.cts'),
+      body(`import { openDatabase, LeadStage, User, type Database } from '@migochat/db';
+import { User as EntityUser, enumToName } from '@migochat/db/entities';
+import type { createTestDatabase } from '@migochat/db/testing';
+export type Factory = typeof createTestDatabase;`),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    } catch (error) {
+      output = (error as { stdout?: string }).stdout ?? String(error);
+    }
+    expect(output).toBe('');
   });
 });
 
