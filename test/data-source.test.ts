@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SQLITE_NOW } from '../src/column-types';
+import { columnTypeFor, engineOf, JSON_COLUMN, SQLITE_NOW, TIMESTAMP } from '../src/column-types';
 import { createDataSource, rewriteSqliteQuery } from '../src/data-source';
 import { openDatabase } from '../src/database';
 import { ENTITIES } from '../src/entities/all';
@@ -71,6 +71,31 @@ describe('createDataSource', () => {
   it('refuses bad options with ConfigError before touching a driver', () => {
     expect(() => createDataSource({ url: 'mysql://u:p@h/db' })).toThrow(ConfigError);
     expect(() => createDataSource({ url: 'sqlite::memory:', poolSize: -1 })).toThrow(ConfigError);
+  });
+});
+
+describe('column types per engine', () => {
+  it('maps the neutral timestamp type to timestamptz on PostgreSQL and datetime on SQLite', () => {
+    expect(columnTypeFor('postgres', TIMESTAMP)).toBe('timestamptz');
+    expect(columnTypeFor('sqlite', TIMESTAMP)).toBe('datetime');
+  });
+
+  it('leaves every other type alone', () => {
+    for (const type of ['varchar', 'integer', 'bigint', 'text', 'boolean', JSON_COLUMN]) {
+      expect(columnTypeFor('postgres', type)).toBe(type);
+      expect(columnTypeFor('sqlite', type)).toBe(type);
+    }
+  });
+
+  it('tells the engine of a DataSource', () => {
+    expect(engineOf(createDataSource({ url: 'sqlite::memory:' }))).toBe('sqlite');
+    expect(engineOf(createDataSource({ url: 'postgres://u:p@127.0.0.1:1/db' }))).toBe('postgres');
+  });
+
+  it('gives SQLite timestamp defaults with milliseconds', () => {
+    const ds = createDataSource({ url: 'sqlite::memory:' });
+    expect(ds.driver.mappedDataTypes.createDateDefault).toBe(SQLITE_NOW);
+    expect(ds.driver.mappedDataTypes.updateDateDefault).toBe(SQLITE_NOW);
   });
 });
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation } from '../src/entities/conversation.entity';
 import { Message } from '../src/entities/message.entity';
@@ -141,6 +142,8 @@ describe('driver errors when the database cannot be reached', () => {
     expect(unavailable.message).toContain('postgres');
     expect(unavailable.message).not.toContain('Sup3rS3cretPw');
     expect(unavailable.cause).toBeDefined();
+    // Nor anywhere a logger could print it: the driver error kept as cause included.
+    expect(inspect(unavailable, { depth: 10 })).not.toContain('Sup3rS3cretPw');
   });
 
   it('opening a SQLite path that is a directory gives DatabaseUnavailableError', async () => {
@@ -156,6 +159,7 @@ describe.each(engines().filter((e) => e === 'postgres'))('driver errors from %s 
     const error = await rejection(openDatabase({ url: url.toString(), connectTimeoutMs: 0 }));
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     expect((error as Error).message).not.toContain('Wr0ngPassw0rd');
+    expect(inspect(error, { depth: 10 })).not.toContain('Wr0ngPassw0rd');
     expect((error as Error).message).toContain('password authentication failed');
   });
 });
