@@ -505,7 +505,7 @@ describe.each(engines())('UserRepository on %s', (engine) => {
         seen.push(...page.items.map((u) => u.id));
         cursor = page.nextCursor;
         pages++;
-      } while (cursor);
+      } while (cursor && pages < 100);
       expect(pages).toBe(5);
       expect(seen).toEqual([...created].reverse());
     });
@@ -522,6 +522,7 @@ describe.each(engines())('UserRepository on %s', (engine) => {
         const page = await db.users.search({ limit: 4, cursor });
         seen.push(...page.items.map((u) => u.id));
         cursor = page.nextCursor;
+        if (seen.length > 1000) throw new Error('pagination does not advance');
       }
       expect(seen).toEqual([...created].reverse());
     });
