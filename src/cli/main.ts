@@ -1,3 +1,11 @@
 #!/usr/bin/env node
-console.error('migochat-db: the CLI is not built yet');
-process.exit(1);
+import 'reflect-metadata';
+import { runCli } from './program';
+
+void runCli(process.argv.slice(2), {
+  io: { out: process.stdout, err: process.stderr },
+  env: process.env,
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+}).then((code) => {
+  process.exitCode = code;
+});
