@@ -16,6 +16,8 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: true,
+  // TypeORM names entities after their classes: keep class names even in lazily initialised chunks.
+  keepNames: true,
   clean: true,
   shims: false,
 });
