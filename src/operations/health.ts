@@ -56,6 +56,21 @@ export interface PoolStats {
   waiting: number;
 }
 
+/** One read replica in a {@link HealthReport}. */
+export interface ReplicaHealth {
+  /** The replica's URL, password masked. */
+  url: string;
+  /** `healthy` when it answered and is in recovery (a real standby); otherwise `unhealthy`. */
+  status: 'healthy' | 'unhealthy';
+  /**
+   * Milliseconds between now and the last replayed transaction, or 0 when it
+   * has replayed everything it received; null when unknown.
+   */
+  replayLagMs: number | null;
+  /** Why it is unhealthy (passwords masked). */
+  error?: string;
+}
+
 /** What {@link checkHealth} found. Serialisable with `JSON.stringify`. */
 export interface HealthReport {
   /** The verdict; see {@link HealthStatus}. */
@@ -78,6 +93,12 @@ export interface HealthReport {
   pendingMigrations: string[];
   /** PostgreSQL only: the primary's connection pool. */
   pool?: PoolStats;
+  /**
+   * PostgreSQL with read replicas only: each replica, reachable or not, and
+   * how far its replay is behind. An unreachable replica makes the report
+   * `degraded` (reads fail over to nothing), not `unhealthy`.
+   */
+  replicas?: ReplicaHealth[];
   /** Why the database is unhealthy (passwords masked). */
   error?: string;
   /** When the check started, as an ISO 8601 string. */
@@ -178,8 +199,8 @@ function describeTarget(db: Database): string {
  *
  * Row counts are exact `COUNT(*)`s on SQLite; on PostgreSQL too, except for
  * tables of {@link EXACT_COUNT_LIMIT} rows or more, which report the
- * planner's estimate (`estimated: true`). Only the primary is checked, not
- * read replicas.
+ * planner's estimate (`estimated: true`). Read replicas are reported each
+ * with its replay lag; one that does not answer makes the report `degraded`.
  *
  * @param db - the database to check.
  * @param options - `timeoutMs` (default 2000).
@@ -203,6 +224,7 @@ export async function checkHealth(db: Database, options: HealthOptions = {}): Pr
   });
   // A check still running after the timeout finishes in the background; its
   // outcome is dropped, never an unhandled rejection.
+  const replicasChecked = replicaHealth(db, timeoutMs).catch(() => undefined);
   const checked = (async () => probe(db, started))().then(
     (result) => ({ kind: 'ok' as const, result }),
     (error: unknown) => ({ kind: 'error' as const, error }),
@@ -214,7 +236,8 @@ export async function checkHealth(db: Database, options: HealthOptions = {}): Pr
     clearTimeout(timer);
   }
   const pool = safePoolStats(db);
-  const report = (fields: Omit<HealthReport, 'engine' | 'checkedAt' | 'pool'>): HealthReport => ({
+  const replicas = await replicasChecked;
+  const report = (fields: Omit<HealthReport, 'engine' | 'checkedAt' | 'pool' | 'replicas'>): HealthReport => ({
     status: fields.status,
     engine: db.engine,
     serverVersion: fields.serverVersion,
@@ -223,12 +246,16 @@ export async function checkHealth(db: Database, options: HealthOptions = {}): Pr
     missingTables: fields.missingTables,
     pendingMigrations: fields.pendingMigrations,
     ...(pool ? { pool } : {}),
+    ...(replicas ? { replicas } : {}),
     ...(fields.error === undefined ? {} : { error: fields.error }),
     checkedAt,
   });
   if (outcome.kind === 'ok') {
     const { result } = outcome;
-    const degraded = result.missingTables.length > 0 || result.pendingMigrations.length > 0;
+    const degraded =
+      result.missingTables.length > 0 ||
+      result.pendingMigrations.length > 0 ||
+      (replicas ?? []).some((r) => r.status !== 'healthy');
     return report({ status: degraded ? 'degraded' : 'healthy', ...result });
   }
   const reason =
@@ -244,6 +271,42 @@ export async function checkHealth(db: Database, options: HealthOptions = {}): Pr
     pendingMigrations: [],
     error: `The ${describeTarget(db)} is unavailable: ${reason}`,
   });
+}
+
+async function replicaHealth(db: Database, timeoutMs: number): Promise<ReplicaHealth[] | undefined> {
+  const urls = db.options.replicas;
+  if (db.engine !== 'postgres' || urls.length === 0) return undefined;
+  const pools = ((db.dataSource.driver as PostgresDriver).slaves ?? []) as Pool[];
+  return Promise.all(
+    urls.map(async (url, i): Promise<ReplicaHealth> => {
+      const masked = maskUrl(url);
+      const pool = pools[i];
+      if (!pool) return { url: masked, status: 'unhealthy', replayLagMs: null, error: 'no connection pool' };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        const result = await Promise.race([
+          pool.query<{ recovery: boolean; lag: string | number | null }>(
+            `SELECT pg_is_in_recovery() AS "recovery",
+                    CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                         ELSE EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000 END AS "lag"`,
+          ),
+          timeout,
+        ]);
+        const row = result.rows[0];
+        const lag = row?.lag === null || row?.lag === undefined ? null : Math.max(0, Math.round(Number(row.lag)));
+        return row?.recovery
+          ? { url: masked, status: 'healthy', replayLagMs: lag }
+          : { url: masked, status: 'unhealthy', replayLagMs: null, error: 'not in recovery: this server is not a replica' };
+      } catch (error) {
+        return { url: masked, status: 'unhealthy', replayLagMs: null, error: errorText(error) || 'unknown error' };
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
 }
 
 function safePoolStats(db: Database): PoolStats | undefined {

@@ -10,6 +10,7 @@ export {
   EXACT_COUNT_LIMIT,
   type HealthOptions,
   type HealthReport,
+  type ReplicaHealth,
   type HealthStatus,
   type PoolStats,
   type TableHealth,

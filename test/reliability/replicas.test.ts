@@ -79,4 +79,39 @@ describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real
       await sql(replicaDb, 'SELECT pg_wal_replay_resume()');
     }
   });
+
+  it('reports each replica in db.health() with its replay lag', async () => {
+    const report = await db.health({ timeoutMs: 5000 });
+    expect(report.status).toBe('healthy');
+    expect(report.replicas).toHaveLength(1);
+    expect(report.replicas?.[0]?.status).toBe('healthy');
+    expect(report.replicas?.[0]?.url).toContain(':****@');
+    expect(typeof report.replicas?.[0]?.replayLagMs).toBe('number');
+  });
+
+  it('reports a replica that lags behind with a growing replay lag', async () => {
+    await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'lag-base' })));
+    await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
+    try {
+      await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'lag-probe' })));
+      await new Promise((r) => setTimeout(r, 300));
+      const report = await db.health({ timeoutMs: 5000 });
+      expect(report.replicas?.[0]?.replayLagMs ?? 0).toBeGreaterThan(0);
+    } finally {
+      await sql(replicaDb, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('marks the report degraded when a replica stops answering', async () => {
+    replica.halt('fast');
+    try {
+      const report = await db.health({ timeoutMs: 2000 });
+      expect(report.status).toBe('degraded');
+      expect(report.replicas?.[0]?.status).toBe('unhealthy');
+      expect(report.replicas?.[0]?.error).toBeTruthy();
+      expect(JSON.stringify(report)).not.toContain(':postgres@');
+    } finally {
+      replica.start();
+    }
+  });
 });
