@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database';
+import { MessageSource } from '../../src/enums';
+import { engines, openTestDb, type EngineName } from '../support/engines';
+
+/*
+ * Plans, not timings: every hot query is captured as the repository really
+ * runs it and explained on a table big enough (and ANALYZEd) for the planner
+ * to prefer an index when one fits. A full scan of messages, conversations or
+ * users fails the test. The inbox/listForUser/listForConversation cursor
+ * pages are also covered (with a forced index preference) in the repository
+ * tests; here the planner decides on its own.
+ */
+
+const USERS = 3000;
+const MESSAGES = 30000;
+const ACTIVITIES = 6000;
+const HOT_TABLES = ['messages', 'conversations', 'users'];
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** Records the data statements the database runs while `fn` runs. */
+async function captureQueries(db: Database, fn: () => Promise<unknown>): Promise<Statement[]> {
+  const logger = db.dataSource.logger;
+  const original = logger.logQuery.bind(logger);
+  const seen: Statement[] = [];
+  logger.logQuery = (query, parameters, runner) => {
+    seen.push({ sql: query, params: [...((parameters as unknown[] | undefined) ?? [])] });
+    original(query, parameters, runner);
+  };
+  try {
+    await fn();
+  } finally {
+    logger.logQuery = original;
+  }
+  return seen.filter((s) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(s.sql));
+}
+
+/** A FROM item yielding `n` = 1..count. */
+function series(engine: EngineName, count: number): string {
+  return engine === 'sqlite'
+    ? `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s) AS s`
+    : `generate_series(1, ${count}) AS s(n)`;
+}
+
+/** SQL for 2025-01-01 plus `secondsSql` seconds, in the engine's timestamp representation. */
+function instant(engine: EngineName, secondsSql: string): string {
+  return engine === 'sqlite'
+    ? `strftime('%Y-%m-%d %H:%M:%f', '2025-01-01 00:00:00', '+' || (${secondsSql}) || ' seconds')`
+    : `(TIMESTAMPTZ '2025-01-01 00:00:00+00' + (${secondsSql}) * INTERVAL '1 second')`;
+}
+
+/** Bulk rows with raw SQL: users with a psid and a phone, one conversation each (a tenth closed), messages, activities. */
+async function fill(db: Database, engine: EngineName): Promise<void> {
+  const q = (sql: string): Promise<unknown> => db.manager.query(sql);
+  await q(
+    `INSERT INTO "users" ("psid", "phone_number", "first_name", "lead_stage", "last_message_at")
+     SELECT 'plan-psid-' || n, '+2010' || (10000000 + n), 'User ' || n,
+            CASE n % 4 WHEN 0 THEN 'new' WHEN 1 THEN 'contacted' WHEN 2 THEN 'hot' ELSE 'qualified' END,
+            ${instant(engine, 'n * 60')}
+     FROM ${series(engine, USERS)}`,
+  );
+  await q(
+    `INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "last_message_text", "last_message_at", "started_at")
+     SELECT "id", 'messenger', ("id" % 10 <> 0), 10, 'hello', ${instant(engine, '"id" * 60')}, ${instant(engine, '"id"')}
+     FROM "users"`,
+  );
+  await q(
+    `INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "direction", "source", "sent_at", "created_at")
+     SELECT c."user_id", c."id",
+            CASE WHEN s.n % 2 = 0 THEN 'plan-mid-' || s.n END,
+            CASE WHEN s.n % 2 = 1 THEN 'plan-wamid-' || s.n END,
+            'message ' || s.n, CASE WHEN s.n % 3 = 0 THEN 'outbound' ELSE 'inbound' END, 'messenger',
+            ${instant(engine, 's.n')}, ${instant(engine, 's.n')}
+     FROM ${series(engine, MESSAGES)} JOIN "conversations" c ON c."id" = (SELECT MIN("id") FROM "conversations") + (s.n % ${USERS})`,
+  );
+  await q(
+    `INSERT INTO "lead_activities" ("user_id", "activity_type", "note", "created_at")
+     SELECT u."id", 'note', 'note ' || s.n, ${instant(engine, 's.n')}
+     FROM ${series(engine, ACTIVITIES)} JOIN "users" u ON u."id" = (SELECT MIN("id") FROM "users") + (s.n % ${USERS})`,
+  );
+  await q('ANALYZE');
+}
+
+/** Names a hot table goes by in `sql`: the table itself and any alias. */
+function hotNames(sql: string): Set<string> {
+  const names = new Set(HOT_TABLES);
+  for (const match of sql.matchAll(/"(messages|conversations|users)"\s+(?:AS\s+)?"?(\w+)"?/gi)) {
+    const alias = match[2];
+    if (alias !== undefined && !/^(WHERE|ON|SET|JOIN|INNER|LEFT|ORDER|GROUP|LIMIT|VALUES)$/i.test(alias)) names.add(alias);
+  }
+  return names;
+}
+
+interface PgPlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PgPlanNode[];
+}
+
+/** The full scans of a hot table in the plan of `statement`, as readable lines (empty when every access uses an index). */
+async function fullScans(db: Database, engine: EngineName, statement: Statement): Promise<{ scans: string[]; plan: string }> {
+  if (engine === 'sqlite') {
+    const rows = (await db.manager.query(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.params)) as Array<{ detail: string }>;
+    const names = hotNames(statement.sql);
+    // "SCAN x" reads every row of x (a "SCAN x USING ... INDEX" reads the whole index); "SEARCH x" is an index range.
+    const scans = rows.map((r) => r.detail).filter((d) => {
+      const match = /^SCAN (\w+)/.exec(d);
+      return match !== null && names.has(match[1]!);
+    });
+    return { scans, plan: rows.map((r) => r.detail).join('\n') };
+  }
+  const rows = (await db.manager.query(`EXPLAIN (FORMAT JSON) ${statement.sql}`, statement.params)) as Array<{
+    'QUERY PLAN': Array<{ Plan: PgPlanNode }> | string;
+  }>;
+  const raw = rows[0]!['QUERY PLAN'];
+  const document = typeof raw === 'string' ? (JSON.parse(raw) as Array<{ Plan: PgPlanNode }>) : raw;
+  const scans: string[] = [];
+  const walk = (node: PgPlanNode): void => {
+    if (node['Node Type'] === 'Seq Scan' && HOT_TABLES.includes(node['Relation Name'] ?? '')) {
+      scans.push(`Seq Scan on ${node['Relation Name']}`);
+    }
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  walk(document[0]!.Plan);
+  return { scans, plan: JSON.stringify(document) };
+}
+
+describe.each(engines())('hot query plans on %s', (engine) => {
+  let db: Database;
+  let userId: number;
+  let conversationId: number;
+
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+    await fill(db, engine);
+    const row = (await db.manager.query(`SELECT "id", "user_id" FROM "conversations" WHERE "is_active" = true ORDER BY "id" LIMIT 1 OFFSET 500`)) as Array<{
+      id: number | string;
+      user_id: number | string;
+    }>;
+    conversationId = Number(row[0]!.id);
+    userId = Number(row[0]!.user_id);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  /** Runs `fn`, then explains every data statement it ran and expects no full scan of a hot table. */
+  async function expectIndexed(fn: () => Promise<unknown>): Promise<Statement[]> {
+    const statements = await captureQueries(db, fn);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const { scans, plan } = await fullScans(db, engine, statement);
+      expect(scans, `${statement.sql}\n${plan}`).toEqual([]);
+    }
+    return statements;
+  }
+
+  it('reports a full scan when a query has no index to use (the check is not vacuous)', async () => {
+    const sql = engine === 'sqlite' ? 'SELECT * FROM "messages" "m" WHERE "m"."text" = ?' : 'SELECT * FROM "messages" "m" WHERE "m"."text" = $1';
+    const { scans } = await fullScans(db, engine, { sql, params: ['message 7'] });
+    expect(scans).toHaveLength(1);
+  });
+
+  it('reads messages.listForUser pages through an index', async () => {
+    const first = await db.messages.listForUser(userId, { limit: 5 });
+    expect(first.items).toHaveLength(5);
+    await expectIndexed(() => db.messages.listForUser(userId, { limit: 5 }));
+    await expectIndexed(() => db.messages.listForUser(userId, { limit: 5, cursor: first.nextCursor }));
+  });
+
+  it('reads messages.listForConversation pages through an index', async () => {
+    const first = await db.messages.listForConversation(conversationId, { limit: 5 });
+    expect(first.items).toHaveLength(5);
+    await expectIndexed(() => db.messages.listForConversation(conversationId, { limit: 5 }));
+    await expectIndexed(() => db.messages.listForConversation(conversationId, { limit: 5, cursor: first.nextCursor }));
+  });
+
+  it('reads the first inbox page through an index', async () => {
+    const statements = await expectIndexed(() => db.conversations.inbox({ limit: 20 }));
+    expect(statements.some((s) => /FROM "conversations"/.test(s.sql))).toBe(true);
+  });
+
+  it('reads a deep inbox page through an index', async () => {
+    let page = await db.conversations.inbox({ limit: 100 });
+    for (let i = 0; i < 10 && page.nextCursor; i++) page = await db.conversations.inbox({ limit: 100, cursor: page.nextCursor });
+    expect(page.nextCursor).not.toBeNull();
+    await expectIndexed(() => db.conversations.inbox({ limit: 20, cursor: page.nextCursor }));
+  });
+
+  it('finds a user by psid through an index', async () => {
+    await expectIndexed(async () => expect(await db.users.findByPsid('plan-psid-1234')).not.toBeNull());
+  });
+
+  it('finds a user by phone through an index', async () => {
+    await expectIndexed(async () => expect(await db.users.findByPhone('+201010001234')).not.toBeNull());
+  });
+
+  it('reads leadActivities.listForUser pages through an index', async () => {
+    const first = await db.leadActivities.listForUser(userId, { limit: 1 });
+    expect(first.items).toHaveLength(1);
+    await expectIndexed(() => db.leadActivities.listForUser(userId, { limit: 1 }));
+    await expectIndexed(() => db.leadActivities.listForUser(userId, { limit: 1, cursor: first.nextCursor }));
+  });
+
+  it('records a Messenger message (idempotency lookup, insert and counters) through indexes only', async () => {
+    const statements = await expectIndexed(() =>
+      db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'plan', facebookMessageId: 'plan-new-mid' }),
+    );
+    expect(statements.some((s) => /facebook_message_id/.test(s.sql) && /^\s*SELECT/i.test(s.sql))).toBe(true);
+  });
+
+  it('records a WhatsApp message through indexes only', async () => {
+    await expectIndexed(() => db.messages.recordInbound({ userId, source: MessageSource.WHATSAPP, text: 'plan', whatsappMessageId: 'plan-new-wamid' }));
+  });
+
+  it('answers a redelivered Messenger message from the unique index', async () => {
+    const statements = await expectIndexed(async () =>
+      expect(await db.messages.recordInboundDetailed({ userId, source: MessageSource.MESSENGER, text: 'again', facebookMessageId: 'plan-mid-2' })).toMatchObject({
+        created: false,
+      }),
+    );
+    expect(statements.every((s) => /^\s*SELECT/i.test(s.sql))).toBe(true);
+  });
+
+  it('answers a redelivered WhatsApp message from the unique index', async () => {
+    await expectIndexed(async () =>
+      expect(await db.messages.recordInboundDetailed({ userId, source: MessageSource.WHATSAPP, text: 'again', whatsappMessageId: 'plan-wamid-3' })).toMatchObject({
+        created: false,
+      }),
+    );
+  });
+});
