@@ -176,7 +176,9 @@ describe('openDatabase', () => {
 describe('SQLite transactions', () => {
   it('begin IMMEDIATE so a read-then-write transaction waits for other processes instead of failing', async () => {
     const logged: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+    // Strip colours: under CI=true TypeORM highlights SQL keywords with ANSI codes.
+    const plain = (args: unknown[]) => args.map(String).join(' ').replace(/\u001b\[[0-9;]*m/g, '');
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(plain(args)));
     const db = await openDatabase({ url: 'sqlite::memory:', migrate: true, logging: ['query'] });
     try {
       logged.length = 0;
