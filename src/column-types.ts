@@ -35,7 +35,14 @@ export function columnTypeFor(engine: Engine, type: string): string {
   return type;
 }
 
-/** The engine behind a TypeORM DataSource. */
+/**
+ * The engine behind a TypeORM DataSource.
+ *
+ * @example
+ * ```ts
+ * if (engineOf(db.dataSource) === 'postgres') await db.dataSource.query('ANALYZE');
+ * ```
+ */
 export function engineOf(dataSource: Pick<DataSource, 'options'>): Engine {
   return dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
 }
@@ -44,6 +51,14 @@ export function engineOf(dataSource: Pick<DataSource, 'options'>): Engine {
  * Makes a DataSource's driver map {@link TIMESTAMP} to `timestamp with time zone`
  * on PostgreSQL, and default SQLite timestamps to millisecond precision. Entity decorators run before any engine is known, so the
  * mapping happens here, once per DataSource; `createDataSource` calls it.
+ *
+ * @example
+ * ```ts
+ * // Only for a DataSource you build yourself instead of with createDataSource.
+ * const ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: ENTITIES });
+ * adaptDriverTypes(ds);
+ * await ds.initialize();
+ * ```
  */
 export function adaptDriverTypes(dataSource: DataSource): void {
   const driver = dataSource.driver;

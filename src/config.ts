@@ -151,7 +151,14 @@ function checkInteger(setting: string, value: number | undefined, min: number, f
 /**
  * Checks options and fills in defaults.
  *
+ * @param options - what the caller set; everything else gets its default.
+ * @returns the complete options `openDatabase` works with.
  * @throws {@link ConfigError} naming the first bad option.
+ * @example
+ * ```ts
+ * const resolved = resolveDatabaseOptions({ url: 'sqlite::memory:' });
+ * resolved.target.engine; // 'sqlite'
+ * ```
  */
 export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDatabaseOptions {
   if (typeof options !== 'object' || options === null) {

@@ -1,6 +1,13 @@
 import { DefaultNamingStrategy, type NamingStrategyInterface } from 'typeorm';
 
-/** `leadStage` -> `lead_stage`. */
+/**
+ * Converts a property name to its column name.
+ *
+ * @example
+ * ```ts
+ * snakeCase('leadStage'); // 'lead_stage'
+ * ```
+ */
 export function snakeCase(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
