@@ -37,10 +37,23 @@ export function progress(io: CliIo, label: string): Progress {
   };
 }
 
+/** A failure the CLI explains itself (e.g. which setting to check), keeping the original as `cause`. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  /** The code of the error it explains, if it had one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
 /** The message a person sees for an error: ours with its code, others scrubbed of secrets. */
 export function describeError(error: unknown, verbose: boolean): string {
   const base = error instanceof Error ? error.message : String(error);
-  const code = isMigochatDbError(error) ? ` [${error.code}]` : '';
+  const known = isMigochatDbError(error) ? error.code : error instanceof CliError ? error.code : undefined;
+  const code = known ? ` [${known}]` : '';
   let text = `error${code}: ${scrubMessage(base)}`;
   if (verbose && error instanceof Error && error.stack) {
     text += `\n${scrubMessage(error.stack)}`;

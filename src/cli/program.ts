@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { databaseOptionsFromEnv, maskUrl, type DatabaseEnv } from '../config';
+import { databaseOptionsFromEnv, maskUrl, type DatabaseEnv, type DatabaseOptions } from '../config';
 import { Database, openDatabase } from '../database';
-import { ConfigError } from '../errors';
+import { ConfigError, isMigochatDbError } from '../errors';
 import { backupDatabase, exportDatabase, importDatabase, restoreDatabase } from '../operations/index';
 import { seedDemoData } from '../testing/seed';
-import { describeError, progress, table, type CliIo } from './output';
+import { scrubMessage } from '../driver-errors';
+import { CliError, describeError, progress, table, type CliIo } from './output';
 
 /** Exit codes: 0 success, 1 failure, 2 bad usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -42,6 +43,12 @@ async function askOnStdin(question: string): Promise<boolean> {
   }
 }
 
+/** Where the options point, safe to print: the SQLite path or the masked URL. */
+function describeTarget(options: DatabaseOptions): string {
+  const url = options.url ?? '';
+  return url.startsWith('sqlite:') ? url : maskUrl(url);
+}
+
 /** Builds the `migochat-db` command. */
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
@@ -58,7 +65,17 @@ export function buildProgram(ctx: CliContext): Command {
     const globals = command.optsWithGlobals<GlobalOptions>();
     const env = { ...ctx.env, ...(globals.url ? { DATABASE_URL: globals.url } : {}) };
     const options = databaseOptionsFromEnv(env);
-    const db = await openDatabase({ ...options, migrate: opts.migrate ?? false });
+    let db: Database;
+    try {
+      db = await openDatabase({ ...options, migrate: opts.migrate ?? false });
+    } catch (error) {
+      if (isMigochatDbError(error) && error.code === 'DATABASE_UNAVAILABLE') {
+        // Name the setting to fix and where it points (password masked).
+        const source = globals.url ? '--url' : 'DATABASE_URL';
+        throw new CliError(`${error.message}\n  check ${source} (now ${describeTarget(options)})`, { code: error.code, cause: error });
+      }
+      throw error;
+    }
     try {
       return await fn(db);
     } finally {
@@ -107,7 +124,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--json', 'print the report as JSON (for monitoring)')
     .option('--timeout <ms>', 'answer within this many milliseconds', positiveInt, 2000)
     .action(async (o: { json?: boolean; timeout: number }, cmd: Command) => {
-      const healthy = await withDb(cmd, async (db) => {
+      const check = withDb(cmd, async (db) => {
         const report = await db.health({ timeoutMs: o.timeout });
         if (o.json) {
           write(`${JSON.stringify(report, null, 2)}\n`);
@@ -120,6 +137,17 @@ export function buildProgram(ctx: CliContext): Command {
         }
         return report.status === 'healthy';
       });
+      let healthy: boolean;
+      try {
+        healthy = await check;
+      } catch (error) {
+        // Monitoring reads stdout: an unreachable database is still a JSON report, just unhealthy.
+        if (!o.json || !(error instanceof CliError)) throw error;
+        const cause: unknown = error.cause;
+        const reason = cause instanceof Error ? cause.message : error.message;
+        write(`${JSON.stringify({ status: 'unhealthy', error: scrubMessage(reason), checkedAt: new Date().toISOString() }, null, 2)}\n`);
+        healthy = false;
+      }
       if (!healthy) process.exitCode = EXIT.failure;
     });
 
@@ -144,11 +172,12 @@ export function buildProgram(ctx: CliContext): Command {
     .description('replace the database with a backup (asks first unless --yes)')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (file: string, o: { yes?: boolean }, cmd: Command) => {
+      // Refuse before opening anything: without a terminal nobody can answer the question.
+      if (!o.yes && !ctx.stdinIsTTY) {
+        throw new ConfigError('--yes', 'restore overwrites the database; standard input is not a terminal, so pass --yes to confirm');
+      }
       await withDb(cmd, async (db) => {
         if (!o.yes) {
-          if (!ctx.stdinIsTTY) {
-            throw new ConfigError('--yes', 'restore overwrites the database; standard input is not a terminal, so pass --yes to confirm');
-          }
           const target = db.options.target.engine === 'sqlite' ? db.options.target.path : maskUrl(db.options.target.url);
           const confirmed = await (ctx.confirm ?? askOnStdin)(`Overwrite ${target} with ${file}?`);
           if (!confirmed) {
