@@ -37,6 +37,10 @@ const UNAVAILABLE_MESSAGES = [
   /the database connection is not open/i,
   /unable to open database file/i,
   /Client was closed and is not queryable/i,
+  // TypeORM releases a transaction's query runner when its connection dies
+  // (server crash, kill -9); the next statement of that transaction gets these.
+  /query runner already released/i,
+  /connection provided by a query runner was already released/i,
 ];
 
 function driverErrorOf(error: unknown): DriverErrorShape {
