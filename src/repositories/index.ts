@@ -3,6 +3,7 @@ export { EntityRepository } from './base.repository';
 export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOptions, type UserSearch } from './user.repository';
 export {
   MessageRepository,
+  RECORD_BATCH_MAX,
   type RecordInboundInput,
   type RecordOutboundInput,
   type RecordMessageResult,

@@ -12,7 +12,7 @@ import {
   InvalidEnumValueError,
   NotFoundError,
 } from '../../src/errors';
-import type { RecordInboundInput } from '../../src/repositories/message.repository';
+import { RECORD_BATCH_MAX, type RecordInboundInput } from '../../src/repositories/message.repository';
 import { engines, openTestDb, type EngineName } from '../support/engines';
 
 /** Records the SQL the database runs while `fn` runs. */
@@ -309,6 +309,79 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
       const [conversation] = await conversationsOf(user.id);
       expect(conversation?.messageCount).toBe(2);
       expect(conversation?.lastMessageText).toBe('b');
+    });
+  });
+
+  describe('recordInboundBatch', () => {
+    it('records every message in input order with the conversation counters of one-at-a-time recording', async () => {
+      const user = await newUser();
+      const results = await db.messages.recordInboundBatch([
+        inbound(user.id, { text: 'one', facebookMessageId: uid('mid'), sentAt: new Date(Date.UTC(2025, 0, 1, 10)) }),
+        inbound(user.id, { text: 'two', facebookMessageId: uid('mid'), sentAt: new Date(Date.UTC(2025, 0, 1, 11)) }),
+        inbound(user.id, { text: 'three', source: MessageSource.WHATSAPP, whatsappMessageId: uid('wamid') }),
+      ]);
+      expect(results.map((r) => [r.message.text, r.created])).toEqual([
+        ['one', true],
+        ['two', true],
+        ['three', true],
+      ]);
+      const [messenger, whatsapp] = await conversationsOf(user.id);
+      expect(messenger).toMatchObject({ source: MessageSource.MESSENGER, messageCount: 2, lastMessageText: 'two' });
+      expect(whatsapp).toMatchObject({ source: MessageSource.WHATSAPP, messageCount: 1, lastMessageText: 'three' });
+      expect((await messagesOf(user.id)).every((m) => m.direction === MessageDirection.INBOUND)).toBe(true);
+    });
+
+    it('returns an already recorded platform id as not created and counts it once', async () => {
+      const user = await newUser();
+      const mid = uid('mid');
+      const first = await db.messages.recordInbound(inbound(user.id, { facebookMessageId: mid }));
+      const results = await db.messages.recordInboundBatch([inbound(user.id, { facebookMessageId: mid }), inbound(user.id, { text: 'new' })]);
+      expect(results[0]).toMatchObject({ created: false, message: { id: first.id } });
+      expect(results[1]?.created).toBe(true);
+      expect((await conversationsOf(user.id))[0]?.messageCount).toBe(2);
+    });
+
+    it('records a platform id repeated inside one batch once', async () => {
+      const user = await newUser();
+      const wamid = uid('wamid');
+      const input = inbound(user.id, { source: MessageSource.WHATSAPP, whatsappMessageId: wamid });
+      const results = await db.messages.recordInboundBatch([input, input]);
+      expect(results.map((r) => r.created)).toEqual([true, false]);
+      expect(results[1]?.message.id).toBe(results[0]?.message.id);
+      expect(await messagesOf(user.id)).toHaveLength(1);
+    });
+
+    it('writes nothing of the batch when one message names an unknown user', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInboundBatch([inbound(user.id), inbound(2_000_000_000)]));
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(await messagesOf(user.id)).toHaveLength(0);
+    });
+
+    it('validates every input before writing anything', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInboundBatch([inbound(user.id), inbound(user.id, { text: '' })]));
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect(await messagesOf(user.id)).toHaveLength(0);
+    });
+
+    it('returns an empty list for an empty batch', async () => {
+      expect(await db.messages.recordInboundBatch([])).toEqual([]);
+    });
+
+    it('refuses more than RECORD_BATCH_MAX inputs', async () => {
+      const user = await newUser();
+      const error = await rejection(db.messages.recordInboundBatch(Array.from({ length: RECORD_BATCH_MAX + 1 }, () => inbound(user.id))));
+      expect(error).toBeInstanceOf(EntityValidationError);
+    });
+
+    it('records a batch of three hundred messages, each once, across several users', async () => {
+      const users = [await newUser(), await newUser(), await newUser()];
+      const inputs = Array.from({ length: 300 }, (_, i) => inbound(users[i % 3]!.id, { text: `m${i}`, facebookMessageId: uid('bulk') }));
+      const results = await db.messages.recordInboundBatch(inputs);
+      expect(results.filter((r) => r.created)).toHaveLength(300);
+      const counts = await Promise.all(users.map(async (u) => (await conversationsOf(u.id))[0]?.messageCount));
+      expect(counts).toEqual([100, 100, 100]);
     });
   });
 
