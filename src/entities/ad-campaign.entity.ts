@@ -57,14 +57,14 @@ export class AdCampaign extends TimestampedEntity {
   @Column({ type: 'varchar', length: 255 })
   facebookCampaignId!: string;
 
-  /** Column `name`. */
+  /** The campaign's name as set in Ads Manager. Column `name`. */
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
   @Column({ type: 'varchar', length: 255 })
   name!: string;
 
-  /** Column `status`, default `active`. */
+  /** Whether the campaign is active, paused or archived. Column `status`, default `active`. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsEnum(AdCampaignStatus)
   @Column({ type: 'varchar', length: 16, default: AdCampaignStatus.ACTIVE })
@@ -77,21 +77,21 @@ export class AdCampaign extends TimestampedEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   objective!: string | null;
 
-  /** Column `impressions`, at least 0. */
+  /** Times the ads were shown, from the latest metrics snapshot. Column `impressions`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   impressions!: number;
 
-  /** Column `clicks`, at least 0. */
+  /** Clicks on the ads, from the latest metrics snapshot. Column `clicks`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   clicks!: number;
 
-  /** Column `conversions`, at least 0. */
+  /** Conversions Facebook attributes to the campaign (e.g. conversations started). Column `conversions`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)
@@ -111,13 +111,13 @@ export class AdCampaign extends TimestampedEntity {
   @Column({ type: 'varchar', length: 3, default: 'EGP' })
   currency!: string;
 
-  /** Column `starts_at`. */
+  /** When the campaign starts or started, if scheduled. Column `starts_at`. */
   @IsOptional()
   @IsDate()
   @Column({ type: TIMESTAMP, nullable: true })
   startsAt!: Date | null;
 
-  /** Column `ends_at`. */
+  /** When the campaign ends or ended, if scheduled. Column `ends_at`. */
   @IsOptional()
   @IsDate()
   @Column({ type: TIMESTAMP, nullable: true })

@@ -39,31 +39,31 @@ export class LeadActivity extends BaseRecord {
   @Column({ type: 'varchar', length: 32 })
   activityType!: LeadActivityType;
 
-  /** Column `stage_before`. */
+  /** The lead stage before a stage change; null for other activities. Column `stage_before`. */
   @IsOptional()
   @IsEnum(LeadStage)
   @Column({ type: 'varchar', length: 32, nullable: true })
   stageBefore!: LeadStage | null;
 
-  /** Column `stage_after`. */
+  /** The lead stage after a stage change; null for other activities. Column `stage_after`. */
   @IsOptional()
   @IsEnum(LeadStage)
   @Column({ type: 'varchar', length: 32, nullable: true })
   stageAfter!: LeadStage | null;
 
-  /** Column `label_before`. */
+  /** The customer label before a label change (null: none, or not a label change). Column `label_before`. */
   @IsOptional()
   @IsEnum(CustomerLabel)
   @Column({ type: 'varchar', length: 32, nullable: true })
   labelBefore!: CustomerLabel | null;
 
-  /** Column `label_after`. */
+  /** The customer label after a label change (null: removed, or not a label change). Column `label_after`. */
   @IsOptional()
   @IsEnum(CustomerLabel)
   @Column({ type: 'varchar', length: 32, nullable: true })
   labelAfter!: CustomerLabel | null;
 
-  /** Column `score_before`. */
+  /** The lead score before a score change; null for other activities. Column `score_before`. */
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -71,7 +71,7 @@ export class LeadActivity extends BaseRecord {
   @Column({ type: 'integer', nullable: true })
   scoreBefore!: number | null;
 
-  /** Column `score_after`. */
+  /** The lead score after a score change; null for other activities. Column `score_after`. */
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -20,7 +20,7 @@ export class Post extends TimestampedEntity {
   @Column({ type: 'varchar', length: 255 })
   facebookPostId!: string;
 
-  /** Column `post_type`, default `post`. */
+  /** What kind of post it is (post, story, reel or ad). Column `post_type`, default `post`. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsEnum(PostType)
   @Column({ type: 'varchar', length: 16, default: PostType.POST })
@@ -33,35 +33,35 @@ export class Post extends TimestampedEntity {
   @Column({ type: 'text', nullable: true })
   content!: string | null;
 
-  /** Column `permalink_url`. */
+  /** The post's public URL on Facebook. Column `permalink_url`. */
   @IsOptional()
   @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(2048)
   @Column({ type: 'varchar', length: 2048, nullable: true })
   permalinkUrl!: string | null;
 
-  /** Column `media_url`. */
+  /** URL of the post's image or video, if any. Column `media_url`. */
   @IsOptional()
   @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(2048)
   @Column({ type: 'varchar', length: 2048, nullable: true })
   mediaUrl!: string | null;
 
-  /** Column `likes_count`, at least 0. */
+  /** Likes (reactions) at the last engagement update. Column `likes_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   likesCount!: number;
 
-  /** Column `comments_count`, at least 0. */
+  /** Comments at the last engagement update. Column `comments_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   commentsCount!: number;
 
-  /** Column `shares_count`, at least 0. */
+  /** Shares at the last engagement update. Column `shares_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
   @Min(0)

@@ -58,21 +58,21 @@ export class User extends TimestampedEntity {
   @Column({ type: 'varchar', length: 16, nullable: true })
   phoneNumber!: string | null;
 
-  /** Column `first_name`. */
+  /** Given name, from the platform profile or entered by an agent. Column `first_name`. */
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @Column({ type: 'varchar', length: 100, nullable: true })
   firstName!: string | null;
 
-  /** Column `last_name`. */
+  /** Family name. Column `last_name`. */
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @Column({ type: 'varchar', length: 100, nullable: true })
   lastName!: string | null;
 
-  /** Column `email`. */
+  /** Email address, when the customer gave one. Column `email`. */
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
@@ -104,7 +104,7 @@ export class User extends TimestampedEntity {
   @Column({ type: 'varchar', length: 32, nullable: true })
   customerLabel!: CustomerLabel | null;
 
-  /** Column `customer_type`, default `lead`. */
+  /** Kind of customer: lead, individual, business, wholesale or retail. Column `customer_type`, default `lead`. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsEnum(CustomerType)
   @Column({ type: 'varchar', length: 32, default: CustomerType.LEAD })
