@@ -47,7 +47,7 @@ export function requireExamples(app) {
       const isRepoMethod =
         reflection.kindOf(ReflectionKind.Method) &&
         reflection.parent?.kindOf(ReflectionKind.Class) &&
-        /Repository$/.test(reflection.parent.name) &&
+        /(Repository|^Database|TestDatabase)$/.test(reflection.parent.name) &&
         !reflection.flags.isPrivate &&
         !reflection.flags.isProtected;
       if (!isFunction && !isRepoMethod) continue;

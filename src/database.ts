@@ -264,7 +264,19 @@ export class Database implements DatabaseScope {
     return checkHealth(this, options);
   }
 
-  /** Closes every connection. Safe to call twice. */
+  /**
+   * Closes every connection. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * const db = await openDatabase({ ...databaseOptionsFromEnv(), migrate: true });
+   * try {
+   *   await handleRequests(db);
+   * } finally {
+   *   await db.close();
+   * }
+   * ```
+   */
   async close(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
