@@ -28,7 +28,11 @@ export function load(app) {
       const file = project.getSymbolIdFromReflection(reflection)?.fileName ?? '';
       const rel = file.replace(/\\/g, '/').split('/src/').pop() ?? '';
       const group = RULES.find(([re]) => re.test(rel))?.[1];
-      if (!group) continue;
+      if (!group) {
+        // A new source file: add it to RULES so its exports land in a group.
+        app.logger.warn(`${reflection.getFriendlyFullName()} (src/${rel}) matches no docs group in scripts/typedoc-groups.mjs`);
+        continue;
+      }
       reflection.comment ??= new Comment();
       reflection.comment.blockTags.push(new CommentTag('@group', [{ kind: 'text', text: group }]));
     }
