@@ -144,6 +144,12 @@ export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 
     (err as { cause?: unknown }).cause = error;
     return err;
   }
+  // Text PostgreSQL cannot hold (too long for its column, NUL, bad encoding): a validation error, not a raw one.
+  if (code === '22001' || code === '22021' || code === '22P05') {
+    const table = text(e.table) || 'row';
+    const rule = code === '22001' ? 'maxLength' : 'encoding';
+    return Object.assign(new EntityValidationError(table, [{ property: text(e.column) || 'value', rules: [rule], messages: [message] }]), withCause);
+  }
   if (code === '57014') {
     return new QueryTimeoutError(`Statement cancelled after the statement timeout: ${message}`, withCause);
   }
