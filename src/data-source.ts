@@ -40,7 +40,11 @@ function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
   const pool = {
     max: resolved.poolSize,
     idleTimeoutMillis: resolved.poolIdleTimeoutMs,
-    connectionTimeoutMillis: resolved.connectTimeoutMs,
+    // pg-pool applies connectionTimeoutMillis to the wait for a free pool slot
+    // too; a busy pool is not an unreachable server, so the slot wait gets
+    // its own, longer bound and only opening a connection uses the connect
+    // timeout (see usePerConnectionConnectTimeout).
+    connectionTimeoutMillis: poolAcquireTimeoutMs(resolved),
     ...(resolved.statementTimeoutMs > 0 ? { statement_timeout: resolved.statementTimeoutMs } : {}),
     application_name: 'migochat-db',
   };
@@ -95,6 +99,7 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
     throw cause;
   }
   adaptDriverTypes(dataSource);
+  if (resolved.target.engine === 'postgres') usePerConnectionConnectTimeout(dataSource, resolved.connectTimeoutMs);
   if (resolved.target.engine === 'sqlite') adaptSqliteQueries(dataSource);
   return dataSource;
 }
@@ -135,3 +140,31 @@ function adaptSqliteQueries(dataSource: DataSource): void {
     return runner;
   };
 }
+
+/** How long a caller waits for a free PostgreSQL pool connection before failing. */
+export function poolAcquireTimeoutMs(resolved: Pick<ResolvedDatabaseOptions, 'connectTimeoutMs'>): number {
+  return resolved.connectTimeoutMs === 0 ? 0 : Math.max(resolved.connectTimeoutMs, 60_000);
+}
+
+type PgClientClass = new (config?: Record<string, unknown>) => object;
+
+/**
+ * Gives each new PostgreSQL connection `connectTimeoutMs` to open, through a
+ * pg `Client` subclass handed to the pool, while the pool itself waits up to
+ * {@link poolAcquireTimeoutMs} for a free slot under load.
+ */
+function usePerConnectionConnectTimeout(dataSource: DataSource, connectTimeoutMs: number): void {
+  const pgModule = (dataSource.driver as unknown as { postgres?: { Client?: PgClientClass } }).postgres;
+  const Base = pgModule?.Client;
+  if (!Base) return;
+  class TimedClient extends Base {
+    constructor(config: Record<string, unknown> = {}) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
+  }
+  const setClient = (extra: unknown) => {
+    if (extra && typeof extra === 'object') (extra as Record<string, unknown>)['Client'] = TimedClient;
+  };
+  setClient((dataSource.options as { extra?: unknown }).extra);
+}
+

@@ -5,7 +5,8 @@ import { SettingValueType } from '../src/enums';
 import { isMigochatDbError, TransactionConflictError } from '../src/errors';
 import type { Database } from '../src/database';
 import { openDatabase } from '../src/database';
-import { engines, openTestDb } from './support/engines';
+import { createTestDatabase } from '../src/testing';
+import { engines, openTestDb, pgUrl } from './support/engines';
 
 const newUser = (psid: string): User => Object.assign(new User(), { psid });
 
@@ -192,5 +193,19 @@ describe('SQLite transactions', () => {
     }
     expect(logged.some((l) => l.includes('BEGIN IMMEDIATE'))).toBe(true);
     expect(logged.some((l) => l.includes('BEGIN TRANSACTION'))).toBe(false);
+  });
+});
+
+describe.runIf(engines().includes('postgres'))('PostgreSQL pool under load', () => {
+  it('lets callers wait for a busy pool longer than the connect timeout', async () => {
+    const db = await createTestDatabase({ engine: 'postgres', url: pgUrl(), options: { poolSize: 1, connectTimeoutMs: 300 } });
+    try {
+      const slow = db.transaction((tx) => tx.manager.query('SELECT pg_sleep(1)'));
+      const waiting = db.transaction((tx) => tx.manager.query('SELECT 1 AS "one"'));
+      await expect(slow).resolves.toBeDefined();
+      await expect(waiting).resolves.toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
