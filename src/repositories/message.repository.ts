@@ -1,4 +1,4 @@
-import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { Brackets, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Engine } from '../column-types';
 import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
@@ -546,8 +546,8 @@ export class MessageRepository extends EntityRepository<Message> {
     message.conversationId = conversation.id;
     const engine = this.ctx.engine;
     return this.ctx.run(async (m) => {
-      const id = await insertMessage(m, message);
-      if (id === null) {
+      const inserted = await insertMessage(m, message);
+      if (inserted === null) {
         // A concurrent delivery of the same platform id committed first.
         const winner = await this.findByExternalIds(message);
         if (!winner) throw new NotFoundError('Message', externalIdsOf(message));
@@ -556,7 +556,8 @@ export class MessageRepository extends EntityRepository<Message> {
       const at = this.ctx.dateParam(message.sentAt ?? new Date());
       const preview = message.text === null ? null : Array.from(message.text).slice(0, LAST_MESSAGE_PREVIEW_LENGTH).join('');
       const atSql = timestampParam(engine, 'at');
-      await m
+      // RETURNING hands back the row after the update: no second read of the conversation.
+      const [updateSql, updateParams] = m
         .createQueryBuilder()
         .update(Conversation)
         .set({
@@ -569,7 +570,8 @@ export class MessageRepository extends EntityRepository<Message> {
         })
         .where('"id" = :id', { id: conversation.id })
         .setParameters({ at, preview })
-        .execute();
+        .getQueryAndParameters();
+      const updated = returnedRows(await m.query(`${updateSql} RETURNING *`, updateParams));
       await m
         .createQueryBuilder()
         .update(User)
@@ -577,9 +579,10 @@ export class MessageRepository extends EntityRepository<Message> {
         .where('"id" = :id', { id: message.userId })
         .setParameter('at', at)
         .execute();
+      const conversationRow = updated[0];
       return {
-        message: await m.findOneByOrFail(Message, { id }),
-        conversation: await m.findOneByOrFail(Conversation, { id: conversation.id }),
+        message: hydrate(m, Message, inserted),
+        conversation: conversationRow ? hydrate(m, Conversation, conversationRow) : await m.findOneByOrFail(Conversation, { id: conversation.id }),
         created: true,
       };
     });
@@ -667,8 +670,8 @@ export class MessageRepository extends EntityRepository<Message> {
   }
 }
 
-/** Inserts the message; returns its id, or `null` when its platform id is already taken. */
-async function insertMessage(m: EntityManager, message: Message): Promise<number | null> {
+/** Inserts the message; returns the inserted row as stored, or `null` when its platform id is already taken. */
+async function insertMessage(m: EntityManager, message: Message): Promise<Record<string, unknown> | null> {
   const values: QueryDeepPartialEntity<Message> = {
     userId: message.userId,
     conversationId: message.conversationId,
@@ -697,9 +700,33 @@ async function insertMessage(m: EntityManager, message: Message): Promise<number
     .orIgnore()
     .updateEntity(false)
     .getQueryAndParameters();
-  const rows = (await m.query(`${sql} RETURNING "id"`, parameters)) as Array<{ id: number | string }>;
-  const first = rows[0];
-  return first === undefined ? null : Number(first.id);
+  const rows = returnedRows(await m.query(`${sql} RETURNING *`, parameters));
+  return rows[0] ?? null;
+}
+
+/** The rows of a `... RETURNING` statement (TypeORM's pg driver may wrap UPDATE results as `[rows, count]`). */
+function returnedRows(result: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as Array<Record<string, unknown>>;
+  }
+  return Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [];
+}
+
+/**
+ * An entity from a row as the table stores it (column names), converted the
+ * way TypeORM converts a selected row (driver hydration, transformers); saves
+ * re-reading a row that RETURNING already handed back.
+ */
+function hydrate<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>): T {
+  const metadata = m.connection.getMetadata(target);
+  const driver = m.connection.driver;
+  const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
+  for (const column of metadata.columns) {
+    const value = row[column.databaseName];
+    if (value === undefined) continue;
+    column.setEntityValue(entity, driver.prepareHydratedValue(value, column));
+  }
+  return entity;
 }
 
 function externalIdsOf(message: Message): { facebookMessageId?: string; whatsappMessageId?: string } {
