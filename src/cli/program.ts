@@ -311,8 +311,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
-      return EXIT.usage;
+      // Help asked for (`--help`, `help <command>`) exits 0; anything else commander rejects is bad usage.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     ctx.io.err.write(`${describeError(error, verbose)}\n`);
     return EXIT.failure;
