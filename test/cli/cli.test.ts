@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../support/engines';
-import { createTarget, useCliCopy, ESCAPE, exportWithoutTimestamps, rowCounts, type CliTarget } from './run-cli';
+import { createTarget, hasScript, runCliOnTty, useCliCopy, ESCAPE, exportWithoutTimestamps, rowCounts, type CliTarget } from './run-cli';
 
 interface MigrationStatus {
   migrations: Array<{ migration: string; status: 'executed' | 'pending' }>;
@@ -270,3 +270,46 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
     });
   }
 });
+
+if (engines().includes('postgres')) {
+  describe('moving from SQLite to PostgreSQL with the CLI', () => {
+    it('export from a SQLite file and import into PostgreSQL keeps every row and the seeded content', async () => {
+      const sqlite = await createTarget('sqlite');
+      const postgres = await createTarget('postgres');
+      try {
+        expect((await sqlite.run(['seed', '--users', '5', '--seed', '9'])).code).toBe(0);
+        const file = join(sqlite.dir, 'move.ndjson.gz');
+        expect((await sqlite.run(['export', file])).code).toBe(0);
+        const imported = await postgres.run(['import', file]);
+        expect(imported.code).toBe(0);
+        expect(await rowCounts(postgres)).toEqual(await rowCounts(sqlite));
+        const back = join(postgres.dir, 'back.ndjson');
+        expect((await postgres.run(['export', back])).code).toBe(0);
+        const again = join(sqlite.dir, 'again.ndjson');
+        expect((await sqlite.run(['export', again])).code).toBe(0);
+        expect(exportWithoutTimestamps(back)).toEqual(exportWithoutTimestamps(again));
+      } finally {
+        await sqlite.dispose();
+        await postgres.dispose();
+      }
+    });
+  });
+}
+
+// `script` (util-linux) gives the CLI a terminal; without it only the pipe behaviour is tested above.
+if (hasScript()) {
+  describe('on a terminal', () => {
+    it('seed draws a progress bar and still prints its result', async () => {
+      const db = await createTarget('sqlite');
+      try {
+        const result = await runCliOnTty(['seed', '--users', '20'], { DATABASE_URL: db.url });
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(ESCAPE);
+        expect(result.stdout).toMatch(/seed \[.*\] \d+% \| \d+\/\d+/);
+        expect(result.stdout).toContain('Seeded 20 users');
+      } finally {
+        await db.dispose();
+      }
+    });
+  });
+}

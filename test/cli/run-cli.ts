@@ -138,3 +138,26 @@ export function exportWithoutTimestamps(file: string): unknown[] {
 
 /** ANSI escape sequences, as a progress bar or a cursor move would print them. */
 export const ESCAPE = /\u001b\[/;
+
+/** Whether util-linux `script` is installed, to give the CLI a pseudo-terminal. */
+export function hasScript(): boolean {
+  return spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs the CLI inside `script`, so its stdout is a terminal (stdin is still closed). */
+export function runCliOnTty(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), TERM: 'xterm', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
