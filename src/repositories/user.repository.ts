@@ -375,11 +375,13 @@ export class UserRepository extends EntityRepository<User> {
     return this.ctx.run(async (m) => {
       const qb = m.createQueryBuilder(User, 'u');
       if (text !== '') {
-        const pattern = `%${escapeLike(text.toLowerCase())}%`;
+        // The database folds both sides: JavaScript's toLowerCase folds letters
+        // (É, astral capitals) that SQLite's and PostgreSQL's LOWER may keep.
+        const pattern = `%${escapeLike(text)}%`;
         qb.andWhere(
           new Brackets((w) => {
             for (const column of ['u.firstName', 'u.lastName', 'u.phoneNumber', 'u.psid']) {
-              w.orWhere(`LOWER(${column}) LIKE :pattern ESCAPE '\\'`, { pattern });
+              w.orWhere(`LOWER(${column}) LIKE LOWER(:pattern) ESCAPE '\\'`, { pattern });
             }
           }),
         );

@@ -60,6 +60,21 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
     );
   });
 
+  it('finds a user by searching for any hostile substring of the name, wildcards and non-ASCII capitals included', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile(60), async (text) => {
+        const firstName = fit(`zq${++serial}#${text}`, 100);
+        const user = await db.users.create({ psid: `search-${engine}-${serial}`, firstName });
+        const page = await db.users.search({ query: firstName, limit: 100 });
+        expect(page.items.map((u) => u.id)).toEqual([user.id]);
+      }),
+      RUNS,
+    );
+    const accented = await db.users.create({ psid: `search-accent-${engine}`, firstName: 'Élodie ÖZTÜRK' });
+    expect((await db.users.search({ query: 'Élodie' })).items.map((u) => u.id)).toContain(accented.id);
+    expect((await db.users.search({ query: 'ÖZTÜRK' })).items.map((u) => u.id)).toContain(accented.id);
+  });
+
   it('keeps message text and external ids verbatim, and the conversation preview is their first 500 code points', async () => {
     const user = await db.users.create({ psid: `hostile-messages-${engine}` });
     await fc.assert(
