@@ -174,7 +174,7 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
   });
 
   async function rowCounts(): Promise<number[]> {
-    return Promise.all([User, Message, Conversation, AppSettings, LeadActivity].map((e) => db.manager.count(e)));
+    return Promise.all([User, Message, Conversation, AppSettings, LeadActivity, Post, AdCampaign].map((e) => db.manager.count(e)));
   }
 
   /** Runs `call`; a failure must be one of ours with no row written, a success may add at most `allowed` rows per table. */
@@ -244,6 +244,20 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
         expectTypedOrValid(() => db.settings.set(key as string, value as SettingValue, options as SetSettingOptions)),
       ),
       { numRuns: 100 },
+    );
+  });
+
+  it('posts, ad campaigns, notes and lead changes with random arguments', async () => {
+    const arg = fc.oneof(fc.anything(), fc.record({ facebookPostId: loose, facebookCampaignId: loose, name: loose, content: loose, postType: loose, likesCount: loose, spendMinor: loose, currency: loose }, { requiredKeys: [] }));
+    await fc.assert(
+      fc.asyncProperty(arg, loose, loose, async (value, a, b) => {
+        await expectTypedOrValid(() => db.posts.upsertByFacebookId(value as never));
+        await expectTypedOrValid(() => db.adCampaigns.upsertByFacebookId(value as never));
+        await expectTypedOrValid(() => db.leadActivities.addNote(userId, a as string, b as string));
+        await expectTypedOrValid(() => db.users.changeLeadStage(userId, a as never, b as never));
+        await expectTypedOrValid(() => db.users.update(userId, value as never));
+      }),
+      { numRuns: 60 },
     );
   });
 
