@@ -181,7 +181,9 @@ export function buildProgram(ctx: CliContext): Command {
           const target = db.options.target.engine === 'sqlite' ? db.options.target.path : maskUrl(db.options.target.url);
           const confirmed = await (ctx.confirm ?? askOnStdin)(`Overwrite ${target} with ${file}?`);
           if (!confirmed) {
+            // Not restored, so not a success: a script checking $? must not carry on as if it were.
             write('Restore cancelled; nothing changed.\n');
+            process.exitCode = EXIT.failure;
             return;
           }
         }

@@ -311,5 +311,39 @@ if (hasScript()) {
         await db.dispose();
       }
     });
+
+    it('restore asks first, and answering no changes nothing and exits 1', async () => {
+      const db = await createTarget('sqlite');
+      try {
+        await db.run(['seed', '--users', '3']);
+        const file = join(db.dir, 'backup.db');
+        await db.run(['backup', file]);
+        await db.run(['rebuild', '--yes']);
+        const result = await runCliOnTty(['restore', file], { DATABASE_URL: db.url }, 'n\n');
+        expect(result.stdout).toContain('[y/N]');
+        expect(result.stdout).toContain('Restore cancelled; nothing changed.');
+        expect(result.code).toBe(1);
+        expect((await rowCounts(db))['users']).toBe(0);
+      } finally {
+        await db.dispose();
+      }
+    });
+
+    it('restore asks first, and answering yes restores', async () => {
+      const db = await createTarget('sqlite');
+      try {
+        await db.run(['seed', '--users', '3']);
+        const file = join(db.dir, 'backup.db');
+        await db.run(['backup', file]);
+        await db.run(['rebuild', '--yes']);
+        const result = await runCliOnTty(['restore', file], { DATABASE_URL: db.url }, 'y\n');
+        expect(result.stdout).toContain('[y/N]');
+        expect(result.stdout).toContain('Restored from');
+        expect(result.code).toBe(0);
+        expect((await rowCounts(db))['users']).toBe(3);
+      } finally {
+        await db.dispose();
+      }
+    });
   });
 }
