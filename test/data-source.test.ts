@@ -187,15 +187,17 @@ describe.each(engines().filter((e) => e === 'postgres'))('createDataSource on %s
     expect(off).toEqual([{ statement_timeout: '0' }]);
   });
 
-  it('hands pool size, idle and connect timeouts to pg', async () => {
-    const options = await withInitialized(
+  it('hands pool size and idle timeout to pg, and the connect timeout to each new connection', async () => {
+    const { options, clientTimeout } = await withInitialized(
       createDataSource({ url: db.url, poolSize: 4, poolIdleTimeoutMs: 2500, connectTimeoutMs: 1500 }),
       async (ds) => {
-        const pool = (ds.driver as unknown as { master: { options: Record<string, unknown> } }).master;
-        return pool.options;
+        const pool = (ds.driver as unknown as { master: { options: Record<string, unknown> & { Client: new () => { _connectionTimeoutMillis?: number } } } }).master;
+        return { options: pool.options, clientTimeout: new pool.options.Client()._connectionTimeoutMillis };
       },
     );
-    expect(options).toMatchObject({ max: 4, idleTimeoutMillis: 2500, connectionTimeoutMillis: 1500 });
+    // The pool's own timeout bounds the wait for a free slot, which under load may exceed the connect timeout.
+    expect(options).toMatchObject({ max: 4, idleTimeoutMillis: 2500, connectionTimeoutMillis: 60_000 });
+    expect(clientTimeout).toBe(1500);
   });
 
   it('names the application in pg_stat_activity', async () => {
