@@ -264,6 +264,9 @@ export function buildProgram(ctx: CliContext): Command {
       await withDb(cmd, async (db) => {
         const report = await db.health({ timeoutMs: 30_000 });
         if (report.status === 'unhealthy') throw new Error(report.error ?? 'database unavailable');
+        if (report.missingTables.length > 0) {
+          throw new CliError(`The database lacks the table(s) ${report.missingTables.join(', ')}: run migochat-db migrate first`);
+        }
         const funnel = await db.users.leadFunnel();
         if (o.json) {
           write(`${JSON.stringify({ tables: report.tables, funnel }, null, 2)}\n`);

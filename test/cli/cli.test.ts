@@ -150,6 +150,13 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
     });
   });
 
+  it('stats on a database that has not been migrated says to run migrate, exiting 1', async () => {
+    const result = await db.run(['stats']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('run migochat-db migrate first');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   describe('backup and restore', () => {
     it('backup writes a file and restore --yes brings the data back', async () => {
       await db.run(['seed', '--users', '3']);
