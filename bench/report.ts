@@ -15,7 +15,7 @@ interface Results {
   size: { users: number; messages: number; campaigns: number };
   machine: Record<string, unknown>;
   results: Array<{ engine: string; operation: string; library: Stats; raw: Stats; ratio: number; naive?: Stats; note?: string }>;
-  export: Array<{ engine: string; operation?: string; heapLimitMB?: number | null; ms: number; rows: number; bytes: number; maxRssMB: number; baselineRssMB: number; rowsPerSecond: number }>;
+  export: Array<{ engine: string; operation?: string; heapLimitMB?: number | null; checkpointFirst?: boolean; ms: number; rows: number; bytes: number; maxRssMB: number; baselineRssMB: number; rowsPerSecond: number }>;
 }
 
 const file = resolve(process.argv[2] ?? resolve(__dirname, 'results.json'));
@@ -33,5 +33,5 @@ for (const r of data.results) {
 console.log('\n| engine | export | rows | seconds | rows/s | file MB | peak RSS MB | RSS before export MB |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const e of data.export) {
-  console.log(`| ${e.engine} | ${e.heapLimitMB ? `--max-old-space-size=${e.heapLimitMB}` : 'default heap'} | ${e.rows} | ${(e.ms / 1000).toFixed(1)} | ${e.rowsPerSecond} | ${(e.bytes / 1e6).toFixed(0)} | ${e.maxRssMB.toFixed(0)} | ${e.baselineRssMB.toFixed(0)} |`);
+  console.log(`| ${e.engine} | ${e.heapLimitMB ? `--max-old-space-size=${e.heapLimitMB}` : e.checkpointFirst ? 'after wal_checkpoint(TRUNCATE)' : 'default heap'} | ${e.rows} | ${(e.ms / 1000).toFixed(1)} | ${e.rowsPerSecond} | ${(e.bytes / 1e6).toFixed(0)} | ${e.maxRssMB.toFixed(0)} | ${e.baselineRssMB.toFixed(0)} |`);
 }
