@@ -1,4 +1,4 @@
-import { Brackets, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Engine } from '../column-types';
 import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
@@ -10,6 +10,7 @@ import { NotFoundError } from '../errors';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
+import { hydrateRow } from './hydrate';
 import type { RepositoryContext } from './context';
 import { checkDate, checkId, nowSql, timestampParam, timestampText, withCursorText } from './conversation.repository';
 
@@ -581,8 +582,8 @@ export class MessageRepository extends EntityRepository<Message> {
         .execute();
       const conversationRow = updated[0];
       return {
-        message: hydrate(m, Message, inserted),
-        conversation: conversationRow ? hydrate(m, Conversation, conversationRow) : await m.findOneByOrFail(Conversation, { id: conversation.id }),
+        message: hydrateRow(m, Message, inserted),
+        conversation: conversationRow ? hydrateRow(m, Conversation, conversationRow) : await m.findOneByOrFail(Conversation, { id: conversation.id }),
         created: true,
       };
     });
@@ -712,22 +713,6 @@ function returnedRows(result: unknown): Array<Record<string, unknown>> {
   return Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [];
 }
 
-/**
- * An entity from a row as the table stores it (column names), converted the
- * way TypeORM converts a selected row (driver hydration, transformers); saves
- * re-reading a row that RETURNING already handed back.
- */
-function hydrate<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>): T {
-  const metadata = m.connection.getMetadata(target);
-  const driver = m.connection.driver;
-  const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
-  for (const column of metadata.columns) {
-    const value = row[column.databaseName];
-    if (value === undefined) continue;
-    column.setEntityValue(entity, driver.prepareHydratedValue(value, column));
-  }
-  return entity;
-}
 
 function externalIdsOf(message: Message): { facebookMessageId?: string; whatsappMessageId?: string } {
   return {
