@@ -8,6 +8,7 @@ import { AdCampaignStatus, MessageDirection, MessageSource } from '../../src/enu
 import { EntityValidationError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
 import type { UpsertAdCampaignInput } from '../../src/repositories/ad-campaign.repository';
 import { engines, openTestDb } from '../support/engines';
+import { validationIssue } from '../support/errors';
 
 describe.each(engines())('AdCampaignRepository on %s', (engine) => {
   let db: Database;
@@ -24,15 +25,6 @@ describe.each(engines())('AdCampaignRepository on %s', (engine) => {
     await db.manager.query('DELETE FROM "users"');
     await db.manager.query('DELETE FROM "ad_campaigns"');
   });
-
-  async function validationIssue(promise: Promise<unknown>): Promise<EntityValidationError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(EntityValidationError);
-    return error as EntityValidationError;
-  }
 
   const campaignCount = (): Promise<number> => db.manager.count(AdCampaign);
 

@@ -7,6 +7,7 @@ import { User } from '../../src/entities/user.entity';
 import { MessageDirection, MessageSource, PostType } from '../../src/enums';
 import { EntityValidationError, NotFoundError } from '../../src/errors';
 import { engines, openTestDb } from '../support/engines';
+import { validationIssue } from '../support/errors';
 
 describe.each(engines())('PostRepository on %s', (engine) => {
   let db: Database;
@@ -23,15 +24,6 @@ describe.each(engines())('PostRepository on %s', (engine) => {
     await db.manager.query('DELETE FROM "users"');
     await db.manager.query('DELETE FROM "posts"');
   });
-
-  async function validationIssue(promise: Promise<unknown>): Promise<EntityValidationError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(EntityValidationError);
-    return error as EntityValidationError;
-  }
 
   const postCount = (): Promise<number> => db.manager.count(Post);
 

@@ -6,6 +6,7 @@ import { SettingValueType } from '../../src/enums';
 import { EntityValidationError } from '../../src/errors';
 import type { SettingValue } from '../../src/repositories/settings.repository';
 import { engines, openTestDb } from '../support/engines';
+import { validationIssue } from '../support/errors';
 
 const SECRET = 'EAAB-very-secret-page-token-42';
 
@@ -29,12 +30,6 @@ describe.each(engines())('SettingsRepository on %s', (engine) => {
       },
       (e: unknown) => e,
     );
-  }
-
-  async function validationIssue(promise: Promise<unknown>): Promise<EntityValidationError> {
-    const error = await rejection(promise);
-    expect(error).toBeInstanceOf(EntityValidationError);
-    return error as EntityValidationError;
   }
 
   const rowOf = (key: string): Promise<AppSettings | null> => db.manager.findOneBy(AppSettings, { key });
