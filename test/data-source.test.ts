@@ -13,6 +13,7 @@ import { ConfigError } from '../src/errors';
 import { MIGRATIONS } from '../src/migrations';
 import { SnakeNamingStrategy } from '../src/naming-strategy';
 import { engines, pgUrl } from './support/engines';
+import { emptyDatabase } from './support/pg-cluster';
 
 const ROOT = join(__dirname, '..');
 let tmp: string;
@@ -25,23 +26,8 @@ afterAll(() => {
 });
 
 /** A fresh, empty PostgreSQL database on the test server; `drop()` removes it. */
-async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `migochat_ds_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new Client({ connectionString: pgUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(pgUrl());
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new Client({ connectionString: pgUrl() });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  return emptyDatabase(pgUrl(), `migochat_ds_${process.pid}_${Math.random().toString(36).slice(2, 10)}`);
 }
 
 async function withInitialized<T>(ds: DataSource, fn: (ds: DataSource) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import { engines, openTestDb, type EngineName } from '../support/engines';
+import { captureQueries } from '../support/query-plan';
 
 /*
  * Plans, not timings: every hot query is captured as the repository really
@@ -23,20 +24,8 @@ interface Statement {
 }
 
 /** Records the data statements the database runs while `fn` runs. */
-async function captureQueries(db: Database, fn: () => Promise<unknown>): Promise<Statement[]> {
-  const logger = db.dataSource.logger;
-  const original = logger.logQuery.bind(logger);
-  const seen: Statement[] = [];
-  logger.logQuery = (query, parameters, runner) => {
-    seen.push({ sql: query, params: [...((parameters as unknown[] | undefined) ?? [])] });
-    original(query, parameters, runner);
-  };
-  try {
-    await fn();
-  } finally {
-    logger.logQuery = original;
-  }
-  return seen.filter((s) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(s.sql));
+async function captureDataStatements(db: Database, fn: () => Promise<unknown>): Promise<Statement[]> {
+  return (await captureQueries(db, fn)).filter((s) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(s.sql));
 }
 
 /** A FROM item yielding `n` = 1..count. */
@@ -150,7 +139,7 @@ describe.each(engines())('hot query plans on %s', (engine) => {
 
   /** Runs `fn`, then explains every data statement it ran and expects no full scan of a hot table. */
   async function expectIndexed(fn: () => Promise<unknown>): Promise<Statement[]> {
-    const statements = await captureQueries(db, fn);
+    const statements = await captureDataStatements(db, fn);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       const { scans, plan } = await fullScans(db, engine, statement);

@@ -1,11 +1,10 @@
 // A real PostgreSQL server stopped and started under the library: calls fail
 // fast with a typed error while it is down, and the same Database recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../../src/errors';
-import { canStartPostgres, freePort, startCluster, type PgCluster } from '../support/pg-cluster';
+import { canStartPostgres, freePort, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
 
 describe.runIf(canStartPostgres() || process.env['CI'])('connections on a real PostgreSQL that goes away', () => {
   let cluster: PgCluster;
@@ -14,13 +13,7 @@ describe.runIf(canStartPostgres() || process.env['CI'])('connections on a real P
 
   beforeAll(async () => {
     cluster = await startCluster();
-    const client = new pg.Client({ connectionString: cluster.url });
-    await client.connect();
-    await client.query('CREATE DATABASE crm');
-    await client.end();
-    const u = new URL(cluster.url);
-    u.pathname = '/crm';
-    url = u.toString();
+    url = (await emptyDatabase(cluster.url, 'crm')).url;
     db = await openDatabase({ url, migrate: true, poolSize: 4, connectTimeoutMs: 2000, statementTimeoutMs: 300 });
   });
 

@@ -7,14 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { toDatabaseError } from '../../src/driver-errors';
 import { DatabaseUnavailableError } from '../../src/errors';
 import { openDatabase, type Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import { isMigochatDbError } from '../../src/errors';
-import { canStartPostgres, startCluster, type PgCluster } from '../support/pg-cluster';
+import { canStartPostgres, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
 import { conversationCounters } from './fixtures/invariants';
 
 const WRITER = join(__dirname, 'fixtures', 'sqlite-writer.cjs');
@@ -72,13 +71,7 @@ describe.runIf(canStartPostgres() || process.env['CI'])('kill -9 of the PostgreS
   beforeAll(async () => {
     // Durability must be real for this test: the shared test clusters run with fsync off.
     cluster = await startCluster(['fsync = on', 'synchronous_commit = on', 'full_page_writes = on']);
-    const client = new pg.Client({ connectionString: cluster.url });
-    await client.connect();
-    await client.query('CREATE DATABASE crm');
-    await client.end();
-    const u = new URL(cluster.url);
-    u.pathname = '/crm';
-    url = u.toString();
+    url = (await emptyDatabase(cluster.url, 'crm')).url;
   });
 
   afterAll(() => {

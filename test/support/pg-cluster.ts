@@ -1,6 +1,7 @@
 // Starts and stops throwaway PostgreSQL clusters for the tests: initdb as the
 // postgres user in a temp dir, 127.0.0.1 on a free port, fsync off.
 import { execFileSync, spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,4 +119,21 @@ export async function startReplica(primary: PgCluster): Promise<PgCluster> {
   const replica = clusterAt(dataDir, port, root);
   replica.start();
   return replica;
+}
+
+/** A fresh, empty database on the server of `serverUrl` (named `name`, or a random one); `drop()` removes it. */
+export async function emptyDatabase(serverUrl: string, name = `migochat_${process.pid}_${Math.random().toString(36).slice(2, 10)}`): Promise<{ url: string; drop: () => Promise<void> }> {
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
