@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type ObjectLiteral } from 'typeorm';
 import { adaptDriverTypes, SQLITE_NOW } from './column-types';
 import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { ENTITIES } from './entities/all';
@@ -127,6 +127,7 @@ export function rewriteSqliteQuery(sql: string): string {
 
 function adaptSqliteQueries(dataSource: DataSource): void {
   const driver = dataSource.driver;
+  bindNumbersAsParameters(driver);
   const create = driver.createQueryRunner.bind(driver);
   const patched = new WeakSet<object>();
   driver.createQueryRunner = (mode) => {
@@ -139,6 +140,31 @@ function adaptSqliteQueries(dataSource: DataSource): void {
     }
     return runner;
   };
+}
+
+/**
+ * SQLite: numbers in query-builder SQL become bound parameters. TypeORM's
+ * SQLite driver writes them into the SQL text, so `WHERE "id" = 7` and
+ * `WHERE "id" = 8` are two statements: each call prepares a new one and
+ * churns the runner's statement cache, which costs more than the query. Bound,
+ * one prepared statement serves every id.
+ */
+function bindNumbersAsParameters(driver: DataSource['driver']): void {
+  const escape = driver.escapeQueryWithParameters.bind(driver);
+  driver.escapeQueryWithParameters = (sql: string, parameters: ObjectLiteral): [string, unknown[]] => {
+    let boxed: ObjectLiteral | null = null;
+    for (const [key, value] of Object.entries(parameters)) {
+      if (typeof value === 'number') (boxed ??= { ...parameters })[key] = new BoundNumber(value);
+    }
+    if (boxed === null) return escape(sql, parameters);
+    // A box is neither a number nor a function, so TypeORM binds it; unbox for the driver.
+    const [text, values] = escape(sql, boxed);
+    return [text, values.map((v: unknown) => (v instanceof BoundNumber ? v.value : v))];
+  };
+}
+
+class BoundNumber {
+  constructor(readonly value: number) {}
 }
 
 /** How long a caller waits for a free PostgreSQL pool connection before failing. */

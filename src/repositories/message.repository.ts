@@ -1,16 +1,15 @@
-import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Engine } from '../column-types';
-import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
+import type { Conversation } from '../entities/conversation.entity';
 import { Message, type MessageAttachment } from '../entities/message.entity';
-import { User } from '../entities/user.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../enums';
 import { parseEnum } from '../enum-utils';
 import { NotFoundError } from '../errors';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { hydrateRow } from './hydrate';
+import { recordMessages } from './message-ingest';
 import type { RepositoryContext } from './context';
 import { checkDate, checkId, nowSql, timestampParam, timestampText, withCursorText } from './conversation.repository';
 
@@ -205,7 +204,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async recordInboundDetailed(input: RecordInboundInput): Promise<RecordMessageResult> {
     const message = await this.prepare(input, MessageDirection.INBOUND);
-    return this.ctx.transaction((tx) => tx.messages.recordHere(message));
+    return (await this.ctx.transaction((tx) => tx.messages.recordHere([message])))[0]!;
   }
 
   /**
@@ -242,11 +241,7 @@ export class MessageRepository extends EntityRepository<Message> {
     const messages: Message[] = [];
     for (const input of inputs) messages.push(await this.prepare(input, MessageDirection.INBOUND));
     if (messages.length === 0) return [];
-    return this.ctx.transaction(async (tx) => {
-      const results: RecordMessageResult[] = [];
-      for (const message of messages) results.push(await tx.messages.recordHere(message));
-      return results;
-    });
+    return this.ctx.transaction((tx) => tx.messages.recordHere(messages));
   }
 
   /**
@@ -287,7 +282,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async recordOutboundDetailed(input: RecordOutboundInput): Promise<RecordMessageResult> {
     const message = await this.prepare(input, MessageDirection.OUTBOUND);
-    return this.ctx.transaction((tx) => tx.messages.recordHere(message));
+    return (await this.ctx.transaction((tx) => tx.messages.recordHere([message])))[0]!;
   }
 
   /**
@@ -537,78 +532,9 @@ export class MessageRepository extends EntityRepository<Message> {
   }
 
   /** The recording itself, on this (transaction) scope. */
-  private async recordHere(message: Message): Promise<RecordMessageResult> {
-    const existing = await this.findByExternalIds(message);
-    if (existing) return this.duplicate(existing);
-    const userExists = await this.ctx.run((m) => m.existsBy(User, { id: message.userId }));
-    if (!userExists) throw new NotFoundError('User', { id: message.userId });
-    // Joins the transaction this scope runs in.
-    const conversation = await this.ctx.transaction((tx) => tx.conversations.getOrOpen(message.userId, message.source));
-    message.conversationId = conversation.id;
+  private async recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
     const engine = this.ctx.engine;
-    return this.ctx.run(async (m) => {
-      const inserted = await insertMessage(m, message);
-      if (inserted === null) {
-        // A concurrent delivery of the same platform id committed first.
-        const winner = await this.findByExternalIds(message);
-        if (!winner) throw new NotFoundError('Message', externalIdsOf(message));
-        return this.duplicate(winner);
-      }
-      const at = this.ctx.dateParam(message.sentAt ?? new Date());
-      const preview = message.text === null ? null : Array.from(message.text).slice(0, LAST_MESSAGE_PREVIEW_LENGTH).join('');
-      const atSql = timestampParam(engine, 'at');
-      // RETURNING hands back the row after the update: no second read of the conversation.
-      const [updateSql, updateParams] = m
-        .createQueryBuilder()
-        .update(Conversation)
-        .set({
-          messageCount: () => '"message_count" + 1',
-          // SET expressions all read the row as it was, so the preview test sees the old time.
-          lastMessageText: () =>
-            `CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= ${atSql} THEN CAST(:preview AS text) ELSE "last_message_text" END`,
-          lastMessageAt: () => laterOf(atSql),
-          updatedAt: () => nowSql(engine),
-        })
-        .where('"id" = :id', { id: conversation.id })
-        .setParameters({ at, preview })
-        .getQueryAndParameters();
-      const updated = returnedRows(await m.query(`${updateSql} RETURNING *`, updateParams));
-      await m
-        .createQueryBuilder()
-        .update(User)
-        .set({ lastMessageAt: () => laterOf(atSql), updatedAt: () => nowSql(engine) })
-        .where('"id" = :id', { id: message.userId })
-        .setParameter('at', at)
-        .execute();
-      const conversationRow = updated[0];
-      return {
-        message: hydrateRow(m, Message, inserted),
-        conversation: conversationRow ? hydrateRow(m, Conversation, conversationRow) : await m.findOneByOrFail(Conversation, { id: conversation.id }),
-        created: true,
-      };
-    });
-  }
-
-  private async findByExternalIds(message: Message): Promise<Message | null> {
-    const ids = externalIdsOf(message);
-    if (Object.keys(ids).length === 0) return null;
-    return this.ctx.run((m) =>
-      m
-        .createQueryBuilder(Message, 'm')
-        .where(
-          new Brackets((w) => {
-            if (ids.facebookMessageId !== undefined) w.orWhere('m.facebookMessageId = :fb', { fb: ids.facebookMessageId });
-            if (ids.whatsappMessageId !== undefined) w.orWhere('m.whatsappMessageId = :wa', { wa: ids.whatsappMessageId });
-          }),
-        )
-        .orderBy('m.id', 'ASC')
-        .getOne(),
-    );
-  }
-
-  private async duplicate(message: Message): Promise<RecordMessageResult> {
-    const conversation = await this.ctx.run((m) => m.findOneByOrFail(Conversation, { id: message.conversationId }));
-    return { message, conversation, created: false };
+    return this.ctx.run((m) => recordMessages(m, engine, messages));
   }
 
   /** updateStatus on this (transaction) scope. */
@@ -669,61 +595,6 @@ export class MessageRepository extends EntityRepository<Message> {
     if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${timestampParam(engine, 'since')}`, { since: this.ctx.dateParam(range.since) });
     if (range.until !== undefined) qb.andWhere(`m.createdAt < ${timestampParam(engine, 'until')}`, { until: this.ctx.dateParam(range.until) });
   }
-}
-
-/** Inserts the message; returns the inserted row as stored, or `null` when its platform id is already taken. */
-async function insertMessage(m: EntityManager, message: Message): Promise<Record<string, unknown> | null> {
-  const values: QueryDeepPartialEntity<Message> = {
-    userId: message.userId,
-    conversationId: message.conversationId,
-    facebookMessageId: message.facebookMessageId,
-    whatsappMessageId: message.whatsappMessageId,
-    text: message.text,
-    attachments: message.attachments as QueryDeepPartialEntity<Message>['attachments'],
-    direction: message.direction,
-    status: message.status,
-    source: message.source,
-    isAiResponse: message.isAiResponse,
-    aiResponseTimeMs: message.aiResponseTimeMs,
-    postId: message.postId,
-    adCampaignId: message.adCampaignId,
-    sentAt: message.sentAt,
-  };
-  // ON CONFLICT DO NOTHING (uniqueness only, on both engines) + RETURNING tells
-  // "inserted" from "someone else has this platform id" without an error that
-  // would abort a PostgreSQL transaction. TypeORM does not add RETURNING on
-  // SQLite, so it is appended to the SQL it builds.
-  const [sql, parameters] = m
-    .createQueryBuilder()
-    .insert()
-    .into(Message)
-    .values(values)
-    .orIgnore()
-    .updateEntity(false)
-    .getQueryAndParameters();
-  const rows = returnedRows(await m.query(`${sql} RETURNING *`, parameters));
-  return rows[0] ?? null;
-}
-
-/** The rows of a `... RETURNING` statement (TypeORM's pg driver may wrap UPDATE results as `[rows, count]`). */
-function returnedRows(result: unknown): Array<Record<string, unknown>> {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as Array<Record<string, unknown>>;
-  }
-  return Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [];
-}
-
-
-function externalIdsOf(message: Message): { facebookMessageId?: string; whatsappMessageId?: string } {
-  return {
-    ...(message.facebookMessageId ? { facebookMessageId: message.facebookMessageId } : {}),
-    ...(message.whatsappMessageId ? { whatsappMessageId: message.whatsappMessageId } : {}),
-  };
-}
-
-/** SQL for "the later of `last_message_at` and the parameter". */
-function laterOf(atSql: string): string {
-  return `CASE WHEN "last_message_at" IS NULL OR "last_message_at" < ${atSql} THEN ${atSql} ELSE "last_message_at" END`;
 }
 
 /**

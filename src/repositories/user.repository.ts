@@ -11,7 +11,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import type { DatabaseScope } from '../scope';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { hydrateRow } from './hydrate';
+import { hydrateRow } from './sql';
 import type { RepositoryContext } from './context';
 import { buildActivity, insertActivity, type NewLeadActivity } from './lead-activity.repository';
 

@@ -1,0 +1,104 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { Engine } from '../column-types';
+
+/** A row as the driver returns it, keyed by column name. @internal */
+export type Row = Record<string, unknown>;
+
+const statements = new Map<string, string>();
+
+/**
+ * A statement of fixed SQL for the hot paths, written with `?` placeholders,
+ * in the engine's dialect (`$1`, `$2`, ... on PostgreSQL), built once per
+ * engine and shape (a multi-row statement has one shape per row count).
+ * Fixed text matters on SQLite, where the driver keeps a prepared statement
+ * per distinct SQL text, and it saves the query builder's per-call SQL
+ * generation on both engines. Entity metadata is the same in every
+ * DataSource (one set of classes), so the text depends on the engine only.
+ *
+ * The SQL must not contain `?` anywhere but in placeholders.
+ *
+ * @internal
+ */
+export function statement(engine: Engine, shape: string, build: () => string): string {
+  const key = `${engine}:${shape}`;
+  let sql = statements.get(key);
+  if (sql === undefined) statements.set(key, (sql = inDialect(engine, build())));
+  return sql;
+}
+
+/** `?` placeholders as the engine wants them. @internal */
+export function inDialect(engine: Engine, sql: string): string {
+  if (engine !== 'postgres') return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Runs SQL with `?`-style (SQLite) or `$n` (PostgreSQL) placeholders and returns its rows (a write's `RETURNING` rows). @internal */
+export async function queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
+  return rowsOf(await m.query(sql, [...parameters]));
+}
+
+/** The rows of a result; TypeORM's pg driver wraps UPDATE/DELETE ... RETURNING results as `[rows, count]`. @internal */
+export function rowsOf(result: unknown): Row[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as Row[];
+  }
+  return Array.isArray(result) ? (result as Row[]) : [];
+}
+
+/**
+ * An entity from a row as the table stores it, converted the way TypeORM
+ * converts a selected row (driver hydration, transformers). `prefix` reads
+ * the columns of a joined table, selected as `prefix + column name`.
+ *
+ * @internal
+ */
+export function hydrateRow<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Row, prefix = ''): T {
+  const metadata = m.connection.getMetadata(target);
+  const driver = m.connection.driver;
+  const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
+  for (const column of metadata.columns) {
+    const value = row[prefix + column.databaseName];
+    if (value === undefined) continue;
+    column.setEntityValue(entity, driver.prepareHydratedValue(value, column));
+  }
+  return entity;
+}
+
+/** The column of an entity's property. @internal */
+export function columnOf<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, property: keyof T & string): ColumnMetadata {
+  const column = m.connection.getMetadata(target).findColumnWithPropertyName(property);
+  if (!column) throw new Error(`${property} is not a column`);
+  return column;
+}
+
+/** A property's value as its column stores it (transformers, JSON, dates), for a bound parameter. @internal */
+export function toColumn<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, property: keyof T & string, value: unknown): unknown {
+  return m.connection.driver.preparePersistentValue(value, columnOf(m, target, property));
+}
+
+/** `?, ?, ?` for `n` values. @internal */
+export function marks(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/** `items` in runs of at most `size`, to stay under the engines' bound-parameter limits. @internal */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** SQL for a timestamp parameter: a `?` PostgreSQL reads as `timestamptz` (a Date or exact cursor text). @internal */
+export function timestampPlaceholder(engine: Engine): string {
+  return engine === 'postgres' ? 'CAST(? AS timestamptz)' : '?';
+}
+
+/** `"alias"."column" AS "prefixcolumn"` for every column of an entity, to select a joined row for {@link hydrateRow}. @internal */
+export function prefixedColumns<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, alias: string, prefix: string): string {
+  return m.connection
+    .getMetadata(target)
+    .columns.map((c) => `"${alias}"."${c.databaseName}" AS "${prefix}${c.databaseName}"`)
+    .join(', ');
+}
