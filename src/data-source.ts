@@ -135,8 +135,8 @@ function adaptSqliteQueries(dataSource: DataSource): void {
     if (!patched.has(runner)) {
       patched.add(runner);
       const query = runner.query.bind(runner);
-      runner.query = ((sql: string, ...rest: unknown[]) =>
-        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(rewriteSqliteQuery(sql), ...rest)) as typeof runner.query;
+      runner.query = ((sql: string, parameters?: unknown[], ...rest: unknown[]) =>
+        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(rewriteSqliteQuery(sql), integersBound(parameters), ...rest)) as typeof runner.query;
     }
     return runner;
   };
@@ -165,6 +165,17 @@ function bindNumbersAsParameters(driver: DataSource['driver']): void {
 
 class BoundNumber {
   constructor(readonly value: number) {}
+}
+
+/**
+ * better-sqlite3 binds every JS number as a REAL. A whole number goes in as
+ * a BigInt instead, which it binds as an INTEGER, so a bound `5` means what
+ * the literal `5` means: `"lead_score" / 2` stays integer division, and a TEXT
+ * column compared with it matches `'5'`, not `'5.0'`.
+ */
+function integersBound(parameters: unknown[] | undefined): unknown[] | undefined {
+  if (!Array.isArray(parameters)) return parameters;
+  return parameters.map((p) => (typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
 }
 
 /** How long a caller waits for a free PostgreSQL pool connection before failing. */

@@ -8,7 +8,11 @@ type Parameters = unknown[] | Record<string, unknown> | undefined;
 
 /** Settings values may be secrets: never print the parameters of a query on their table. */
 function redact(query: string, parameters: Parameters): Parameters {
-  if (parameters === undefined || !/app_settings/i.test(query)) return parameters;
+  if (parameters === undefined) return parameters;
+  if (!/app_settings/i.test(query)) {
+    // SQLite gets whole numbers as BigInt (see data-source.ts); JSON cannot print those.
+    return Array.isArray(parameters) ? parameters.map((p) => (typeof p === 'bigint' ? Number(p) : p)) : parameters;
+  }
   return Array.isArray(parameters)
     ? parameters.map(() => REDACTED)
     : Object.fromEntries(Object.keys(parameters).map((k) => [k, REDACTED]));
@@ -27,6 +31,8 @@ export class RedactingLogger extends AdvancedConsoleLogger {
 
   /** Logs a query with redacted parameters. */
   override logQuery(query: string, parameters?: Parameters, queryRunner?: QueryRunner): void {
+    // Called for every query: skip the redaction when query logging is off.
+    if (!this.isLogEnabledFor('query')) return;
     super.logQuery(query, redact(query, parameters) as never, queryRunner);
   }
 

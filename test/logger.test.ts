@@ -50,4 +50,15 @@ describe('RedactingLogger', () => {
     expect(out.text()).toContain('app_settings');
     expect(out.text()).not.toContain('sk-live-0123456789');
   });
+
+  it('prints whole-number parameters SQLite gets as BigInt as plain numbers', async () => {
+    const out = captureConsole();
+    const db = await openDatabase({ url: 'sqlite::memory:', migrate: true, logging: true });
+    try {
+      await db.users.findById(424242);
+    } finally {
+      await db.close();
+    }
+    expect(out.text()).toContain('PARAMETERS: [424242]');
+  });
 });

@@ -1,5 +1,4 @@
 import { AdCampaign } from '../entities/ad-campaign.entity';
-import { Message } from '../entities/message.entity';
 import { AdCampaignStatus } from '../enums';
 import { parseEnum } from '../enum-utils';
 import { NotFoundError } from '../errors';
@@ -7,6 +6,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { hydrateRow, queryRows, statement } from './sql';
 import { checkCount, checkFacebookId, checkId, pickInput, updateRow, upsertRow } from './post.repository';
 
 /**
@@ -231,15 +231,17 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    */
   async performance(id: number): Promise<AdCampaignPerformance> {
     checkId('AdCampaign', id);
+    const engine = this.ctx.engine;
+    // One statement: the campaign and its count over the `ad_campaign_id` index.
+    const sql = statement(
+      engine,
+      'campaign-performance',
+      () => 'SELECT a.*, (SELECT COUNT(*) FROM "messages" m WHERE m."ad_campaign_id" = a."id") AS "attributed_messages" FROM "ad_campaigns" a WHERE a."id" = ?',
+    );
     const { campaign, attributed } = await this.ctx.run(async (m) => {
-      const found = await m.findOneBy(AdCampaign, { id });
-      if (!found) throw new NotFoundError('AdCampaign', { id });
-      const row = await m
-        .createQueryBuilder(Message, 'msg')
-        .select('COUNT(*)', 'count')
-        .where('msg.adCampaignId = :id', { id })
-        .getRawOne<{ count: string | number }>();
-      return { campaign: found, attributed: Number(row?.count ?? 0) };
+      const row = (await queryRows(m, sql, [id]))[0];
+      if (!row) throw new NotFoundError('AdCampaign', { id });
+      return { campaign: hydrateRow(m, AdCampaign, row), attributed: Number(row['attributed_messages']) };
     });
     // The entity's transformer already turns bigint strings into numbers; Number() guards raw values too.
     const impressions = Number(campaign.impressions);

@@ -1,8 +1,9 @@
-import type { EntityTarget, FindOptionsWhere, Repository } from 'typeorm';
+import type { EntityTarget, Repository } from 'typeorm';
 import type { BaseRecord } from '../entities/base-record';
 import { NotFoundError } from '../errors';
 import { validateEntity } from '../validation';
 import type { RepositoryContext } from './context';
+import { hydrateRow, queryRows, statement } from './sql';
 
 /**
  * What every repository shares: its context, the raw TypeORM repository as an
@@ -42,7 +43,12 @@ export abstract class EntityRepository<T extends BaseRecord> {
    * ```
    */
   async findById(id: number): Promise<T | null> {
-    return this.ctx.run((m) => m.findOneBy(this.entity, { id } as FindOptionsWhere<T>));
+    const engine = this.ctx.engine;
+    return this.ctx.run(async (m) => {
+      const table = m.connection.getMetadata(this.entity).tableName;
+      const row = (await queryRows(m, statement(engine, `by-id:${table}`, () => `SELECT * FROM "${table}" WHERE "id" = ?`), [id]))[0];
+      return row === undefined ? null : hydrateRow(m, this.entity, row);
+    });
   }
 
   /**

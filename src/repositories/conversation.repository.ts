@@ -1,4 +1,4 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { SQLITE_NOW, type Engine } from '../column-types';
 import { Conversation } from '../entities/conversation.entity';
 import { MessageSource } from '../enums';
@@ -7,6 +7,8 @@ import { NotFoundError } from '../errors';
 import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
 import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
+import { hydrateRow, prefixedColumns, queryRows, statement, timestampPlaceholder } from './sql';
+import { User } from '../entities/user.entity';
 import type { RepositoryContext } from './context';
 
 /** Which page of the inbox to fetch, and an optional channel filter. */
@@ -44,7 +46,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   async findActive(userId: number, source: MessageSource): Promise<Conversation | null> {
     checkId(userId, 'userId');
     const channel = parseEnum(MessageSource, source);
-    return this.ctx.run((m) => findActiveIn(m, userId, channel));
+    return this.ctx.run((m) => findActiveIn(m, this.ctx.engine, userId, channel));
   }
 
   /**
@@ -97,36 +99,17 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     const source = request.source === undefined ? undefined : parseEnum(MessageSource, request.source);
     const engine = this.ctx.engine;
     return this.ctx.run(async (m) => {
-      const base = (): SelectQueryBuilder<Conversation> => {
-        const qb = m
-          .createQueryBuilder(Conversation, 'c')
-          .innerJoinAndSelect('c.user', 'u')
-          .addSelect(timestampText(engine, '"c"."last_message_at"'), 'cursor_ts')
-          .where('"c"."is_active" = true');
-        if (source !== undefined) qb.andWhere('c.source = :source', { source });
-        return qb;
-      };
       const rows: Array<{ item: Conversation; key: CursorKey }> = [];
       // Two index range scans instead of one `NULLS LAST` sort: a backward scan of
       // (is_active, last_message_at) yields NULLs first on PostgreSQL, so the rows
       // with a time and the rows without one are read separately, each in index order.
       if (key === null || key[0] !== null) {
-        const qb = base().andWhere('c.lastMessageAt IS NOT NULL');
-        if (key !== null) {
-          const at = timestampParam(engine, 'afterAt');
-          qb.andWhere(`c.lastMessageAt <= ${at} AND (c.lastMessageAt < ${at} OR c.id < :afterId)`, {
-            afterAt: key[0],
-            afterId: key[1],
-          });
-        }
-        qb.orderBy('c.lastMessageAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit + 1);
-        rows.push(...(await withCursorText(qb, 'c')));
+        const after = key === null ? [] : [key[0], key[0], key[1]];
+        rows.push(...(await inboxRows(m, engine, 'timed', source, key !== null, [...after, limit + 1])));
       }
       if (rows.length <= limit) {
-        const qb = base().andWhere('c.lastMessageAt IS NULL');
-        if (key !== null && key[0] === null) qb.andWhere('c.id < :afterId', { afterId: key[1] });
-        qb.orderBy('c.id', 'DESC').limit(limit + 1 - rows.length);
-        rows.push(...(await withCursorText(qb, 'c')));
+        const after = key !== null && key[0] === null ? [key[1]] : [];
+        rows.push(...(await inboxRows(m, engine, 'untimed', source, after.length > 0, [...after, limit + 1 - rows.length])));
       }
       const page = toPage(rows, limit, (r) => r.key);
       return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
@@ -204,7 +187,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     return this.ctx.run(async (m) => {
       // More than one round only if another caller closes the conversation in between.
       for (let round = 0; round < 3; round++) {
-        const existing = await findActiveIn(m, userId, source);
+        const existing = await findActiveIn(m, this.ctx.engine, userId, source);
         if (existing) return existing;
         // DO NOTHING swallows the duplicate when a concurrent caller opened one first;
         // on PostgreSQL it waits for that caller to commit, so the next read sees its row.
@@ -217,7 +200,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
           .updateEntity(false)
           .execute();
       }
-      const opened = await findActiveIn(m, userId, source);
+      const opened = await findActiveIn(m, this.ctx.engine, userId, source);
       if (!opened) throw new NotFoundError('Conversation', { userId, source, isActive: true });
       return opened;
     });
@@ -240,12 +223,48 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   }
 }
 
-async function findActiveIn(m: EntityManager, userId: number, source: MessageSource): Promise<Conversation | null> {
-  return m
-    .createQueryBuilder(Conversation, 'c')
-    .where('c.userId = :userId AND c.source = :source AND "c"."is_active" = true', { userId, source })
-    .getOne();
+async function findActiveIn(m: EntityManager, engine: Engine, userId: number, source: MessageSource): Promise<Conversation | null> {
+  const sql = statement(engine, 'conversation-active', () => 'SELECT * FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true');
+  const row = (await queryRows(m, sql, [userId, source]))[0];
+  return row === undefined ? null : hydrateRow(m, Conversation, row);
 }
+
+/**
+ * One part of an inbox page, with each conversation's user from the same
+ * query: the conversations with a last message (`timed`, newest first) or
+ * those without one (`untimed`, by id). Parameters: the cursor's values when
+ * `after`, then the row limit.
+ */
+async function inboxRows(
+  m: EntityManager,
+  engine: Engine,
+  part: 'timed' | 'untimed',
+  source: MessageSource | undefined,
+  after: boolean,
+  parameters: unknown[],
+): Promise<Array<{ item: Conversation; key: CursorKey }>> {
+  const sql = statement(engine, `inbox:${part}:${source === undefined ? 'all' : 'source'}:${after ? 'after' : 'first'}`, () => {
+    const at = timestampPlaceholder(engine);
+    const where = ['c."is_active" = true', part === 'timed' ? 'c."last_message_at" IS NOT NULL' : 'c."last_message_at" IS NULL'];
+    if (source !== undefined) where.push('c."source" = ?');
+    // The `<=` bound is the index range; the OR breaks ties within one instant by id.
+    if (after) where.push(part === 'timed' ? `c."last_message_at" <= ${at} AND (c."last_message_at" < ${at} OR c."id" < ?)` : 'c."id" < ?');
+    return (
+      `SELECT c.*, ${timestampText(engine, 'c."last_message_at"')} AS "cursor_ts", ${prefixedColumns(m, User, 'u', USER_PREFIX)} ` +
+      `FROM "conversations" c INNER JOIN "users" u ON u."id" = c."user_id" WHERE ${where.join(' AND ')} ` +
+      `ORDER BY ${part === 'timed' ? 'c."last_message_at" DESC, ' : ''}c."id" DESC LIMIT ?`
+    );
+  });
+  const rows = await queryRows(m, sql, source === undefined ? parameters : [source, ...parameters]);
+  return rows.map((row) => {
+    const item = hydrateRow(m, Conversation, row);
+    item.user = hydrateRow(m, User, row, USER_PREFIX);
+    const cursor = row['cursor_ts'];
+    return { item, key: [cursor === null || cursor === undefined ? null : String(cursor), item.id] };
+  });
+}
+
+const USER_PREFIX = 'u__';
 
 /**
  * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps
@@ -266,24 +285,6 @@ export function timestampParam(engine: Engine, name: string): string {
 /** The current time for `updated_at`; on SQLite with milliseconds (TypeORM would write whole seconds). @internal */
 export function nowSql(engine: Engine): string {
   return engine === 'sqlite' ? SQLITE_NOW : 'CURRENT_TIMESTAMP';
-}
-
-/**
- * Runs a select that has `cursor_ts` among its raw columns and pairs each
- * entity with its cursor key (exact timestamp text, id).
- * @internal
- */
-export async function withCursorText<T extends { id: number }>(
-  qb: SelectQueryBuilder<T>,
-  alias: string,
-): Promise<Array<{ item: T; key: CursorKey }>> {
-  const { entities, raw } = await qb.getRawAndEntities<Record<string, unknown>>();
-  const text = new Map<number, string | null>();
-  for (const row of raw) {
-    const value = row['cursor_ts'];
-    text.set(Number(row[`${alias}_id`]), value === null || value === undefined ? null : String(value));
-  }
-  return entities.map((item) => ({ item, key: [text.get(item.id) ?? null, item.id] }));
 }
 
 /** Refuses anything but a positive whole number. @internal */

@@ -55,8 +55,9 @@ export async function recordMessages(m: EntityManager, engine: Engine, messages:
     const keys = platformKeys(message);
     const before = firstRecorded(recorded, keys);
     if (before) return void existing.set(i, before);
-    const earlier = keys.map((k) => freshByKey.get(k)).find((x) => x !== undefined);
-    if (earlier !== undefined) return void repeatOf.set(i, earlier);
+    // The oldest earlier message under any of its ids, as a lookup one at a time would find.
+    const earlier = Math.min(...keys.map((k) => freshByKey.get(k) ?? Infinity));
+    if (earlier !== Infinity) return void repeatOf.set(i, earlier);
     fresh.push(i);
     for (const k of keys) freshByKey.set(k, i);
   });

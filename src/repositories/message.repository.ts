@@ -6,12 +6,13 @@ import { Message, type MessageAttachment } from '../entities/message.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../enums';
 import { parseEnum } from '../enum-utils';
 import { NotFoundError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
+import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import { recordMessages } from './message-ingest';
+import { hydrateRow, queryRows, statement, timestampPlaceholder } from './sql';
 import type { RepositoryContext } from './context';
-import { checkDate, checkId, nowSql, timestampParam, timestampText, withCursorText } from './conversation.repository';
+import { checkDate, checkId, nowSql, timestampParam, timestampText } from './conversation.repository';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
 export interface RecordInboundInput {
@@ -573,20 +574,21 @@ export class MessageRepository extends EntityRepository<Message> {
     const key = decodeCursor(page.cursor);
     if (key !== null && typeof key[0] !== 'string') invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
     const engine = this.ctx.engine;
+    const columnName = column === 'userId' ? 'user_id' : 'conversation_id';
+    const sql = statement(engine, `messages-by:${columnName}:${key === null ? 'first' : 'after'}`, () => {
+      const at = timestampPlaceholder(engine);
+      // The `<=` bound is the index range; the OR breaks ties within one instant by id.
+      const after = key === null ? '' : ` AND m."created_at" <= ${at} AND (m."created_at" < ${at} OR m."id" < ?)`;
+      return (
+        `SELECT m.*, ${timestampText(engine, 'm."created_at"')} AS "cursor_ts" FROM "messages" m ` +
+        `WHERE m."${columnName}" = ?${after} ORDER BY m."created_at" DESC, m."id" DESC LIMIT ?`
+      );
+    });
+    const parameters = key === null ? [value, limit + 1] : [value, key[0], key[0], key[1], limit + 1];
     return this.ctx.run(async (m) => {
-      const qb = m
-        .createQueryBuilder(Message, 'm')
-        .addSelect(timestampText(engine, '"m"."created_at"'), 'cursor_ts')
-        .where(`m.${column} = :value`, { value });
-      if (key !== null) {
-        const after = timestampParam(engine, 'afterAt');
-        // The `<=` bound is the index range; the OR breaks ties within one instant by id.
-        qb.andWhere(`m.createdAt <= ${after} AND (m.createdAt < ${after} OR m.id < :afterId)`, { afterAt: key[0], afterId: key[1] });
-      }
-      qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.id', 'DESC').limit(limit + 1);
-      const rows = await withCursorText(qb, 'm');
-      const result = toPage(rows, limit, (r) => r.key);
-      return { items: result.items.map((r) => r.item), nextCursor: result.nextCursor };
+      const rows = await queryRows(m, sql, parameters);
+      const result = toPage(rows, limit, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
+      return { items: result.items.map((row) => hydrateRow(m, Message, row)), nextCursor: result.nextCursor };
     });
   }
 

@@ -11,7 +11,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import type { DatabaseScope } from '../scope';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { hydrateRow } from './sql';
+import { hydrateRow, queryRows, statement } from './sql';
 import type { RepositoryContext } from './context';
 import { buildActivity, insertActivity, type NewLeadActivity } from './lead-activity.repository';
 
@@ -162,10 +162,9 @@ export class UserRepository extends EntityRepository<User> {
    * every event, and `findOneBy` spends ~10x the query's own time building SQL and mapping aliases.
    */
   private async findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
-    const sql = `SELECT * FROM "users" WHERE "${column}" = ${this.ctx.engine === 'postgres' ? '$1' : '?'} LIMIT 1`;
+    const sql = statement(this.ctx.engine, `user-by:${column}`, () => `SELECT * FROM "users" WHERE "${column}" = ? LIMIT 1`);
     return this.ctx.run(async (m) => {
-      const rows = (await m.query(sql, [value])) as Array<Record<string, unknown>>;
-      const row = rows[0];
+      const row = (await queryRows(m, sql, [value]))[0];
       return row === undefined ? null : hydrateRow(m, User, row);
     });
   }
