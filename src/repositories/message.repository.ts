@@ -215,10 +215,14 @@ export class MessageRepository extends EntityRepository<Message> {
    * already recorded (or repeated earlier in the same batch) returns the
    * recorded message with `created: false`. Every input is validated before
    * any SQL runs, and the batch is all or nothing: when one message fails
-   * (e.g. an unknown user), nothing of the batch is written. Faster than one
-   * `recordInbound` per message because the whole batch shares one
-   * transaction (one commit, one turn of the SQLite queue per statement and no
-   * per-message BEGIN/COMMIT round trips).
+   * (e.g. an unknown user), nothing of the batch is written.
+   *
+   * The work is set-based, so a batch costs a handful of statements, not a
+   * handful per message: one lookup of the platform ids, one of the users and
+   * their active conversations, multi-row inserts (chunked under the engines'
+   * parameter limits) and one counter `UPDATE` for all conversations and one
+   * for all users. Each result's `conversation` is the conversation as it is
+   * after the whole batch (results of one conversation share the object).
    *
    * @param inputs - At most {@link RECORD_BATCH_MAX} messages.
    * @returns One result per input, in input order.

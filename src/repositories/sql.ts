@@ -127,14 +127,20 @@ const SQLITE_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
  * for any other text, which takes the general path.
  */
 function sqliteUtc(text: string): Date | null {
-  if (!SQLITE_UTC.test(text)) return null;
-  const year = Number(text.slice(0, 4));
+  if (text.length !== 23 || !SQLITE_UTC.test(text)) return null;
+  const year = digits(text, 0, 4);
   // Date.UTC reads years 0-99 as 1900-1999.
   if (year < 100) return null;
-  const month = Number(text.slice(5, 7)) - 1;
-  const day = Number(text.slice(8, 10));
-  const ms = Number(text.slice(20, 23));
-  return new Date(Date.UTC(year, month, day, Number(text.slice(11, 13)), Number(text.slice(14, 16)), Number(text.slice(17, 19)), ms));
+  return new Date(
+    Date.UTC(year, digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), digits(text, 20, 3)),
+  );
+}
+
+/** The number written by `count` ASCII digits at `from` (already checked to be digits). */
+function digits(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
 }
 
 /** The column of an entity's property. @internal */
