@@ -1,6 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 import type { Engine } from '../column-types';
 
 /** A row as the driver returns it, keyed by column name. @internal */
@@ -56,68 +55,65 @@ export function rowsOf(result: unknown): Row[] {
  * @internal
  */
 export function hydrateRow<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Row, prefix = ''): T {
-  const { metadata, columns } = hydrationPlan(m, target);
-  const entity = metadata.create(undefined, { fromDeserializer: true }) as Record<string, unknown>;
-  for (const column of columns) {
-    const value = row[prefix + column.name];
-    if (value === undefined) continue;
-    if (column.set) column.set(entity, column.convert(value));
-    else entity[column.property] = column.convert(value);
-  }
-  return entity as T;
-}
-
-interface HydratedColumn {
-  name: string;
-  property: string;
-  convert: (value: unknown) => unknown;
-  /** For embedded or virtual columns only; the rest are plain properties. */
-  set: ((entity: Record<string, unknown>, value: unknown) => void) | null;
-}
-
-const plans = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, { metadata: EntityMetadata; columns: HydratedColumn[] }>>();
-
-/** What {@link hydrateRow} does per column, worked out once per DataSource and entity. */
-function hydrationPlan(m: EntityManager, target: EntityTarget<ObjectLiteral>): { metadata: EntityMetadata; columns: HydratedColumn[] } {
   const dataSource = m.connection;
-  let byTarget = plans.get(dataSource);
-  if (!byTarget) plans.set(dataSource, (byTarget = new Map()));
-  let plan = byTarget.get(target);
-  if (plan) return plan;
+  let byShape = hydrators.get(dataSource);
+  if (!byShape) hydrators.set(dataSource, (byShape = new Map()));
+  let byPrefix = byShape.get(target);
+  if (!byPrefix) byShape.set(target, (byPrefix = new Map()));
+  let hydrate = byPrefix.get(prefix);
+  if (!hydrate) byPrefix.set(prefix, (hydrate = compileHydrator(m, target, prefix)));
+  return hydrate(row) as T;
+}
+
+type Hydrator = (row: Row) => ObjectLiteral;
+
+const hydrators = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Map<string, Hydrator>>>();
+
+/**
+ * A hydrator for one entity and column prefix, compiled once per DataSource:
+ * straight-line code with one constant-key assignment per column, and the
+ * driver's conversion only where a column needs one (the way MikroORM
+ * hydrates). Keys and property names come from entity metadata, never from
+ * input, and are embedded as JSON string literals.
+ */
+function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, prefix: string): Hydrator {
+  const dataSource = m.connection;
   const metadata = dataSource.getMetadata(target);
   const driver = dataSource.driver;
   const sqlite = driver.options.type === 'better-sqlite3';
-  plan = {
-    metadata,
-    columns: metadata.columns.map((column) => {
-      const general = (value: unknown): unknown => driver.prepareHydratedValue(value, column);
-      let convert = general;
-      if (!column.transformer) {
-        // Both drivers already return these as the entity holds them (pg: int4 as number, bool as boolean).
-        if (typeof column.type === 'string' && AS_RETURNED.has(column.type)) convert = asReturned;
-        else if (column.type === 'boolean' && !sqlite) convert = asReturned;
-        else if (sqlite && (column.type === 'datetime' || column.type === Date)) {
-          convert = (value) => (typeof value === 'string' && sqliteUtc(value)) || general(value);
-        }
+  const helpers: unknown[] = [];
+  const helper = (value: unknown): string => `h[${helpers.push(value) - 1}]`;
+  // What TypeORM's metadata.create does for a row from the database, without its per-call checks when they are no-ops.
+  const plainCreate = typeof metadata.target === 'function' && !metadata.isAlwaysUsingConstructor && metadata.lazyRelations.length === 0 && !dataSource.options.typename;
+  const lines = [
+    plainCreate
+      ? `const e = Object.create(${helper((metadata.target as { prototype: object }).prototype)});`
+      : `const e = ${helper(() => metadata.create(undefined, { fromDeserializer: true }))}();`,
+    'let v;',
+  ];
+  for (const column of metadata.columns) {
+    const general = (value: unknown): unknown => driver.prepareHydratedValue(value, column);
+    let value = `${helper(general)}(v)`;
+    if (!column.transformer) {
+      // Both drivers already return these as the entity holds them (pg: int4 as number, bool as boolean).
+      if ((typeof column.type === 'string' && AS_RETURNED.has(column.type)) || (column.type === 'boolean' && !sqlite)) value = 'v';
+      else if (sqlite && (column.type === 'datetime' || column.type === Date)) {
+        value = `((typeof v === 'string' && ${helper(sqliteUtc)}(v)) || ${helper(general)}(v))`;
       }
-      return {
-        name: column.databaseName,
-        property: column.propertyName,
-        convert,
-        set: column.embeddedMetadata || column.isVirtual ? (entity, value) => column.setEntityValue(entity, value) : null,
-      };
-    }),
-  };
-  byTarget.set(target, plan);
-  return plan;
+    }
+    const assign =
+      column.embeddedMetadata || column.isVirtual
+        ? `${helper((entity: ObjectLiteral, x: unknown) => column.setEntityValue(entity, x))}(e, ${value});`
+        : `e[${JSON.stringify(column.propertyName)}] = ${value};`;
+    lines.push(`v = row[${JSON.stringify(prefix + column.databaseName)}];`, `if (v !== undefined) ${assign}`);
+  }
+  lines.push('return e;');
+  const factory = new Function('h', `return function hydrate(row) {\n${lines.join('\n')}\n};`) as (h: unknown[]) => Hydrator;
+  return factory(helpers);
 }
 
 /** Column types whose driver values need no conversion on either engine. */
 const AS_RETURNED: ReadonlySet<string> = new Set(['varchar', 'character varying', 'text', 'integer', 'int', 'int4']);
-
-function asReturned(value: unknown): unknown {
-  return value;
-}
 
 const SQLITE_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
