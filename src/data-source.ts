@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions, type ObjectLiteral } from 'typeorm';
 import { adaptDriverTypes, SQLITE_NOW } from './column-types';
 import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
@@ -128,6 +131,7 @@ export function rewriteSqliteQuery(sql: string): string {
 function adaptSqliteQueries(dataSource: DataSource): void {
   const driver = dataSource.driver;
   bindNumbersAsParameters(driver);
+  (driver as unknown as { createDatabaseDirectory: (dir: string) => Promise<void> }).createDatabaseDirectory = createMissingDirectories;
   const create = driver.createQueryRunner.bind(driver);
   const patched = new WeakSet<object>();
   driver.createQueryRunner = (mode) => {
@@ -140,6 +144,28 @@ function adaptSqliteQueries(dataSource: DataSource): void {
     }
     return runner;
   };
+}
+
+/**
+ * SQLite: creates the database file's missing folders one level at a time.
+ * TypeORM uses a recursive `mkdir`, which on Node 20 never settles for a path
+ * under a folder that cannot hold folders (such as `/proc`); one level at a
+ * time fails at once with an error naming the folder.
+ */
+async function createMissingDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); !existsSync(current); current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return;
+      throw new ConfigError('url', `cannot create the folder ${folder} for the SQLite file (${error.code ?? error.message}); use a path in a writable folder`, {
+        cause: error,
+      });
+    });
+  }
 }
 
 /**

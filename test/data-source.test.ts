@@ -141,6 +141,17 @@ describe('createDataSource on SQLite', () => {
     await withInitialized(createDataSource({ url: `sqlite:${file}` }), (ds) => ds.query('SELECT 1'));
     expect(existsSync(file)).toBe(true);
   });
+
+  it('fails at once with ConfigError naming the folder when the folder of the file cannot be created', async () => {
+    // A recursive mkdir under /proc never settles on Node 20; the folders are made one level at a time.
+    const error = await openDatabase({ url: 'sqlite:/proc/migochat-nope/crm.db' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).setting).toBe('url');
+    expect((error as ConfigError).message).toContain('/proc/migochat-nope');
+  });
 });
 
 describe.each(engines().filter((e) => e === 'postgres'))('createDataSource on %s', () => {
