@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
-import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
+import { maskUrl, resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { createDataSource } from './data-source';
 import { isConflict, toDatabaseError } from './driver-errors';
 import { isMigochatDbError, TransactionConflictError } from './errors';
@@ -92,6 +93,16 @@ export class Database implements DatabaseScope {
    */
   get primary(): DatabaseScope {
     return this.primaryScope;
+  }
+
+  /**
+   * What `console.log(db)` and `util.inspect(db)` print: the engine and the
+   * URLs with their passwords masked, instead of the DataSource's options.
+   * @internal
+   */
+  [inspect.custom](): string {
+    const replicas = this.options.replicas.map((r) => `'${maskUrl(r)}'`).join(', ');
+    return `Database { engine: '${this.engine}', url: '${maskUrl(this.options.url)}'${replicas ? `, replicas: [${replicas}]` : ''} }`;
   }
 
   /** `'sqlite'` or `'postgres'`. */

@@ -88,6 +88,17 @@ describe.runIf(canStartPostgres() || process.env['CI'])('a password in URLs of a
     cluster?.stop();
   });
 
+  it('never appears when the open Database is printed with console.log or util.inspect', async () => {
+    const db = await openDatabase({ url, migrate: true });
+    try {
+      const printed = inspect(db, { depth: 10 });
+      expect(printed).not.toContain(PASSWORD);
+      expect(printed).toContain(`postgres://crm:****@127.0.0.1:${cluster.port}/crm`);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('never appears in health reports, errors of calls or the CLI while the server is down', async () => {
     let db: Database | undefined;
     try {
