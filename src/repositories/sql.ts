@@ -1,4 +1,5 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import { QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Engine } from '../column-types';
 
@@ -34,9 +35,70 @@ export function inDialect(engine: Engine, sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Runs SQL with `?`-style (SQLite) or `$n` (PostgreSQL) placeholders and returns its rows (a write's `RETURNING` rows). @internal */
+/**
+ * Runs SQL with `?`-style (SQLite) or `$n` (PostgreSQL) placeholders and returns its rows (a write's `RETURNING` rows).
+ * On the manager's transaction if it has one; a `SELECT` outside one is served by a read replica if configured.
+ * @internal
+ */
 export async function queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
-  return rowsOf(await m.query(sql, [...parameters]));
+  const sqlite = sqliteConnectionOf(m);
+  if (sqlite) return runOnSqlite(m, sqlite, sql, parameters);
+  if (m.queryRunner || !/^\s*SELECT\b/i.test(sql)) return rowsOf(await m.query(sql, [...parameters]));
+  // A read outside a transaction goes to a read replica when there is one, as the query builder's do.
+  const runner = m.connection.createQueryRunner('slave');
+  try {
+    return rowsOf(await runner.query(sql, [...parameters]));
+  } finally {
+    await runner.release();
+  }
+}
+
+type SqliteConnection = BetterSqlite3.Database;
+
+/** The one better-sqlite3 connection TypeORM holds for a SQLite DataSource (every transaction runs on it). */
+function sqliteConnectionOf(m: EntityManager): SqliteConnection | null {
+  const driver = m.connection.driver as unknown as { options: { type: string }; databaseConnection?: SqliteConnection };
+  return driver.options.type === 'better-sqlite3' && driver.databaseConnection ? driver.databaseConnection : null;
+}
+
+const STATEMENTS_KEPT = 256;
+const prepared = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * SQLite: runs fixed SQL on the driver's connection with our own prepared
+ * statements, keeping what TypeORM's query runner does for a query (query
+ * log, slow-query log, errors as `QueryFailedError`) but not its per-call
+ * bookkeeping (subscriber broadcasts, result wrapping), which costs about as
+ * much as a primary-key lookup. The connection is the one TypeORM's
+ * transactions run on, so this joins the current transaction.
+ */
+function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string, parameters: readonly unknown[]): Row[] {
+  const logger = m.connection.logger;
+  // As TypeORM binds them, except that whole numbers go in as INTEGER (see data-source.ts).
+  const values = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
+  logger.logQuery(sql, values);
+  const started = Date.now();
+  try {
+    let byText = prepared.get(connection);
+    if (!byText) prepared.set(connection, (byText = new Map()));
+    let statement = byText.get(sql);
+    if (statement) {
+      // Most recently used last, so the first entry is the one to drop.
+      byText.delete(sql);
+    } else {
+      statement = connection.prepare(sql);
+      if (byText.size >= STATEMENTS_KEPT) byText.delete(byText.keys().next().value as string);
+    }
+    byText.set(sql, statement);
+    const rows = statement.reader ? (statement.all(...values) as Row[]) : (statement.run(...values), []);
+    const slowMs = m.connection.options.maxQueryExecutionTime;
+    const took = Date.now() - started;
+    if (slowMs && took > slowMs) logger.logQuerySlow(took, sql, values);
+    return rows;
+  } catch (error) {
+    logger.logQueryError(error as Error, sql, values);
+    throw new QueryFailedError(sql, values, error as Error);
+  }
 }
 
 /** The rows of a result; TypeORM's pg driver wraps UPDATE/DELETE ... RETURNING results as `[rows, count]`. @internal */

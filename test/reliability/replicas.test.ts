@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
+import { MessageSource } from '../../src/enums';
 import { canStartPostgres, startCluster, startReplica, type PgCluster } from '../support/pg-cluster';
 
 const withDb = (url: string, name: string) => {
@@ -75,6 +76,24 @@ describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real
       const saved = await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-lag-1' })));
       expect(await db.users.findById(saved.id)).toBeNull();
       expect((await db.primary.users.findById(saved.id))?.psid).toBe('replica-lag-1');
+    } finally {
+      await sql(replicaDb, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('serves the fixed-SQL hot reads from the replica too, and db.primary from the primary', async () => {
+    const user = await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-hot-0' })));
+    await waitFor(async () => (await db.users.findById(user.id)) !== null, 'the user on the replica');
+    await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
+    try {
+      await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-hot-1' })));
+      await db.messages.recordInbound({ userId: user.id, text: 'fresh', source: MessageSource.MESSENGER });
+      expect(await db.users.findByPsid('replica-hot-1')).toBeNull();
+      expect((await db.messages.listForUser(user.id)).items).toEqual([]);
+      expect((await db.conversations.inbox()).items.map((c) => c.userId)).not.toContain(user.id);
+      expect((await db.primary.users.findByPsid('replica-hot-1'))?.psid).toBe('replica-hot-1');
+      expect((await db.primary.messages.listForUser(user.id)).items.map((m) => m.text)).toEqual(['fresh']);
+      expect((await db.primary.conversations.inbox()).items.map((c) => c.userId)).toContain(user.id);
     } finally {
       await sql(replicaDb, 'SELECT pg_wal_replay_resume()');
     }

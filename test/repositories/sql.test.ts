@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityTarget, ObjectLiteral } from 'typeorm';
-import type { Database } from '../../src/database';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QueryFailedError, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { openDatabase, type Database } from '../../src/database';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { AppSettings } from '../../src/entities/app-settings.entity';
 import { Conversation } from '../../src/entities/conversation.entity';
@@ -76,5 +76,36 @@ describe.each(engines())('fixed-SQL hydration on %s', (engine) => {
     await db.manager.query(`UPDATE "users" SET "last_message_at" = '0050-06-07 08:09:10.011' WHERE "id" = ?`, [user.id]);
     const hydrated = hydrateRow(db.manager, User, await rowOf('users', user.id));
     expect(hydrated.lastMessageAt?.toISOString()).toBe('0050-06-07T08:09:10.011Z');
+  });
+});
+
+describe('fixed SQL on SQLite', () => {
+  it('logs a statement slower than slowQueryMs as a slow query, with its parameters', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    const db = await openDatabase({ url: 'sqlite::memory:', migrate: true, slowQueryMs: 1 });
+    try {
+      const sql = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT COUNT(*) AS c FROM n';
+      const [row] = await queryRows(db.manager, sql, [300_000]);
+      expect(Number(row?.['c'])).toBe(300_000);
+    } finally {
+      await db.close();
+      spy.mockRestore();
+    }
+    expect(lines.join('\n')).toMatch(/slow[\s\S]*WITH RECURSIVE[\s\S]*300000/i);
+  });
+
+  it('fails with QueryFailedError carrying the driver error, and the statement still works afterwards', async () => {
+    const db = await openDatabase({ url: 'sqlite::memory:', migrate: true });
+    try {
+      const insert = 'INSERT INTO "users" ("psid") VALUES (?) RETURNING "id"';
+      await queryRows(db.manager, insert, ['dup']);
+      const error = await queryRows(db.manager, insert, ['dup']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueryFailedError);
+      expect((error as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+      expect(await queryRows(db.manager, insert, ['other'])).toHaveLength(1);
+    } finally {
+      await db.close();
+    }
   });
 });
