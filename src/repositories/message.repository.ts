@@ -12,7 +12,7 @@ import { EntityRepository } from './base.repository';
 import { recordMessages } from './message-ingest';
 import { hydrateRow, queryRows, statement, timestampPlaceholder } from './sql';
 import type { RepositoryContext } from './context';
-import { checkDate, checkId, nowSql, timestampParam, timestampText } from './conversation.repository';
+import { checkDate, checkId, limitLiteral, nowSql, timestampParam, timestampText } from './conversation.repository';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
 export interface RecordInboundInput {
@@ -579,16 +579,16 @@ export class MessageRepository extends EntityRepository<Message> {
     if (key !== null && typeof key[0] !== 'string') invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
     const engine = this.ctx.engine;
     const columnName = column === 'userId' ? 'user_id' : 'conversation_id';
-    const sql = statement(engine, `messages-by:${columnName}:${key === null ? 'first' : 'after'}`, () => {
+    const sql = statement(engine, `messages-by:${columnName}:${key === null ? 'first' : 'after'}:${limit}`, () => {
       const at = timestampPlaceholder(engine);
       // The `<=` bound is the index range; the OR breaks ties within one instant by id.
       const after = key === null ? '' : ` AND m."created_at" <= ${at} AND (m."created_at" < ${at} OR m."id" < ?)`;
       return (
         `SELECT m.*, ${timestampText(engine, 'm."created_at"')} AS "cursor_ts" FROM "messages" m ` +
-        `WHERE m."${columnName}" = ?${after} ORDER BY m."created_at" DESC, m."id" DESC LIMIT ?`
+        `WHERE m."${columnName}" = ?${after} ORDER BY m."created_at" DESC, m."id" DESC LIMIT ${limitLiteral(limit + 1)}`
       );
     });
-    const parameters = key === null ? [value, limit + 1] : [value, key[0], key[0], key[1], limit + 1];
+    const parameters = key === null ? [value] : [value, key[0], key[0], key[1]];
     return this.ctx.run(async (m) => {
       const rows = await queryRows(m, sql, parameters);
       const result = toPage(rows, limit, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
