@@ -6,6 +6,7 @@ import type { Engine } from '../column-types';
 /** A row as the driver returns it, keyed by column name. @internal */
 export type Row = Record<string, unknown>;
 
+const SHAPES_KEPT = 1000;
 const statements = new Map<string, string>();
 
 /**
@@ -24,7 +25,11 @@ const statements = new Map<string, string>();
 export function statement(engine: Engine, shape: string, build: () => string): string {
   const key = `${engine}:${shape}`;
   let sql = statements.get(key);
-  if (sql === undefined) statements.set(key, (sql = inDialect(engine, build())));
+  if (sql === undefined) {
+    // Shapes that carry a row count or a page size are many; keep the texts of the recent ones.
+    if (statements.size >= SHAPES_KEPT) statements.delete(statements.keys().next().value as string);
+    statements.set(key, (sql = inDialect(engine, build())));
+  }
   return sql;
 }
 
