@@ -140,7 +140,7 @@ function adaptSqliteQueries(dataSource: DataSource): void {
       patched.add(runner);
       const query = runner.query.bind(runner);
       runner.query = ((sql: string, parameters?: unknown[], ...rest: unknown[]) =>
-        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(rewriteSqliteQuery(sql), integersBound(parameters), ...rest)) as typeof runner.query;
+        (query as (q: string, ...r: unknown[]) => Promise<unknown>)(rewriteSqliteQuery(sql), Array.isArray(parameters) ? sqliteParameters(parameters) : parameters, ...rest)) as typeof runner.query;
     }
     return runner;
   };
@@ -194,14 +194,15 @@ class BoundNumber {
 }
 
 /**
- * better-sqlite3 binds every JS number as a REAL. A whole number goes in as
- * a BigInt instead, which it binds as an INTEGER, so a bound `5` means what
- * the literal `5` means: `"lead_score" / 2` stays integer division, and a TEXT
- * column compared with it matches `'5'`, not `'5.0'`.
+ * Parameters as SQLite should get them. better-sqlite3 binds every JS number
+ * as a REAL; a whole number goes in as a BigInt instead, which it binds as an
+ * INTEGER, so a bound `5` means what the literal `5` means: `"lead_score" / 2`
+ * stays integer division, and a TEXT column compared with it matches `'5'`,
+ * not `'5.0'`. Booleans become 1/0, as TypeORM binds them.
+ * @internal
  */
-function integersBound(parameters: unknown[] | undefined): unknown[] | undefined {
-  if (!Array.isArray(parameters)) return parameters;
-  return parameters.map((p) => (typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
+export function sqliteParameters(parameters: readonly unknown[]): unknown[] {
+  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
 }
 
 /** How long a caller waits for a free PostgreSQL pool connection before failing. */

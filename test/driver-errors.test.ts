@@ -19,16 +19,9 @@ import {
 } from '../src/errors';
 import { engines, openTestDb, pgUrl } from './support/engines';
 import { freePort } from './support/pg-cluster';
+import { rejection } from './support/errors';
 
 /** What `promise` rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(engines())('driver errors from %s', (engine) => {
   let db: Database;

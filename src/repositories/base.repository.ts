@@ -3,7 +3,7 @@ import type { BaseRecord } from '../entities/base-record';
 import { NotFoundError } from '../errors';
 import { validateEntity } from '../validation';
 import type { RepositoryContext } from './context';
-import { hydrateRow, queryRows, statement } from './sql';
+import { selectOne } from './sql';
 
 /**
  * What every repository shares: its context, the raw TypeORM repository as an
@@ -43,12 +43,7 @@ export abstract class EntityRepository<T extends BaseRecord> {
    * ```
    */
   async findById(id: number): Promise<T | null> {
-    const engine = this.ctx.engine;
-    return this.ctx.run(async (m) => {
-      const table = m.connection.getMetadata(this.entity).tableName;
-      const row = (await queryRows(m, statement(engine, `by-id:${table}`, () => `SELECT * FROM "${table}" WHERE "id" = ?`), [id]))[0];
-      return row === undefined ? null : hydrateRow(m, this.entity, row);
-    });
+    return this.ctx.run((m) => selectOne(m, this.ctx.engine, this.entity, 'id', id));
   }
 
   /**

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors';
 import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
 import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
-import { hydrateRow, prefixedColumns, queryRows, statement, timestampPlaceholder } from './sql';
+import { hydrateRow, limitLiteral, prefixedColumns, queryRows, statement, timestampPlaceholder } from './sql';
 import { User } from '../entities/user.entity';
 import type { RepositoryContext } from './context';
 
@@ -267,12 +267,6 @@ async function inboxRows(
 }
 
 const USER_PREFIX = 'u__';
-
-/** A row limit as SQL text; only ever a whole number we computed, never input. @internal */
-export function limitLiteral(limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`not a row limit: ${limit}`);
-  return String(limit);
-}
 
 /**
  * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps

@@ -7,7 +7,7 @@ import type { MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
 import { nowSql } from './conversation.repository';
 import type { RecordMessageResult } from './message.repository';
-import { chunks, columnOf, hydrateRow, marks, queryRows, statement, timestampPlaceholder, toColumn, type Row } from './sql';
+import { chunks, columnOf, hydrateRow, marks, queryRows, statement, timestampPlaceholder, type Row } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const IDS_PER_LOOKUP = 500;
@@ -45,14 +45,15 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  * @internal
  */
 export async function recordMessages(m: EntityManager, engine: Engine, messages: readonly Message[]): Promise<RecordMessageResult[]> {
-  const recorded = await recordedByPlatformId(m, engine, messages.flatMap(platformKeys));
+  const keysOf = messages.map(platformKeys);
+  const recorded = await recordedByPlatformId(m, engine, keysOf.flat());
   // Each message is fresh (to insert), already recorded, or a repeat of an earlier fresh one.
   const existing = new Map<number, Row>();
   const repeatOf = new Map<number, number>();
   const freshByKey = new Map<string, number>();
   const fresh: number[] = [];
-  messages.forEach((message, i) => {
-    const keys = platformKeys(message);
+  messages.forEach((_, i) => {
+    const keys = keysOf[i]!;
     const before = firstRecorded(recorded, keys);
     if (before) return void existing.set(i, before);
     // The oldest earlier message under any of its ids, as a lookup one at a time would find.
@@ -74,9 +75,9 @@ export async function recordMessages(m: EntityManager, engine: Engine, messages:
   // Fresh messages another transaction recorded first (their insert did nothing) are duplicates too.
   const lost = fresh.filter((_, k) => inserted[k] === undefined);
   if (lost.length > 0) {
-    const winners = await recordedByPlatformId(m, engine, lost.flatMap((i) => platformKeys(messages[i]!)));
+    const winners = await recordedByPlatformId(m, engine, lost.flatMap((i) => keysOf[i]!));
     for (const i of lost) {
-      const winner = firstRecorded(winners, platformKeys(messages[i]!));
+      const winner = firstRecorded(winners, keysOf[i]!);
       if (!winner) throw new NotFoundError('Message', platformIdsOf(messages[i]!));
       existing.set(i, winner);
     }
@@ -259,6 +260,9 @@ async function bumpCounters(m: EntityManager, engine: Engine, messages: readonly
     const u = users.get(message.userId);
     if (u === undefined || u.getTime() < at.getTime()) users.set(message.userId, at);
   }
+  const driver = m.connection.driver;
+  const conversationAt = columnOf(m, Conversation, 'lastMessageAt');
+  const userAt = columnOf(m, User, 'lastMessageAt');
   const ts = timestampPlaceholder(engine);
   const int = 'CAST(? AS integer)';
   const now = nowSql(engine);
@@ -276,7 +280,7 @@ async function bumpCounters(m: EntityManager, engine: Engine, messages: readonly
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${int}, ${ts}, CAST(? AS text))`).join(', ')}) AS v ` +
         `WHERE "conversations"."id" = v.column1 RETURNING ${engine === 'postgres' ? '"conversations".*' : '*'}`,
     );
-    const params = chunk.flatMap(([id, c]) => [id, c.count, toColumn(m, Conversation, 'lastMessageAt', c.at), preview(c.text)]);
+    const params = chunk.flatMap(([id, c]) => [id, c.count, driver.preparePersistentValue(c.at, conversationAt), preview(c.text)]);
     updated.push(...(await queryRows(m, sql, params)));
   }
   for (const chunk of chunks([...users], ROWS_PER_UPDATE)) {
@@ -287,7 +291,7 @@ async function bumpCounters(m: EntityManager, engine: Engine, messages: readonly
         `UPDATE "users" SET "last_message_at" = ${later('v.column2')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${ts})`).join(', ')}) AS v WHERE "users"."id" = v.column1`,
     );
-    await queryRows(m, sql, chunk.flatMap(([id, at]) => [id, toColumn(m, User, 'lastMessageAt', at)]));
+    await queryRows(m, sql, chunk.flatMap(([id, at]) => [id, driver.preparePersistentValue(at, userAt)]));
   }
   return updated;
 }

@@ -10,9 +10,9 @@ import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRe
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import { recordMessages } from './message-ingest';
-import { hydrateRow, queryRows, statement, timestampPlaceholder } from './sql';
+import { hydrateRow, limitLiteral, queryRows, statement, timestampPlaceholder } from './sql';
 import type { RepositoryContext } from './context';
-import { checkDate, checkId, limitLiteral, nowSql, timestampParam, timestampText } from './conversation.repository';
+import { checkDate, checkId, nowSql, timestampParam, timestampText } from './conversation.repository';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
 export interface RecordInboundInput {

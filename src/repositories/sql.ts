@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { sqliteParameters } from '../data-source';
 import type { Engine } from '../column-types';
 
 /** A row as the driver returns it, keyed by column name. @internal */
@@ -79,23 +80,19 @@ const prepared = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Stateme
  */
 function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string, parameters: readonly unknown[]): Row[] {
   const logger = m.connection.logger;
-  // As TypeORM binds them, except that whole numbers go in as INTEGER (see data-source.ts).
-  const values = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
+  const values = sqliteParameters(parameters);
   logger.logQuery(sql, values);
   const started = Date.now();
   try {
     let byText = prepared.get(connection);
     if (!byText) prepared.set(connection, (byText = new Map()));
-    let statement = byText.get(sql);
-    if (statement) {
-      // Most recently used last, so the first entry is the one to drop.
-      byText.delete(sql);
-    } else {
-      statement = connection.prepare(sql);
+    let compiled = byText.get(sql);
+    if (!compiled) {
+      // The oldest goes first; the hot statements are few and prepared again cheaply if dropped.
       if (byText.size >= STATEMENTS_KEPT) byText.delete(byText.keys().next().value as string);
+      byText.set(sql, (compiled = connection.prepare(sql)));
     }
-    byText.set(sql, statement);
-    const rows = statement.reader ? (statement.all(...values) as Row[]) : (statement.run(...values), []);
+    const rows = compiled.reader ? (compiled.all(...values) as Row[]) : (compiled.run(...values), []);
     const slowMs = m.connection.options.maxQueryExecutionTime;
     const took = Date.now() - started;
     if (slowMs && took > slowMs) logger.logQuerySlow(took, sql, values);
@@ -104,6 +101,24 @@ function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string
     logger.logQueryError(error as Error, sql, values);
     throw new QueryFailedError(sql, values, error as Error);
   }
+}
+
+/**
+ * The row of `target`'s table whose `column` equals `value` (a key: id or a
+ * unique column), as an entity, or `null`.
+ * @internal
+ */
+export async function selectOne<T extends ObjectLiteral>(m: EntityManager, engine: Engine, target: EntityTarget<T>, column: string, value: unknown): Promise<T | null> {
+  const table = m.connection.getMetadata(target).tableName;
+  const sql = statement(engine, `one:${table}:${column}`, () => `SELECT * FROM "${table}" WHERE "${column}" = ? LIMIT 1`);
+  const row = (await queryRows(m, sql, [value]))[0];
+  return row === undefined ? null : hydrateRow(m, target, row);
+}
+
+/** A row limit as SQL text; only ever a whole number we computed, never input. @internal */
+export function limitLiteral(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`not a row limit: ${limit}`);
+  return String(limit);
 }
 
 /** The rows of a result; TypeORM's pg driver wraps UPDATE/DELETE ... RETURNING results as `[rows, count]`. @internal */
@@ -211,11 +226,6 @@ export function columnOf<T extends ObjectLiteral>(m: EntityManager, target: Enti
   const column = m.connection.getMetadata(target).findColumnWithPropertyName(property);
   if (!column) throw new Error(`${property} is not a column`);
   return column;
-}
-
-/** A property's value as its column stores it (transformers, JSON, dates), for a bound parameter. @internal */
-export function toColumn<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, property: keyof T & string, value: unknown): unknown {
-  return m.connection.driver.preparePersistentValue(value, columnOf(m, target, property));
 }
 
 /** `?, ?, ?` for `n` values. @internal */

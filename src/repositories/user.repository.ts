@@ -11,7 +11,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import type { DatabaseScope } from '../scope';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { hydrateRow, queryRows, statement } from './sql';
+import { selectOne } from './sql';
 import type { RepositoryContext } from './context';
 import { buildActivity, insertActivity, type NewLeadActivity } from './lead-activity.repository';
 
@@ -162,11 +162,7 @@ export class UserRepository extends EntityRepository<User> {
    * every event, and `findOneBy` spends ~10x the query's own time building SQL and mapping aliases.
    */
   private async findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
-    const sql = statement(this.ctx.engine, `user-by:${column}`, () => `SELECT * FROM "users" WHERE "${column}" = ? LIMIT 1`);
-    return this.ctx.run(async (m) => {
-      const row = (await queryRows(m, sql, [value]))[0];
-      return row === undefined ? null : hydrateRow(m, User, row);
-    });
+    return this.ctx.run((m) => selectOne(m, this.ctx.engine, User, column, value));
   }
 
   /**

@@ -4,7 +4,8 @@ import { AppSettings, MASKED_VALUE } from '../../src/entities/app-settings.entit
 import { SettingValueType } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { engines, openTestDb } from '../support/engines';
-import { expectRefused, expectStoredAsUtc, rejection, sql, validationIssues } from './fixtures';
+import { rejection } from '../support/errors';
+import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const setting = (values: Partial<AppSettings>): AppSettings =>
   Object.assign(new AppSettings(), { valueType: SettingValueType.STRING, value: 'v', ...values });

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import type { Database } from '../../src/database';
 import { EntityValidationError } from '../../src/errors';
 import { validateEntity } from '../../src/validation';
+import { rejection } from '../support/errors';
 
 /** Runs raw SQL with `?` placeholders on either engine (PostgreSQL gets `$1`, `$2`, ...). */
 export function sql<T = Record<string, unknown>>(db: Database, text: string, params: unknown[] = []): Promise<T[]> {
@@ -13,14 +14,6 @@ export function sql<T = Record<string, unknown>>(db: Database, text: string, par
 }
 
 /** What `promise` rejects with (fails the test when it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Asserts that a raw write was refused by a constraint of the database. */
 export async function expectRefused(promise: Promise<unknown>, constraint: RegExp): Promise<void> {

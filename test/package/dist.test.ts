@@ -156,6 +156,54 @@ describe.each(engines())('the built package on %s', (engine) => {
     expect(result).toEqual({ engine, psid: `esm-${engine}`, leadStage: 'hot', isUser: true, pending: 0 });
   });
 
+  it('runs the hot paths (batch and single ingest, inbox, findByPsid, message pages, campaign performance) through require()', () => {
+    const result = runChild(`
+      const lib = require(${JSON.stringify(INDEX_CJS)});
+      (async () => {
+        const db = await lib.openDatabase({ url: ${JSON.stringify(url('hot/crm.db'))}, migrate: true });
+        try {
+          const user = await db.users.findOrCreateByPsid('hot-${engine}');
+          const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: 'hot-c-${engine}', name: 'Hot', objective: 'MESSAGES', currency: 'EGP' });
+          await db.messages.recordInbound({ userId: user.id, source: lib.MessageSource.WHATSAPP, text: 'ad', adCampaignId: campaign.id });
+          const batch = await db.messages.recordInboundBatch([
+            { userId: user.id, source: lib.MessageSource.MESSENGER, text: 'one', facebookMessageId: 'hot-mid-1-${engine}' },
+            { userId: user.id, source: lib.MessageSource.MESSENGER, text: 'two', facebookMessageId: 'hot-mid-2-${engine}' },
+            { userId: user.id, source: lib.MessageSource.MESSENGER, text: 'one', facebookMessageId: 'hot-mid-1-${engine}' },
+          ]);
+          const again = await db.messages.recordInboundDetailed({ userId: user.id, source: lib.MessageSource.MESSENGER, text: 'x', facebookMessageId: 'hot-mid-2-${engine}' });
+          const inbox = await db.conversations.inbox({ limit: 5 });
+          const found = await db.users.findByPsid('hot-${engine}');
+          const page = await db.messages.listForUser(user.id, { limit: 1 });
+          const next = await db.messages.listForUser(user.id, { limit: 1, cursor: page.nextCursor });
+          console.log(JSON.stringify({
+            created: batch.map((r) => r.created),
+            messageCount: batch[0].conversation.messageCount,
+            again: again.created,
+            inboxUser: inbox.items[0].user.psid,
+            inboxIsConversation: inbox.items[0] instanceof lib.Conversation,
+            lastMessageAt: inbox.items[0].lastMessageAt instanceof Date,
+            found: found instanceof lib.User && found.id === user.id,
+            pages: [page.items[0].text, next.items[0].text],
+            attributed: (await db.adCampaigns.performance(campaign.id)).attributedMessages,
+          }));
+        } finally {
+          await db.close();
+        }
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `);
+    expect(result).toEqual({
+      created: [true, true, false],
+      messageCount: 2,
+      again: false,
+      inboxUser: `hot-${engine}`,
+      inboxIsConversation: true,
+      lastMessageAt: true,
+      found: true,
+      pages: ['two', 'one'],
+      attributed: 1,
+    });
+  });
+
   it('opens a database by package name, with require() and import() sharing one User', () => {
     const result = runChild(
       `

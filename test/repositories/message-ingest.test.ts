@@ -12,15 +12,8 @@ import { MessageSource } from '../../src/enums';
 import { ForeignKeyError } from '../../src/errors';
 import type { RecordInboundInput, RecordMessageResult } from '../../src/repositories/message.repository';
 import { engines, openTestDb } from '../support/engines';
+import { rejection } from '../support/errors';
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 /** A conversation's counters, for comparing two ways of recording the same messages. */
 interface Counters {

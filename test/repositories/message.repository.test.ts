@@ -15,15 +15,8 @@ import {
 import { RECORD_BATCH_MAX, type RecordInboundInput } from '../../src/repositories/message.repository';
 import { engines, openTestDb } from '../support/engines';
 import { captureQueries, queryPlan } from '../support/query-plan';
+import { rejection } from '../support/errors';
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 describe.each(engines())('MessageRepository on %s', (engine) => {
   let db: Database;

@@ -6,7 +6,7 @@ import { SettingValueType } from '../../src/enums';
 import { EntityValidationError } from '../../src/errors';
 import type { SettingValue } from '../../src/repositories/settings.repository';
 import { engines, openTestDb } from '../support/engines';
-import { validationIssue } from '../support/errors';
+import { rejection, validationIssue } from '../support/errors';
 
 const SECRET = 'EAAB-very-secret-page-token-42';
 
@@ -23,14 +23,6 @@ describe.each(engines())('SettingsRepository on %s', (engine) => {
     await db.manager.query('DELETE FROM "app_settings"');
   });
 
-  async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    return promise.then(
-      () => {
-        throw new Error('expected a rejection');
-      },
-      (e: unknown) => e,
-    );
-  }
 
   const rowOf = (key: string): Promise<AppSettings | null> => db.manager.findOneBy(AppSettings, { key });
   const rowCount = (): Promise<number> => db.manager.count(AppSettings);
