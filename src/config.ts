@@ -96,6 +96,10 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/migochat.db';
  * ```
  */
 export function maskUrl(url: string): string {
+  return maskPasswordParameters(maskUserInfo(url));
+}
+
+function maskUserInfo(url: string): string {
   // The password runs to the LAST '@': an unencoded '/', '?', '#' or '@' in it
   // must not end the mask early and leak the rest.
   const match = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^]*)@([^@]*)$/i.exec(url);
@@ -104,6 +108,13 @@ export function maskUrl(url: string): string {
   // "postgres://host:5432/db?x=a@b" has no password: that ':' opens a port.
   if (/^\d+[/?#]/.test(secret)) return url;
   return `${head}****@${tail}`;
+}
+
+/** `?password=...` (libpq and pg accept it, as do `sslpassword` and `passfile`-less keys): masked too. */
+function maskPasswordParameters(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  return url.slice(0, query) + url.slice(query).replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1****');
 }
 
 /**

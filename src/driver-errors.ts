@@ -4,11 +4,15 @@
  */
 import { maskUrl } from './config';
 import {
+  DatabaseCorruptError,
+  DatabaseReadOnlyError,
   DatabaseUnavailableError,
   EntityValidationError,
   ForeignKeyError,
   isMigochatDbError,
   QueryTimeoutError,
+  StorageError,
+  StorageFullError,
   TransactionConflictError,
   UniqueConstraintError,
 } from './errors';
@@ -37,6 +41,11 @@ const UNAVAILABLE_MESSAGES = [
   /the database connection is not open/i,
   /unable to open database file/i,
   /Client was closed and is not queryable/i,
+  // pg: its own connect timeout ("timeout expired") and query_timeout ("Query read timeout")
+  // are plain Errors without a code: the server did not answer in time.
+  /^timeout expired$/i,
+  /^Connection terminated due to connection timeout$/i,
+  /^Query read timeout$/i,
   // TypeORM releases a transaction's query runner when its connection dies
   // (server crash, kill -9); the next statement of that transaction gets these.
   /query runner already released/i,
@@ -53,17 +62,40 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Removes secrets (URL passwords) from a driver message. */
+/**
+ * Removes secrets (URL passwords) from a driver message. Linear in the
+ * message: it looks for each `://` and walks out from it, where a regex
+ * starting at every letter would rescan long runs of letters (quadratic).
+ */
 export function scrubMessage(message: string): string {
-  return message.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => maskUrl(url));
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (let at = message.indexOf('://', from); at >= 0; at = message.indexOf('://', from)) {
+    let start = at;
+    while (start > copied && SCHEME_CHAR.test(message.charAt(start - 1))) start--;
+    // A scheme starts with a letter.
+    while (start < at && !/[a-z]/i.test(message.charAt(start))) start++;
+    let end = at + 3;
+    while (end < message.length && !URL_END.test(message.charAt(end))) end++;
+    if (start < at) {
+      out += message.slice(copied, start) + maskUrl(message.slice(start, end));
+      copied = end;
+    }
+    from = end;
+  }
+  return copied === 0 ? message : out + message.slice(copied);
 }
+
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const URL_END = /[\s'"]/;
 
 /** Whether an error means the database could not be reached. */
 export function isUnavailable(error: unknown): boolean {
   const e = driverErrorOf(error);
   const code = text(e.code);
   if (PG_UNAVAILABLE_CODES.has(code) || NODE_NETWORK_CODES.has(code)) return true;
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB') return true;
+  if (code === 'SQLITE_CANTOPEN') return true;
   const message = text(e.message) || text((error as DriverErrorShape | null)?.message);
   if (UNAVAILABLE_MESSAGES.some((re) => re.test(message))) return true;
   const cause = (e as { cause?: unknown }).cause;
@@ -150,6 +182,13 @@ export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 
     const rule = code === '22001' ? 'maxLength' : 'encoding';
     return Object.assign(new EntityValidationError(table, [{ property: text(e.column) || 'value', rules: [rule], messages: [message] }]), withCause);
   }
+  // Out-of-range or malformed values PostgreSQL refused (the repositories check first; this is the last line).
+  if (code === '22P02' || code === '22003' || code === '22007' || code === '22008') {
+    const rule = code === '22003' ? 'range' : code === '22P02' ? 'format' : 'date';
+    return Object.assign(new EntityValidationError(text(e.table) || 'row', [{ property: text(e.column) || 'value', rules: [rule], messages: [message] }]), withCause);
+  }
+  const storage = storageError(code, message, withCause);
+  if (storage) return storage;
   if (code === '57014') {
     return new QueryTimeoutError(`Statement cancelled after the statement timeout: ${message}`, withCause);
   }
@@ -160,4 +199,24 @@ export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 
     return new DatabaseUnavailableError(`The ${engine} database is unavailable: ${message}`, withCause);
   }
   return error instanceof Error ? error : new Error(message);
+}
+
+/** Faults of the storage under the database: a full disk, a read-only or corrupt file, an I/O error. */
+function storageError(code: string, message: string, options: { cause: unknown }): Error | null {
+  if (code === 'SQLITE_FULL' || code === '53100') {
+    return new StorageFullError(`The disk holding the database is full (or the file may not grow); nothing of this call was stored: ${message}`, options);
+  }
+  if (code === 'SQLITE_IOERR_WRITE' && /file too large|disk|space/i.test(message)) {
+    return new StorageFullError(`The database file may not grow; nothing of this call was stored: ${message}`, options);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === '25006') {
+    return new DatabaseReadOnlyError(`The database is read-only (check the file's and its folder's permissions); nothing was written: ${message}`, options);
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code === 'XX001' || code === 'XX002') {
+    return new DatabaseCorruptError(`The database file is corrupt or not a database; restore it from a backup: ${message}`, options);
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === '58030') {
+    return new StorageError(`The database file could not be read or written; nothing of this call was stored: ${message}`, options);
+  }
+  return null;
 }

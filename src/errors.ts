@@ -17,7 +17,14 @@ export type MigochatDbErrorCode =
   | 'DATABASE_UNAVAILABLE'
   | 'TRANSACTION_CONFLICT'
   | 'QUERY_TIMEOUT'
-  | 'BACKUP_ERROR';
+  | 'BACKUP_ERROR'
+  | 'STORAGE_FULL'
+  | 'STORAGE_ERROR'
+  | 'DATABASE_READ_ONLY'
+  | 'DATABASE_CORRUPT'
+  | 'DATABASE_CLOSED'
+  | 'INVALID_CURSOR'
+  | 'TRANSACTION_SCOPE';
 
 const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
   'CONFIG_ERROR',
@@ -30,6 +37,13 @@ const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
   'TRANSACTION_CONFLICT',
   'QUERY_TIMEOUT',
   'BACKUP_ERROR',
+  'STORAGE_FULL',
+  'STORAGE_ERROR',
+  'DATABASE_READ_ONLY',
+  'DATABASE_CORRUPT',
+  'DATABASE_CLOSED',
+  'INVALID_CURSOR',
+  'TRANSACTION_SCOPE',
 ]);
 
 /** The code each of the classes below carries. */
@@ -44,6 +58,13 @@ const CODE_BY_NAME: Readonly<Record<string, MigochatDbErrorCode>> = {
   TransactionConflictError: 'TRANSACTION_CONFLICT',
   QueryTimeoutError: 'QUERY_TIMEOUT',
   BackupError: 'BACKUP_ERROR',
+  StorageFullError: 'STORAGE_FULL',
+  StorageError: 'STORAGE_ERROR',
+  DatabaseReadOnlyError: 'DATABASE_READ_ONLY',
+  DatabaseCorruptError: 'DATABASE_CORRUPT',
+  DatabaseClosedError: 'DATABASE_CLOSED',
+  InvalidCursorError: 'INVALID_CURSOR',
+  TransactionScopeError: 'TRANSACTION_SCOPE',
 };
 
 /** Names of JavaScript's own errors and the generic ones drivers throw: never ours. */
@@ -210,4 +231,57 @@ export class QueryTimeoutError extends MigochatDbError {
 /** A backup, restore, export or import could not be completed; the database is unchanged. */
 export class BackupError extends MigochatDbError {
   readonly code = 'BACKUP_ERROR' as const;
+}
+
+/**
+ * The disk (or the file-size limit) holding the database is full: the write
+ * was refused and rolled back, nothing of it is stored. Free space and retry.
+ */
+export class StorageFullError extends MigochatDbError {
+  readonly code = 'STORAGE_FULL' as const;
+}
+
+/**
+ * The database file could not be read or written (an I/O error, or the file
+ * was deleted or replaced while the database was open). The call's work is
+ * not stored; check the disk and the file, then reopen the database.
+ */
+export class StorageError extends MigochatDbError {
+  readonly code = 'STORAGE_ERROR' as const;
+}
+
+/** The database file or its folder is read-only (or the server is in read-only mode): nothing was written. */
+export class DatabaseReadOnlyError extends MigochatDbError {
+  readonly code = 'DATABASE_READ_ONLY' as const;
+}
+
+/** The database file is corrupt or is not a SQLite database. Restore it from a backup. */
+export class DatabaseCorruptError extends MigochatDbError {
+  readonly code = 'DATABASE_CORRUPT' as const;
+}
+
+/** The {@link Database} was closed: open a new one. Work queued before `close()` was finished first. */
+export class DatabaseClosedError extends MigochatDbError {
+  readonly code = 'DATABASE_CLOSED' as const;
+}
+
+/** A page cursor that is not a `nextCursor` this list method returned (tampered, truncated, or from another list). */
+export class InvalidCursorError extends MigochatDbError {
+  readonly code = 'INVALID_CURSOR' as const;
+  /** The list method the cursor was given to, e.g. `conversations.inbox`. */
+  readonly list: string;
+
+  constructor(list: string, reason: string) {
+    super(`cursor: not a nextCursor returned by ${list} (${reason})`);
+    this.list = list;
+  }
+}
+
+/**
+ * A call on `db` was made inside `db.transaction(...)` on SQLite, where it
+ * would wait for the transaction that is waiting for it. Use the callback's
+ * `tx` argument instead (`tx.users`, `tx.messages`, ...).
+ */
+export class TransactionScopeError extends MigochatDbError {
+  readonly code = 'TRANSACTION_SCOPE' as const;
 }

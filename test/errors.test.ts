@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   BackupError,
   ConfigError,
+  DatabaseClosedError,
+  DatabaseCorruptError,
+  DatabaseReadOnlyError,
   DatabaseUnavailableError,
   EntityValidationError,
+  InvalidCursorError,
+  StorageError,
+  StorageFullError,
+  TransactionScopeError,
   ForeignKeyError,
   InvalidEnumValueError,
   isMigochatDbError,
@@ -27,6 +34,13 @@ const CASES: Array<[string, MigochatDbError, string]> = [
   ['TransactionConflictError', new TransactionConflictError('conflict', 3, { cause }), 'TRANSACTION_CONFLICT'],
   ['QueryTimeoutError', new QueryTimeoutError('slow', { cause }), 'QUERY_TIMEOUT'],
   ['BackupError', new BackupError('backup failed'), 'BACKUP_ERROR'],
+  ['StorageFullError', new StorageFullError('disk full', { cause }), 'STORAGE_FULL'],
+  ['StorageError', new StorageError('io', { cause }), 'STORAGE_ERROR'],
+  ['DatabaseReadOnlyError', new DatabaseReadOnlyError('ro', { cause }), 'DATABASE_READ_ONLY'],
+  ['DatabaseCorruptError', new DatabaseCorruptError('corrupt', { cause }), 'DATABASE_CORRUPT'],
+  ['DatabaseClosedError', new DatabaseClosedError('closed'), 'DATABASE_CLOSED'],
+  ['InvalidCursorError', new InvalidCursorError('conversations.inbox', 'not base64url'), 'INVALID_CURSOR'],
+  ['TransactionScopeError', new TransactionScopeError('use tx'), 'TRANSACTION_SCOPE'],
 ];
 
 describe('error classes', () => {
