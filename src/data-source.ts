@@ -18,7 +18,16 @@ import { SnakeNamingStrategy } from './naming-strategy';
 /** The npm package each engine needs. */
 const DRIVER_PACKAGES = { sqlite: 'better-sqlite3', postgres: 'pg' } as const;
 
-function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
+/** A SQLite connection as better-sqlite3 opened it, before TypeORM holds it. */
+interface OpenedSqlite {
+  readonly open: boolean;
+  close(): void;
+}
+
+/** The SQLite connection each DataSource opened, so a failed initialize can close it (TypeORM drops it). */
+const openedSqlite = new WeakMap<DataSource, { connection?: OpenedSqlite }>();
+
+function typeormOptions(resolved: ResolvedDatabaseOptions, opened: { connection?: OpenedSqlite }): DataSourceOptions {
   const common = {
     entities: [...ENTITIES],
     migrations: [...MIGRATIONS],
@@ -38,6 +47,9 @@ function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
       database: target.path,
       timeout: resolved.busyTimeoutMs,
       enableWAL: target.path !== ':memory:',
+      prepareDatabase: (connection: OpenedSqlite) => {
+        opened.connection = connection;
+      },
     };
   }
   const pool = {
@@ -48,7 +60,11 @@ function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
     // its own, longer bound and only opening a connection uses the connect
     // timeout (see usePerConnectionConnectTimeout).
     connectionTimeoutMillis: poolAcquireTimeoutMs(resolved),
-    ...(resolved.statementTimeoutMs > 0 ? { statement_timeout: resolved.statementTimeoutMs } : {}),
+    // statement_timeout is enforced by the server; a server that stopped answering
+    // (frozen, partitioned) enforces nothing, so the client gives up a little later.
+    ...(resolved.statementTimeoutMs > 0
+      ? { statement_timeout: resolved.statementTimeoutMs, query_timeout: resolved.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS }
+      : {}),
     application_name: 'migochat-db',
   };
   const ssl = resolved.ssl === false ? false : resolved.ssl;
@@ -88,8 +104,9 @@ function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
 export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOptions): DataSource {
   const resolved = 'target' in options ? options : resolveDatabaseOptions(options);
   let dataSource: DataSource;
+  const opened: { connection?: OpenedSqlite } = {};
   try {
-    dataSource = new DataSource(typeormOptions(resolved));
+    dataSource = new DataSource(typeormOptions(resolved, opened));
   } catch (cause) {
     if (cause instanceof Error && cause.name === 'DriverPackageNotInstalledError') {
       const pkg = DRIVER_PACKAGES[resolved.target.engine];
@@ -101,6 +118,7 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
     }
     throw cause;
   }
+  openedSqlite.set(dataSource, opened);
   adaptDriverTypes(dataSource);
   if (resolved.target.engine === 'postgres') usePerConnectionConnectTimeout(dataSource, resolved.connectTimeoutMs);
   if (resolved.target.engine === 'sqlite') adaptSqliteQueries(dataSource);
@@ -205,6 +223,32 @@ export function sqliteParameters(parameters: readonly unknown[]): unknown[] {
   return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : typeof p === 'number' && Number.isSafeInteger(p) ? BigInt(p) : p));
 }
 
+/** How much longer than `statementTimeoutMs` the client waits for a server's answer before giving up on it. */
+export const QUERY_TIMEOUT_GRACE_MS = 2000;
+
+/**
+ * Closes what a failed `initialize()` left open: TypeORM drops the SQLite
+ * connection it opened when a later step fails (a corrupt or read-only file),
+ * and keeps a PostgreSQL pool it created. Never throws.
+ * @internal
+ */
+export async function releaseFailedInitialize(dataSource: DataSource): Promise<void> {
+  if (dataSource.isInitialized) {
+    await dataSource.destroy().catch(() => undefined);
+    return;
+  }
+  const opened = openedSqlite.get(dataSource);
+  if (opened?.connection?.open) {
+    try {
+      opened.connection.close();
+    } catch {
+      // already unusable
+    }
+  }
+  if (opened) opened.connection = undefined;
+  if (dataSource.driver.options.type === 'postgres') await dataSource.driver.disconnect().catch(() => undefined);
+}
+
 /** How long a caller waits for a free PostgreSQL pool connection before failing. */
 export function poolAcquireTimeoutMs(resolved: Pick<ResolvedDatabaseOptions, 'connectTimeoutMs'>): number {
   return resolved.connectTimeoutMs === 0 ? 0 : Math.max(resolved.connectTimeoutMs, 60_000);
@@ -221,9 +265,25 @@ function usePerConnectionConnectTimeout(dataSource: DataSource, connectTimeoutMs
   const pgModule = (dataSource.driver as unknown as { postgres?: { Client?: PgClientClass } }).postgres;
   const Base = pgModule?.Client;
   if (!Base) return;
-  class TimedClient extends Base {
+  const BaseClient: PgClientClass = Base;
+  class TimedClient extends BaseClient {
     constructor(config: Record<string, unknown> = {}) {
       super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
+
+    // After pg's client-side query timeout the query is still pending on the
+    // socket: the connection would hold every later query behind it. End it,
+    // so the pool drops it and the next call opens a fresh one.
+    query(...args: unknown[]): unknown {
+      const result = (BaseClient.prototype as unknown as { query: (...a: unknown[]) => unknown }).query.apply(this, args);
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => {
+          if (error instanceof Error && error.message === 'Query read timeout') {
+            (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          }
+        });
+      }
+      return result;
     }
   }
   const setClient = (extra: unknown) => {

@@ -3,13 +3,15 @@
  *
  * @module
  */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
 import { maskUrl, resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
-import { createDataSource } from './data-source';
+import { createDataSource, releaseFailedInitialize } from './data-source';
 import { isConflict, toDatabaseError } from './driver-errors';
-import { isMigochatDbError, TransactionConflictError } from './errors';
+import { DatabaseClosedError, DatabaseReadOnlyError, isMigochatDbError, TransactionConflictError } from './errors';
 import { checkHealth, type HealthOptions, type HealthReport } from './operations/health';
 import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
 import type { ConversationRepository } from './repositories/conversation.repository';
@@ -20,7 +22,7 @@ import type { SettingsRepository } from './repositories/settings.repository';
 import type { UserRepository } from './repositories/user.repository';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import { Scope } from './scope-impl';
-import { SerialQueue } from './serial-queue';
+import { SqliteSession } from './sqlite-session';
 
 /** One migration that has not run yet. */
 export interface PendingMigration {
@@ -44,7 +46,9 @@ export class Database implements DatabaseScope {
   /** The options the database was opened with, defaults filled in. */
   readonly options: ResolvedDatabaseOptions;
   /** @internal */
-  protected readonly queue: SerialQueue | null;
+  protected readonly queue: SqliteSession | null;
+  /** @internal */
+  protected closed = false;
   /** @internal */
   protected readonly scope: Scope;
   /** @internal */
@@ -54,12 +58,14 @@ export class Database implements DatabaseScope {
   constructor(dataSource: DataSource, options: ResolvedDatabaseOptions) {
     this.dataSource = dataSource;
     this.options = options;
-    this.queue = options.target.engine === 'sqlite' ? new SerialQueue() : null;
+    this.queue = options.target.engine === 'sqlite' ? new SqliteSession(dataSource, options.target.path) : null;
+    const isClosed = () => this.closed;
     this.scope = new Scope({
       engine: options.target.engine,
       manager: dataSource.manager,
       inTransaction: false,
       queue: this.queue,
+      isClosed,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
     });
     this.primaryScope =
@@ -70,6 +76,7 @@ export class Database implements DatabaseScope {
             manager: dataSource.manager,
             inTransaction: false,
             queue: null,
+            isClosed,
             openTransaction: (fn, opts) => this.transaction(fn, opts),
             lease: () => {
               const runner = dataSource.createQueryRunner('master');
@@ -161,6 +168,7 @@ export class Database implements DatabaseScope {
    * ```
    */
   async transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (this.closed && !this.queue) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
     const retries = options.retries ?? DEFAULT_RETRIES;
     const isolation = this.engine === 'postgres' ? options.isolation : undefined;
     const attempt = (): Promise<T> => {
@@ -276,7 +284,10 @@ export class Database implements DatabaseScope {
   }
 
   /**
-   * Closes every connection. Safe to call twice.
+   * Closes every connection. Safe to call twice. Work already queued or
+   * running (on SQLite, every call made before `close()`) runs to the end
+   * first, so no write is left half done; calls made after `close()` fail
+   * with {@link DatabaseClosedError}.
    *
    * @example
    * ```ts
@@ -289,6 +300,8 @@ export class Database implements DatabaseScope {
    * ```
    */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.queue) await this.queue.drain();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -323,6 +336,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return db;
 }
 
+/**
+ * SQLite answers "unable to open database file" for a file it may read but
+ * not write in WAL mode (its folder must take the -wal and -shm files): say
+ * read-only when that is why.
+ */
+function readOnlyLocation(error: Error, options: ResolvedDatabaseOptions): Error | null {
+  const target = options.target;
+  if (target.engine !== 'sqlite' || target.path === ':memory:' || !isMigochatDbError(error) || error.code !== 'DATABASE_UNAVAILABLE') return null;
+  const path = resolvePath(target.path);
+  for (const [what, where] of [['file', path], ['folder', dirname(path)]] as const) {
+    if (!existsSync(where)) continue;
+    try {
+      accessSync(where, constants.W_OK);
+    } catch (cause) {
+      return new DatabaseReadOnlyError(
+        `The SQLite ${what} ${where} is read-only; the database needs write access to the file and its folder (for the -wal and -shm files)`,
+        { cause },
+      );
+    }
+  }
+  return null;
+}
+
 async function initializeWithRetry(dataSource: DataSource, options: ResolvedDatabaseOptions): Promise<void> {
   const deadline = Date.now() + options.connectTimeoutMs;
   let delay = 100;
@@ -332,11 +368,11 @@ async function initializeWithRetry(dataSource: DataSource, options: ResolvedData
       return;
     } catch (error) {
       const translated = toDatabaseError(error, options.target.engine);
+      await releaseFailedInitialize(dataSource);
+      const readOnly = readOnlyLocation(translated, options);
+      if (readOnly) throw readOnly;
       const retryable = translated.name === 'DatabaseUnavailableError';
-      if (!retryable || Date.now() + delay > deadline) {
-        if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-        throw translated;
-      }
+      if (!retryable || Date.now() + delay > deadline) throw translated;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 2000) * (0.75 + Math.random() * 0.5);
     }

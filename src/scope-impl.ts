@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
 import { toDatabaseError } from './driver-errors';
+import { DatabaseClosedError } from './errors';
 import { AdCampaignRepository } from './repositories/ad-campaign.repository';
 import type { RepositoryContext } from './repositories/context';
 import { ConversationRepository } from './repositories/conversation.repository';
@@ -10,11 +11,15 @@ import { PostRepository } from './repositories/post.repository';
 import { SettingsRepository } from './repositories/settings.repository';
 import { UserRepository } from './repositories/user.repository';
 import type { DatabaseScope, TransactionOptions } from './scope';
-import type { SerialQueue } from './serial-queue';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
 /** A manager on a connection of its own, released after one unit of work. @internal */
 export type ManagerLease = () => { manager: EntityManager; release: () => Promise<void> };
+
+/** Runs units of work one at a time (SQLite's shared connection). @internal */
+export interface UnitQueue {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
 
 /** How a scope opens a transaction when it is not in one. @internal */
 export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
@@ -28,7 +33,8 @@ export class Scope implements DatabaseScope, RepositoryContext {
   readonly engine: Engine;
   readonly manager: EntityManager;
   readonly inTransaction: boolean;
-  private readonly queue: SerialQueue | null;
+  private readonly queue: UnitQueue | null;
+  private readonly isClosed: () => boolean;
   private readonly openTransaction: TransactionRunner;
   private readonly lease: ManagerLease | undefined;
   private cache: Partial<Record<string, unknown>> = {};
@@ -37,7 +43,9 @@ export class Scope implements DatabaseScope, RepositoryContext {
     engine: Engine;
     manager: EntityManager;
     inTransaction: boolean;
-    queue: SerialQueue | null;
+    queue: UnitQueue | null;
+    /** Whether the database was closed (a transaction's scope is never closed under it). */
+    isClosed?: () => boolean;
     openTransaction: TransactionRunner;
     /** Run each unit of work on a leased manager (the primary, when replicas serve plain reads). */
     lease?: ManagerLease;
@@ -47,6 +55,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
     this.manager = args.manager;
     this.inTransaction = args.inTransaction;
     this.queue = args.inTransaction ? null : args.queue;
+    this.isClosed = args.isClosed ?? (() => false);
     this.openTransaction = args.openTransaction;
   }
 
@@ -77,6 +86,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   }
 
   async run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.queue && this.isClosed()) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
     try {
       if (this.lease) {
         const { manager, release } = this.lease();

@@ -1,0 +1,175 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { statSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DataSource } from 'typeorm';
+import { DatabaseClosedError, StorageError, TransactionScopeError } from './errors';
+import { SerialQueue } from './serial-queue';
+
+/** What TypeORM's shared SQLite query runner keeps about "its" transaction. */
+interface RunnerState {
+  isTransactionActive: boolean;
+  transactionDepth: number;
+}
+
+/** One unit of work while it runs: calls on the database from inside it would wait for it. */
+interface Unit {
+  session: SqliteSession;
+  active: boolean;
+}
+
+const currentUnit = new AsyncLocalStorage<Unit>();
+
+/** The identity of a file: a file deleted or replaced under an open connection has another (or none). */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Every unit of work of a SQLite {@link Database}: run in turn on the one
+ * connection TypeORM shares, and checked afterwards.
+ *
+ * - After each unit the connection must be idle. SQLite rolls a transaction
+ *   back by itself when COMMIT fails (SQLITE_FULL, SQLITE_IOERR), while
+ *   TypeORM's runner still believes it is open, so every later transaction
+ *   would become a SAVEPOINT of one never committed: acknowledged writes,
+ *   lost at close. The runner is reset to the connection's real state, and a
+ *   transaction still open at the end of a unit is rolled back and the unit
+ *   fails.
+ * - The file must still be the one opened: a write into a deleted (unlinked)
+ *   or replaced file succeeds and is lost, so such a unit fails, and so does
+ *   every one after it.
+ * - A call on the database from inside one of its units (`db.users...`
+ *   inside `db.transaction`) would wait for the unit that waits for it: it
+ *   fails at once with {@link TransactionScopeError}.
+ * - After `close()` begins, new units fail with {@link DatabaseClosedError};
+ *   units queued before it run to the end first.
+ *
+ * @internal
+ */
+export class SqliteSession {
+  private readonly queue = new SerialQueue();
+  private readonly identities = new WeakMap<object, FileIdentity | null>();
+  private broken: Error | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    /** The database file, or `:memory:`. */
+    private readonly path: string,
+  ) {
+    const connection = this.connection();
+    if (connection) this.fileProblem(connection);
+  }
+
+  /** How many units are queued or running. */
+  get size(): number {
+    return this.queue.size;
+  }
+
+  /** Whether the caller is inside one of this session's units. */
+  get insideUnit(): boolean {
+    const unit = currentUnit.getStore();
+    return unit !== undefined && unit.session === this && unit.active;
+  }
+
+  /** Runs `fn` as one unit of work, after every unit queued before it. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.insideUnit) {
+      return Promise.reject(
+        new TransactionScopeError(
+          'A call on the database was made inside one of its own transactions (or run() callbacks); on SQLite it would wait for itself forever. Use the transaction callback\'s `tx` argument (tx.users, tx.messages, ...) instead of `db`.',
+        ),
+      );
+    }
+    if (this.closing) return Promise.reject(closedError());
+    return this.queue.run(() => this.unit(fn));
+  }
+
+  /** Waits for every queued unit, then refuses new ones. */
+  async drain(): Promise<void> {
+    if (this.insideUnit) {
+      throw new TransactionScopeError('close() was called inside one of the database\'s own transactions; close it after the transaction returns.');
+    }
+    this.closing = true;
+    // Units queued before close() run to the end; their errors are theirs, not close()'s.
+    await this.queue.run(() => Promise.resolve()).catch(() => undefined);
+  }
+
+  private async unit<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.broken) throw this.broken;
+    if (!this.dataSource.isInitialized) throw closedError();
+    const unit: Unit = { session: this, active: true };
+    let result: T;
+    try {
+      result = await currentUnit.run(unit, fn);
+    } catch (error) {
+      unit.active = false;
+      const problem = this.settle();
+      throw problem ?? error;
+    }
+    unit.active = false;
+    const problem = this.settle();
+    if (problem) throw problem;
+    return result;
+  }
+
+  /**
+   * Brings the runner in line with the connection after a unit, and checks
+   * the file; returns the error the unit must fail with, if any.
+   */
+  private settle(): Error | null {
+    const connection = this.connection();
+    if (!connection) return null;
+    let problem: Error | null = null;
+    if (connection.inTransaction) {
+      try {
+        connection.exec('ROLLBACK');
+      } catch {
+        // Nothing more can be undone; the state is read again below.
+      }
+      problem = new StorageError('A transaction was still open at the end of a unit of work and was rolled back; nothing of this call was stored');
+    }
+    const runner = (this.dataSource.driver as unknown as { queryRunner?: RunnerState }).queryRunner;
+    if (runner && !connection.inTransaction && (runner.isTransactionActive || runner.transactionDepth !== 0)) {
+      runner.isTransactionActive = false;
+      runner.transactionDepth = 0;
+    }
+    const moved = this.fileProblem(connection);
+    if (moved) {
+      this.broken = moved;
+      return moved;
+    }
+    return problem;
+  }
+
+  private connection(): BetterSqlite3.Database | null {
+    if (!this.dataSource.isInitialized) return null;
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: BetterSqlite3.Database }).databaseConnection;
+    return connection?.open ? connection : null;
+  }
+
+  /** A file deleted or replaced since this connection opened it (a restore reopens: a new connection, a new identity). */
+  private fileProblem(connection: BetterSqlite3.Database): Error | null {
+    if (this.path === ':memory:' || this.path === '') return null;
+    const now = identityOf(this.path);
+    if (!this.identities.has(connection)) {
+      this.identities.set(connection, now);
+      return null;
+    }
+    const opened = this.identities.get(connection);
+    if (opened && now && opened.dev === now.dev && opened.ino === now.ino) return null;
+    return new StorageError(
+      `The SQLite file ${this.path} was ${now ? 'replaced' : 'deleted'} while the database was open: writes would be lost, so this call and every later one fail. Restore the file and reopen the database.`,
+    );
+  }
+}
+
+function identityOf(path: string): FileIdentity | null {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat ? { dev: stat.dev, ino: stat.ino } : null;
+}
+
+function closedError(): DatabaseClosedError {
+  return new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
+}
