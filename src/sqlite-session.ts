@@ -36,9 +36,9 @@ interface FileIdentity {
  *   lost at close. The runner is reset to the connection's real state, and a
  *   transaction still open at the end of a unit is rolled back and the unit
  *   fails.
- * - The file must still be the one opened: a write into a deleted (unlinked)
- *   or replaced file succeeds and is lost, so such a unit fails, and so does
- *   every one after it.
+ * - The file must still be the one opened, before and after each unit: a
+ *   write into a deleted (unlinked) or replaced file succeeds and is lost,
+ *   so such a unit fails, and so does every one after it.
  * - A call on the database from inside one of its units (`db.users...`
  *   inside `db.transaction`) would wait for the unit that waits for it: it
  *   fails at once with {@link TransactionScopeError}.
@@ -98,7 +98,12 @@ export class SqliteSession {
 
   private async unit<T>(fn: () => Promise<T>): Promise<T> {
     if (this.broken) throw this.broken;
-    if (!this.dataSource.isInitialized) throw closedError();
+    const connection = this.connection();
+    if (!connection) throw closedError();
+    // Before too: the -wal file goes by path, so a write through the old
+    // connection into a replaced file's WAL would land in the new file.
+    const moved = this.fileProblem(connection);
+    if (moved) throw (this.broken = moved);
     const unit: Unit = { session: this, active: true };
     let result: T;
     try {
