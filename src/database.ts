@@ -23,6 +23,7 @@ import type { UserRepository } from './repositories/user.repository';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import { Scope } from './scope-impl';
 import { SqliteSession } from './sqlite-session';
+import { WorkTracker } from './work-tracker';
 
 /** One migration that has not run yet. */
 export interface PendingMigration {
@@ -50,6 +51,8 @@ export class Database implements DatabaseScope {
   /** @internal */
   protected closed = false;
   /** @internal */
+  protected readonly work = new WorkTracker();
+  /** @internal */
   protected readonly scope: Scope;
   /** @internal */
   protected readonly primaryScope: Scope;
@@ -60,12 +63,14 @@ export class Database implements DatabaseScope {
     this.options = options;
     this.queue = options.target.engine === 'sqlite' ? new SqliteSession(dataSource, options.target.path) : null;
     const isClosed = () => this.closed;
+    const work = this.work;
     this.scope = new Scope({
       engine: options.target.engine,
       manager: dataSource.manager,
       inTransaction: false,
       queue: this.queue,
       isClosed,
+      work,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
     });
     this.primaryScope =
@@ -77,6 +82,7 @@ export class Database implements DatabaseScope {
             inTransaction: false,
             queue: null,
             isClosed,
+            work,
             openTransaction: (fn, opts) => this.transaction(fn, opts),
             lease: () => {
               const runner = dataSource.createQueryRunner('master');
@@ -168,7 +174,11 @@ export class Database implements DatabaseScope {
    * ```
    */
   async transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    if (this.closed && !this.queue) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
+    if (this.closed) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
+    return this.work.track(() => this.transactionWithRetries(fn, options));
+  }
+
+  private async transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
     const retries = options.retries ?? DEFAULT_RETRIES;
     const isolation = this.engine === 'postgres' ? options.isolation : undefined;
     const attempt = (): Promise<T> => {
@@ -300,6 +310,8 @@ export class Database implements DatabaseScope {
    * ```
    */
   async close(): Promise<void> {
+    if (this.queue?.insideUnit) await this.queue.drain(); // throws: close() inside a unit would wait for itself
+    await this.work.quiet();
     this.closed = true;
     if (this.queue) await this.queue.drain();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

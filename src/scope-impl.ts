@@ -11,6 +11,7 @@ import { PostRepository } from './repositories/post.repository';
 import { SettingsRepository } from './repositories/settings.repository';
 import { UserRepository } from './repositories/user.repository';
 import type { DatabaseScope, TransactionOptions } from './scope';
+import type { WorkTracker } from './work-tracker';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
 /** A manager on a connection of its own, released after one unit of work. @internal */
@@ -35,6 +36,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   readonly inTransaction: boolean;
   private readonly queue: UnitQueue | null;
   private readonly isClosed: () => boolean;
+  private readonly work: WorkTracker | undefined;
   private readonly openTransaction: TransactionRunner;
   private readonly lease: ManagerLease | undefined;
   private cache: Partial<Record<string, unknown>> = {};
@@ -46,6 +48,8 @@ export class Scope implements DatabaseScope, RepositoryContext {
     queue: UnitQueue | null;
     /** Whether the database was closed (a transaction's scope is never closed under it). */
     isClosed?: () => boolean;
+    /** Counts the units in flight, for close(). */
+    work?: WorkTracker;
     openTransaction: TransactionRunner;
     /** Run each unit of work on a leased manager (the primary, when replicas serve plain reads). */
     lease?: ManagerLease;
@@ -56,6 +60,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
     this.inTransaction = args.inTransaction;
     this.queue = args.inTransaction ? null : args.queue;
     this.isClosed = args.isClosed ?? (() => false);
+    this.work = args.work;
     this.openTransaction = args.openTransaction;
   }
 
@@ -85,8 +90,12 @@ export class Scope implements DatabaseScope, RepositoryContext {
     return this.repo('settings', (c) => new SettingsRepository(c));
   }
 
-  async run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.queue && this.isClosed()) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
+  run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
+    return this.work ? this.work.track(() => this.runUnit(fn)) : this.runUnit(fn);
+  }
+
+  private async runUnit<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     try {
       if (this.lease) {
         const { manager, release } = this.lease();

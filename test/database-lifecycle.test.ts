@@ -1,0 +1,115 @@
+// What happens at the edges of a Database's life and scope: calls on `db`
+// inside its own transaction, close() with work queued, calls after close().
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../src/database';
+import { MessageSource } from '../src/enums';
+import { isMigochatDbError } from '../src/errors';
+import { engines, openTestDb, pgUrl, type EngineName } from './support/engines';
+import { emptyDatabase } from './support/pg-cluster';
+
+/** A database that outlives its Database object (a file, or a database of its own on the server), and a way to drop it. */
+async function durableUrl(engine: EngineName): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (engine === 'postgres') return emptyDatabase(pgUrl());
+  const dir = mkdtempSync(join(tmpdir(), 'migochat-close-'));
+  return { url: `sqlite:${join(dir, 'crm.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function countMessages(db: Database, prefix: string): Promise<number> {
+  const rows: Array<{ external: string }> = await db.dataSource.query('SELECT "facebook_message_id" AS "external" FROM "messages"');
+  return rows.filter((r) => r.external.startsWith(prefix)).length;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('a call on db inside db.transaction on sqlite', () => {
+  it('fails at once with TRANSACTION_SCOPE naming tx, instead of waiting for itself forever', async () => {
+    const db = await openTestDb('sqlite');
+    try {
+      const started = Date.now();
+      const error = await rejection(
+        db.transaction(async (tx) => {
+          await tx.users.create({ psid: 'inside' });
+          await db.users.findByPsid('inside');
+        }),
+      );
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(isMigochatDbError(error) && error.code).toBe('TRANSACTION_SCOPE');
+      expect((error as Error).message).toContain('tx');
+      // The transaction rolled back, and the database still works.
+      expect(await db.users.findByPsid('inside')).toBeNull();
+      expect((await db.users.create({ psid: 'after' })).psid).toBe('after');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('fails a nested db.transaction and a db.run inside a run() the same way', async () => {
+    const db = await openTestDb('sqlite');
+    try {
+      const nested = await rejection(db.transaction(() => db.transaction(async () => 1)));
+      expect(isMigochatDbError(nested) && nested.code).toBe('TRANSACTION_SCOPE');
+      const inRun = await rejection(db.run(() => db.users.findById(1)));
+      expect(isMigochatDbError(inRun) && inRun.code).toBe('TRANSACTION_SCOPE');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('lets work started inside a transaction but run after it call db', async () => {
+    const db = await openTestDb('sqlite');
+    try {
+      let later: Promise<unknown> = Promise.resolve();
+      await db.transaction(async (tx) => {
+        await tx.users.create({ psid: 'committed-first' });
+        later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => db.users.findByPsid('committed-first'));
+      });
+      expect(await later).not.toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe.each(engines())('closing a Database on %s', (engine) => {
+  it('finishes every call made before close() and stores all of them', async () => {
+    const target = await durableUrl(engine);
+    try {
+      const db = await openDatabase({ url: target.url, migrate: true });
+      const user = await db.users.create({ psid: 'closer' });
+      const calls = Array.from({ length: 50 }, (_, i) =>
+        db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text: `before close ${i}`, facebookMessageId: `close-${i}` }),
+      );
+      await db.close();
+      const settled = await Promise.allSettled(calls);
+      expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+      const reopened = await openDatabase({ url: target.url });
+      try {
+        expect(await countMessages(reopened, 'close-')).toBe(50);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('fails calls made after close() with DATABASE_CLOSED, and a second close() is harmless', async () => {
+    const db = await openTestDb(engine);
+    await db.close();
+    for (const call of [db.users.findByPsid('x'), db.users.create({ psid: 'late' }), db.transaction(async () => 1)]) {
+      const error = await rejection(call);
+      expect(isMigochatDbError(error) && error.code).toBe('DATABASE_CLOSED');
+    }
+    await db.close();
+  });
+});
