@@ -285,8 +285,8 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--force', 'allow when NODE_ENV=production')
     .action(async (o: { yes?: boolean; force?: boolean }, cmd: Command) => {
       if (!o.yes) throw new ConfigError('--yes', 'rebuild deletes all data; pass --yes to confirm');
-      if (ctx.env['NODE_ENV'] === 'production' && !o.force) {
-        throw new ConfigError('NODE_ENV', 'is production; rebuild refuses to drop a production database unless --force');
+      if (isProduction(ctx.env['NODE_ENV']) && !o.force) {
+        throw new ConfigError('NODE_ENV', `is ${JSON.stringify(ctx.env['NODE_ENV'])}, a production environment; rebuild refuses to drop a production database unless --force`);
       }
       await withDb(cmd, async (db) => {
         await db.dataSource.dropDatabase();
@@ -322,4 +322,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     ctx.io.err.write(`${describeError(error, verbose)}\n`);
     return EXIT.failure;
   }
+}
+
+/** `production`, `prod`, `Production`, ` PRODUCTION ` ...: every spelling a deploy may use. */
+export function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv !== undefined && /^(prod|production)$/i.test(nodeEnv.trim());
 }

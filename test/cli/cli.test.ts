@@ -245,9 +245,9 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
       expect((await rowCounts(db))['users']).toBe(3);
     });
 
-    it('rebuild --yes is refused when NODE_ENV=production and keeps the data', async () => {
+    it.each(['production', 'Production', 'PRODUCTION', 'prod', ' production '])('rebuild --yes is refused when NODE_ENV=%j and keeps the data', async (nodeEnv) => {
       await db.run(['seed', '--users', '3']);
-      const result = await db.run(['rebuild', '--yes'], { NODE_ENV: 'production' });
+      const result = await db.run(['rebuild', '--yes'], { NODE_ENV: nodeEnv });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('production');
       expect(result.stderr).toContain('--force');
