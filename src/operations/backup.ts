@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, rename, rm, stat } from 'node:fs/promises';
 import { devNull } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Engine } from '../column-types';
 import type { Database } from '../database';
 import { BackupError } from '../errors';
@@ -20,15 +20,14 @@ import {
   errorText,
   libpqConnection,
   MIGRATIONS_TABLE,
-  openSqliteFile,
   type ProgressCallback,
-  removeWithSidecars,
   runTool,
-  sqliteHandle,
   stderrSummary,
   tablesOf,
-  tempPathFor,
 } from './shared';
+import { copySqliteDatabase } from './sqlite-copy';
+import { assertNotLiveDatabase } from './target-guard';
+import { createPrivateFile, makePrivate, removeStaleTempFiles, removeWithSidecars, tempPathFor } from './temp-files';
 
 /** Options of {@link backupDatabase}. */
 export interface BackupOptions {
@@ -41,7 +40,12 @@ export interface BackupOptions {
   pgDumpPath?: string;
   /** PostgreSQL: the `pg_restore` program used to check the new backup (default `pg_restore` on the `PATH`). */
   pgRestorePath?: string;
-  /** SQLite: pages copied per step of the online backup (default 1000; other work waits between steps). */
+  /**
+   * SQLite: pages copied per step of the online backup (default 1000; the
+   * application runs between steps). A write elsewhere restarts the copy;
+   * once that has gone on for a second, the rest is copied in one step, so
+   * a busy database is still backed up in bounded time.
+   */
   pagesPerStep?: number;
 }
 
@@ -73,29 +77,36 @@ export interface RestoreResult {
   durationMs: number;
 }
 
-const DEFAULT_PAGES_PER_STEP = 1000;
-
 /**
  * Writes a consistent backup of the whole database to `file`.
  *
- * - SQLite: better-sqlite3's online backup API copies the database page by
- *   page while the application keeps running (work of this `Database` waits
- *   between steps; writes by other processes restart the copy, so the result
- *   is always one consistent moment). The copy must then pass
- *   `PRAGMA integrity_check`. Works for `:memory:` databases too.
+ * - SQLite: SQLite's online backup API copies the database through a
+ *   read-only connection of its own while the application keeps running
+ *   (the library's own calls are not held up; the copy is one consistent
+ *   moment). Writes elsewhere restart a copy made in steps; once that has
+ *   gone on for a second, the rest is copied in one step, so a busy
+ *   database is backed up in bounded time. The copy must
+ *   then pass `PRAGMA integrity_check`. Works for `:memory:` databases too
+ *   (copied in one step in the database's queue).
  * - PostgreSQL: `pg_dump --format=custom`, with the password passed in the
  *   `PGPASSWORD` environment variable, never on the command line; the archive
  *   is then read back with `pg_restore --list`.
  *
- * The backup is written to a temporary file in the same folder and renamed
- * into place only when complete and checked, so a failed backup never leaves
- * a half-written file under `file`. An existing `file` is replaced.
+ * The backup is written to a temporary file in the same folder, owner-only
+ * (mode 0600, like the backup itself: it holds every secret of the
+ * database), and renamed into place only when complete and checked, so a
+ * failed backup never leaves a half-written file under `file` and an older
+ * backup there stays intact. An existing `file` is replaced. Temporary files
+ * that a killed backup or export left in that folder are removed first.
  *
  * @param db - the database to back up.
  * @param file - where to write the backup.
+ * @param options - progress callback, PostgreSQL tool paths, SQLite step size.
  * @returns the file, its size, the engine and the duration.
- * @throws {@link BackupError} when the backup fails (the reason says why,
- * e.g. `pg_dump` is not installed, or the folder does not exist).
+ * @throws {@link BackupError} when `file` is the live SQLite database or one
+ * of its `-wal`/`-shm`/`-journal` files (under any path, link or hard link;
+ * nothing is touched), or the backup fails (the reason says why, e.g.
+ * `pg_dump` is not installed, or the folder does not exist).
  * @example
  * ```ts
  * const { file, bytes } = await backupDatabase(db, './backups/crm-2026-01-31.db');
@@ -104,9 +115,11 @@ const DEFAULT_PAGES_PER_STEP = 1000;
 export async function backupDatabase(db: Database, file: string, options: BackupOptions = {}): Promise<BackupResult> {
   const started = performance.now();
   const finalPath = resolve(file);
+  await assertNotLiveDatabase(db, finalPath, `Backup to ${file}`);
+  await removeStaleTempFiles(dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {
-    if (db.engine === 'sqlite') await backupSqlite(db, tmp, options);
+    if (db.engine === 'sqlite') await copySqliteDatabase(db, tmp, options);
     else await backupPostgres(db, tmp, options);
     await rename(tmp, finalPath);
   } catch (error) {
@@ -117,39 +130,13 @@ export async function backupDatabase(db: Database, file: string, options: Backup
   return { file: finalPath, bytes: size, engine: db.engine, durationMs: Math.round(performance.now() - started) };
 }
 
-async function backupSqlite(db: Database, tmp: string, options: BackupOptions): Promise<void> {
-  const step = Math.max(1, Math.floor(options.pagesPerStep ?? DEFAULT_PAGES_PER_STEP));
-  let total = 0;
-  // In the queue, so no transaction of ours is open on the connection while pages are copied.
-  await db.run(async () => {
-    const result = await sqliteHandle(db).backup(tmp, {
-      progress: ({ totalPages, remainingPages }) => {
-        total = totalPages;
-        options.onProgress?.(totalPages - remainingPages, totalPages);
-        return step;
-      },
-    });
-    total = result.totalPages;
-  });
-  options.onProgress?.(total, total);
-  const handle = openSqliteFile(db, tmp, { readonly: true });
-  try {
-    const verdict = (handle.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
-    if (verdict.length !== 1 || verdict[0] !== 'ok') {
-      throw new BackupError(`The backup copy failed the SQLite integrity check: ${verdict.slice(0, 5).join('; ')}`);
-    }
-  } finally {
-    handle.close();
-  }
-  // Opening the copy may leave empty -wal/-shm files beside it; they must not travel with it.
-  await Promise.all(['-wal', '-shm'].map((suffix) => rm(tmp + suffix, { force: true })));
-}
-
 async function backupPostgres(db: Database, tmp: string, options: BackupOptions): Promise<void> {
   const conn = libpqConnection(db);
   const total = tablesOf(db).length + 1; // our tables and the migrations table
   let done = 0;
   options.onProgress?.(0, total);
+  // pg_dump writes into the file as it finds it, so it keeps this owner-only mode.
+  await createPrivateFile(tmp);
   const dump = await runTool(
     options.pgDumpPath ?? 'pg_dump',
     ['--format=custom', '--verbose', '--no-password', '--file', tmp, ...conn.args],
@@ -165,6 +152,7 @@ async function backupPostgres(db: Database, tmp: string, options: BackupOptions)
   if (check.code !== 0) {
     throw new BackupError(`The new backup cannot be read back by pg_restore: ${stderrSummary(check.stderr)}`);
   }
+  await makePrivate(tmp);
   options.onProgress?.(total, total);
 }
 
@@ -224,8 +212,15 @@ async function restoreSqlite(db: Database, source: string, label: string): Promi
     );
   }
   const targetPath = resolve(target.path);
+  await removeStaleTempFiles(dirname(targetPath));
   const tmp = tempPathFor(targetPath);
+  // The restored file keeps the database file's permissions, not the backup's owner-only ones.
+  const mode = await stat(targetPath).then(
+    (info) => info.mode & 0o777,
+    () => undefined,
+  );
   try {
+    await createPrivateFile(tmp);
     await copyFile(source, tmp);
     const migrations = checkSqliteFile(db, tmp, `The backup ${label}`);
     const known = new Set(db.dataSource.migrations.map((m) => m.name ?? m.constructor.name));
@@ -236,6 +231,7 @@ async function restoreSqlite(db: Database, source: string, label: string): Promi
       );
     }
     await Promise.all(['-wal', '-shm'].map((suffix) => rm(tmp + suffix, { force: true })));
+    if (mode !== undefined) await chmod(tmp, mode);
     await db.run(async () => {
       await db.dataSource.destroy();
       try {

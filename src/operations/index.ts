@@ -23,19 +23,24 @@ export {
   type RestoreOptions,
   type RestoreResult,
 } from './backup';
+export { exportDatabase, type ExportOptions, type ExportResult } from './export';
+export { importDatabase, type ImportOptions, type ImportResult } from './import';
 export {
-  exportDatabase,
-  importDatabase,
-  ImportLineError,
   EXPORT_FORMAT,
   EXPORT_VERSION,
   type ExportHeader,
-  type ExportOptions,
-  type ExportResult,
   type ExportRow,
-  type ImportOptions,
-  type ImportResult,
   type ExportValue,
   type TableRowCount,
-} from './export';
+} from './format';
+export { ImportConsistencyError, ImportLimitError, ImportLineError, type ImportLimit, type ImportMismatch } from './errors';
+export {
+  DEFAULT_MAX_BLANK_LINES,
+  DEFAULT_MAX_EXPANSION,
+  DEFAULT_MAX_LINE_BYTES,
+  MIN_MAX_DECOMPRESSED_BYTES,
+  readLines,
+  type Line,
+  type LineLimits,
+} from './line-reader';
 export type { ProgressCallback } from './shared';

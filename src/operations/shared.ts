@@ -1,15 +1,14 @@
 /**
- * Helpers shared by backup, restore, export and import: temporary files
- * renamed into place, the libpq connection settings of a PostgreSQL URL,
- * running the PostgreSQL client tools, and opening extra SQLite handles.
+ * Helpers shared by backup, restore, export and import: errors, the libpq
+ * connection settings of a PostgreSQL URL, running the PostgreSQL client
+ * tools, and opening extra SQLite handles. Temporary files are in
+ * `temp-files.ts`.
  *
  * @internal
  * @module
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EntityMetadata } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
@@ -37,18 +36,16 @@ export function errorText(error: unknown): string {
 /** Wraps anything that is not already one of our errors in a {@link BackupError}. @internal */
 export function asBackupError(error: unknown, what: string): Error {
   if (isMigochatDbError(error)) return error;
-  return new BackupError(`${what}: ${errorText(error)}`, { cause: error });
+  return new BackupError(`${what}: ${errorText(error)}${fileErrorHint(error)}`, { cause: error });
 }
 
-/** A temporary path next to `file` (same folder, so a rename is atomic). @internal */
-export function tempPathFor(file: string): string {
-  const abs = resolve(file);
-  return join(dirname(abs), `.${basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** Removes a file and the `-wal`/`-shm`/`-journal` files SQLite may have left beside it. @internal */
-export async function removeWithSidecars(file: string): Promise<void> {
-  await Promise.all(['', '-wal', '-shm', '-journal'].map((suffix) => rm(file + suffix, { force: true })));
+/** What to do about a file-system error, by its code. */
+function fileErrorHint(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return ' (the disk is full: free space or choose another folder, then retry)';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return ' (no permission to write there: check the folder and its permissions)';
+  if (code === 'ENOENT') return ' (check that the folder exists)';
+  return '';
 }
 
 /** Our tables in foreign-key order (parents first), with their TypeORM metadata. @internal */

@@ -133,7 +133,7 @@ export async function seedVaried(db: Database, tag = 'a', users = 5): Promise<vo
 export async function seedManyMessages(db: Database, count: number): Promise<void> {
   const m = db.manager;
   const user = await m.save(make(User, { psid: 'bulk-user' }));
-  const conversation = await m.save(make(Conversation, { userId: user.id, source: MessageSource.WHATSAPP, startedAt: new Date() }));
+  const conversation = await m.save(make(Conversation, { userId: user.id, source: MessageSource.WHATSAPP, startedAt: new Date(), messageCount: count }));
   for (let start = 0; start < count; start += 500) {
     const batch = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
         userId: user.id,
