@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { ConfigError } from './errors';
 
 /** The TypeORM log levels accepted by {@link DatabaseOptions.logging}. */
@@ -117,6 +118,38 @@ function maskPasswordParameters(url: string): string {
   return url.slice(0, query) + url.slice(query).replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1****');
 }
 
+/** A copy of `value` with every URL's password and every `password` field masked. */
+function masked(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === 'string') return maskUrl(value);
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => masked(item, seen));
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  // Class instances (loggers, naming strategies, entity classes) hold no URL of ours.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = /^password$/i.test(key) && typeof item === 'string' ? '****' : masked(item, seen);
+  return out;
+}
+
+/**
+ * Makes `options` print and serialise with passwords masked
+ * (`util.inspect`, `console.log`, `JSON.stringify`), while the code that
+ * connects still reads the real values. Returns `options`.
+ * @internal
+ */
+export function withMaskedSecrets<T extends object>(options: T): T {
+  Object.defineProperties(options, {
+    toJSON: { value: () => masked({ ...options }), enumerable: false, configurable: true },
+    [inspect.custom]: {
+      value: (depth: number, inspectOptions: object) => inspect(masked({ ...options }), { ...inspectOptions, depth }),
+      enumerable: false,
+      configurable: true,
+    },
+  });
+  return options;
+}
+
 /**
  * Reads a database URL.
  *
@@ -193,7 +226,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     }
   }
   const ssl = options.ssl === true ? {} : options.ssl || false;
-  return {
+  return withMaskedSecrets({
     url: options.url,
     target,
     migrate: options.migrate ?? false,
@@ -206,7 +239,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     logging,
     ssl,
     replicas,
-  };
+  });
 }
 
 /** The environment variables {@link databaseOptionsFromEnv} reads. */

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions, type ObjectLiteral } from 'typeorm';
 import { adaptDriverTypes, SQLITE_NOW } from './column-types';
-import { resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
+import { resolveDatabaseOptions, withMaskedSecrets, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { ENTITIES } from './entities/all';
 import { ConfigError } from './errors';
 import { RedactingLogger } from './logger';
@@ -106,7 +106,7 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
   let dataSource: DataSource;
   const opened: { connection?: OpenedSqlite } = {};
   try {
-    dataSource = new DataSource(typeormOptions(resolved, opened));
+    dataSource = new DataSource(withMaskedSecrets(typeormOptions(resolved, opened)));
   } catch (cause) {
     if (cause instanceof Error && cause.name === 'DriverPackageNotInstalledError') {
       const pkg = DRIVER_PACKAGES[resolved.target.engine];
@@ -149,7 +149,11 @@ export function rewriteSqliteQuery(sql: string): string {
 function adaptSqliteQueries(dataSource: DataSource): void {
   const driver = dataSource.driver;
   bindNumbersAsParameters(driver);
-  (driver as unknown as { createDatabaseDirectory: (dir: string) => Promise<void> }).createDatabaseDirectory = createMissingDirectories;
+  const file = (dataSource.options as { database?: unknown }).database;
+  (driver as unknown as { createDatabaseDirectory: (dir: string) => Promise<void> }).createDatabaseDirectory = async (dir) => {
+    await createMissingDirectories(dir);
+    if (typeof file === 'string') createOwnerOnly(file);
+  };
   const create = driver.createQueryRunner.bind(driver);
   const patched = new WeakSet<object>();
   driver.createQueryRunner = (mode) => {
@@ -162,6 +166,20 @@ function adaptSqliteQueries(dataSource: DataSource): void {
     }
     return runner;
   };
+}
+
+/**
+ * SQLite: a new database file is created readable by its owner only (0600);
+ * SQLite gives its -wal, -shm and -journal files the same mode. An existing
+ * file keeps the mode it has.
+ */
+function createOwnerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+  } catch (error) {
+    // EEXIST: the file is there already; anything else is SQLite's to report when it opens the file.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+  }
 }
 
 /**

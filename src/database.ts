@@ -63,7 +63,8 @@ export class Database implements DatabaseScope {
     this.options = options;
     this.queue = options.target.engine === 'sqlite' ? new SqliteSession(dataSource, options.target.path) : null;
     const isClosed = () => this.closed;
-    const work = this.work;
+    // On SQLite the queue knows what is in flight.
+    const work = this.queue ? undefined : this.work;
     this.scope = new Scope({
       engine: options.target.engine,
       manager: dataSource.manager,
@@ -175,7 +176,7 @@ export class Database implements DatabaseScope {
    */
   async transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.closed) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
-    return this.work.track(() => this.transactionWithRetries(fn, options));
+    return this.queue ? this.transactionWithRetries(fn, options) : this.work.track(() => this.transactionWithRetries(fn, options));
   }
 
   private async transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
@@ -310,10 +311,9 @@ export class Database implements DatabaseScope {
    * ```
    */
   async close(): Promise<void> {
-    if (this.queue?.insideUnit) await this.queue.drain(); // throws: close() inside a unit would wait for itself
-    await this.work.quiet();
-    this.closed = true;
     if (this.queue) await this.queue.drain();
+    else await this.work.quiet();
+    this.closed = true;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
 import { toDatabaseError } from './driver-errors';
@@ -62,6 +63,11 @@ export class Scope implements DatabaseScope, RepositoryContext {
     this.isClosed = args.isClosed ?? (() => false);
     this.work = args.work;
     this.openTransaction = args.openTransaction;
+  }
+
+  /** What `console.log(db.primary)` or of a `tx` prints: no manager, no DataSource options. */
+  [inspect.custom](): string {
+    return `DatabaseScope { engine: '${this.engine}', inTransaction: ${String(this.inTransaction)} }`;
   }
 
   private repo<R>(key: string, make: (ctx: RepositoryContext) => R): R {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { DatabaseClosedError, StorageError, TransactionScopeError } from './errors';
@@ -36,9 +37,9 @@ interface FileIdentity {
  *   lost at close. The runner is reset to the connection's real state, and a
  *   transaction still open at the end of a unit is rolled back and the unit
  *   fails.
- * - The file must still be the one opened, before and after each unit: a
- *   write into a deleted (unlinked) or replaced file succeeds and is lost,
- *   so such a unit fails, and so does every one after it.
+ * - The file must still be the one opened when a unit starts: a write into
+ *   a deleted (unlinked) or replaced file succeeds and is lost, so from the
+ *   moment the file changed every unit fails.
  * - A call on the database from inside one of its units (`db.users...`
  *   inside `db.transaction`) would wait for the unit that waits for it: it
  *   fails at once with {@link TransactionScopeError}.
@@ -49,7 +50,9 @@ interface FileIdentity {
  */
 export class SqliteSession {
   private readonly queue = new SerialQueue();
-  private readonly identities = new WeakMap<object, FileIdentity | null>();
+  /** The connection whose file identity is `identity` (a restore opens a new connection on a new file). */
+  private identified: object | null = null;
+  private identity: FileIdentity | null = null;
   private broken: Error | null = null;
   private closing = false;
 
@@ -86,64 +89,72 @@ export class SqliteSession {
     return this.queue.run(() => this.unit(fn));
   }
 
-  /** Waits for every queued unit, then refuses new ones. */
-  async drain(): Promise<void> {
+  /**
+   * Waits for every unit queued, and for calls still validating their input
+   * (they reach the queue within a turn of the event loop), then refuses new
+   * ones; after at most `rounds` turns.
+   */
+  async drain(rounds = 100): Promise<void> {
     if (this.insideUnit) {
       throw new TransactionScopeError('close() was called inside one of the database\'s own transactions; close it after the transaction returns.');
     }
+    const settled = () => this.queue.run(() => Promise.resolve()).catch(() => undefined);
+    for (let round = 0; round < rounds && !this.closing; round++) {
+      await settled();
+      await nextTurn();
+      if (this.queue.size === 0) break;
+    }
     this.closing = true;
     // Units queued before close() run to the end; their errors are theirs, not close()'s.
-    await this.queue.run(() => Promise.resolve()).catch(() => undefined);
+    await settled();
   }
 
-  private async unit<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.broken) throw this.broken;
+  private unit<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
     const connection = this.connection();
-    if (!connection) throw closedError();
-    // Before too: the -wal file goes by path, so a write through the old
-    // connection into a replaced file's WAL would land in the new file.
+    if (!connection) return Promise.reject(closedError());
+    // Checked before the unit: from the moment the file is gone or replaced no
+    // write is acknowledged (and the -wal file goes by path: a write through the
+    // old connection would land in the new file's WAL).
     const moved = this.fileProblem(connection);
-    if (moved) throw (this.broken = moved);
+    if (moved) return Promise.reject((this.broken = moved));
     const unit: Unit = { session: this, active: true };
-    let result: T;
-    try {
-      result = await currentUnit.run(unit, fn);
-    } catch (error) {
-      unit.active = false;
-      const problem = this.settle();
-      throw problem ?? error;
-    }
-    unit.active = false;
-    const problem = this.settle();
-    if (problem) throw problem;
-    return result;
+    return currentUnit.run(unit, fn).then(
+      (result) => {
+        unit.active = false;
+        const problem = this.settle();
+        if (problem) throw problem;
+        return result;
+      },
+      (error: unknown) => {
+        unit.active = false;
+        throw this.settle() ?? error;
+      },
+    );
   }
 
   /**
-   * Brings the runner in line with the connection after a unit, and checks
-   * the file; returns the error the unit must fail with, if any.
+   * Brings the runner in line with the connection after a unit; returns the
+   * error the unit must fail with, if any.
    */
   private settle(): Error | null {
     const connection = this.connection();
     if (!connection) return null;
+    const runner = (this.dataSource.driver as unknown as { queryRunner?: RunnerState }).queryRunner;
+    const open = connection.inTransaction;
+    if (!open && (!runner || (!runner.isTransactionActive && runner.transactionDepth === 0))) return null;
     let problem: Error | null = null;
-    if (connection.inTransaction) {
+    if (open) {
       try {
         connection.exec('ROLLBACK');
       } catch {
-        // Nothing more can be undone; the state is read again below.
+        // Nothing more can be undone.
       }
       problem = new StorageError('A transaction was still open at the end of a unit of work and was rolled back; nothing of this call was stored');
     }
-    const runner = (this.dataSource.driver as unknown as { queryRunner?: RunnerState }).queryRunner;
-    if (runner && !connection.inTransaction && (runner.isTransactionActive || runner.transactionDepth !== 0)) {
+    if (runner && !connection.inTransaction) {
       runner.isTransactionActive = false;
       runner.transactionDepth = 0;
-    }
-    const moved = this.fileProblem(connection);
-    if (moved) {
-      this.broken = moved;
-      return moved;
     }
     return problem;
   }
@@ -158,11 +169,12 @@ export class SqliteSession {
   private fileProblem(connection: BetterSqlite3.Database): Error | null {
     if (this.path === ':memory:' || this.path === '') return null;
     const now = identityOf(this.path);
-    if (!this.identities.has(connection)) {
-      this.identities.set(connection, now);
+    if (this.identified !== connection) {
+      this.identified = connection;
+      this.identity = now;
       return null;
     }
-    const opened = this.identities.get(connection);
+    const opened = this.identity;
     if (opened && now && opened.dev === now.dev && opened.ino === now.ino) return null;
     return new StorageError(
       `The SQLite file ${this.path} was ${now ? 'replaced' : 'deleted'} while the database was open: writes would be lost, so this call and every later one fail. Restore the file and reopen the database.`,

@@ -3,7 +3,7 @@
 // output (the export file holds them by design: it is a full copy of the data).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -64,6 +64,54 @@ describe('a password in a database URL', () => {
       const run = await runCli(args, { DATABASE_URL: closedUrl });
       expect(run.code).not.toBe(0);
       expect(run.output).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe('a password in the options of an open Database', () => {
+  it('is masked when db.options, db.dataSource.options and db.primary are printed or serialised', async () => {
+    const db = await openDatabase({ url: 'sqlite::memory:' });
+    try {
+      // A SQLite URL holds no password: the masking is shown on the same objects made for PostgreSQL below.
+      expect(inspect(db.options)).toContain('sqlite::memory:');
+    } finally {
+      await db.close();
+    }
+    const { createDataSource } = await import('../../src/data-source');
+    const { resolveDatabaseOptions } = await import('../../src/config');
+    const url = `postgres://crm:${PASSWORD}@127.0.0.1:1/crm?sslmode=disable&password=${PASSWORD}`;
+    const resolved = resolveDatabaseOptions({ url, replicas: [`postgres://ro:${PASSWORD}@127.0.0.1:2/crm`] });
+    const ds = createDataSource(resolved);
+    for (const printed of [inspect(resolved, { depth: 10 }), JSON.stringify(resolved), inspect(ds.options, { depth: 10 }), JSON.stringify(ds.options)]) {
+      expect(printed).not.toContain(PASSWORD);
+      expect(printed).toContain('****');
+    }
+    // The code that connects still reads the real URL.
+    expect(resolved.url).toBe(url);
+  });
+
+  it('is masked as a ?password= query parameter in errors', async () => {
+    const url = `postgres://crm@127.0.0.1:${await freePort()}/crm?password=${PASSWORD}`;
+    const error = await openDatabase({ url, connectTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(isMigochatDbError(error)).toBe(true);
+    expect(exposed(error)).not.toContain(PASSWORD);
+  });
+});
+
+describe('a new SQLite database file', () => {
+  it('is created readable by its owner only, and so are its -wal and -shm files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migochat-mode-'));
+    try {
+      const file = join(dir, 'crm.db');
+      const db = await openDatabase({ url: `sqlite:${file}`, migrate: true });
+      try {
+        await db.users.create({ psid: 'mode' });
+        for (const path of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(path).mode & 0o777).toString(8)).toBe('600');
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
