@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import { isMigochatDbError } from '../../src/errors';
+import { engines, pgUrl } from '../support/engines';
+import { emptyDatabase } from '../support/pg-cluster';
 import { conversationCounters } from './fixtures/invariants';
 
 const isRoot = process.getuid?.() === 0;
@@ -230,6 +232,61 @@ describe('a SQLite file that is corrupt, read-only, deleted or replaced', () => 
       expect(await reopened.users.findByPsid('original')).not.toBeNull();
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+describe.runIf(isRoot && engines().includes('postgres'))('a PostgreSQL tablespace on a filesystem that fills up', () => {
+  let mount: string;
+  let target: { url: string; drop: () => Promise<void> };
+
+  beforeAll(async () => {
+    mount = mkdtempSync(join(tmpdir(), 'migochat-pgfull-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount]);
+    execFileSync('chown', ['postgres:postgres', mount]);
+    target = await emptyDatabase(pgUrl());
+  });
+
+  afterAll(async () => {
+    await target?.drop();
+    const admin = await openDatabase({ url: pgUrl() });
+    await admin.dataSource.query('DROP TABLESPACE IF EXISTS "migochat_full"').catch(() => undefined);
+    await admin.close();
+    execFileSync('umount', ['-l', mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+
+  it('stores exactly the acknowledged messages and fails the rest with STORAGE_FULL', async () => {
+    const db = await openDatabase({ url: target.url, migrate: true });
+    const acknowledged = new Set<string>();
+    const codes = new Map<string, number>();
+    try {
+      await db.dataSource.query(`CREATE TABLESPACE "migochat_full" LOCATION '${mount}'`);
+      await db.dataSource.query('ALTER TABLE "messages" SET TABLESPACE "migochat_full"');
+      const user = await db.users.findOrCreateByPsid('pg-full-disk');
+      let consecutiveFailures = 0;
+      for (let i = 0; i < 3000 && consecutiveFailures < 20; i++) {
+        const id = `pg${i}`;
+        try {
+          await db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text: `${id} ${'y'.repeat(1500)}`, facebookMessageId: id });
+          acknowledged.add(id);
+          consecutiveFailures = 0;
+        } catch (error) {
+          codes.set(codeOf(error), (codes.get(codeOf(error)) ?? 0) + 1);
+          consecutiveFailures++;
+        }
+      }
+      expect(consecutiveFailures).toBe(20);
+      expect([...codes.keys()]).toEqual(['STORAGE_FULL']);
+      const stored = await storedIds(db);
+      expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+      expect([...stored].filter((id) => !acknowledged.has(id))).toEqual([]);
+      for (const c of await conversationCounters(db)) expect(c.messageCount).toBe(c.rows);
+      // Reads still work on a full disk.
+      expect((await db.users.findByPsid('pg-full-disk'))?.id).toBe(user.id);
+    } finally {
+      await db.dataSource.query('DROP TABLE IF EXISTS "messages" CASCADE').catch(() => undefined);
+      await db.close();
     }
   });
 });
