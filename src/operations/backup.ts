@@ -115,7 +115,7 @@ export interface RestoreResult {
 export async function backupDatabase(db: Database, file: string, options: BackupOptions = {}): Promise<BackupResult> {
   const started = performance.now();
   const finalPath = resolve(file);
-  await assertNotLiveDatabase(db, finalPath, `Backup to ${file}`);
+  await assertNotLiveDatabase(db, file, 'Backup');
   await removeStaleTempFiles(dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {

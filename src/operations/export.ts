@@ -158,7 +158,7 @@ export async function exportDatabase(db: Database, target: string, options: Expo
   const started = performance.now();
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
   const finalPath = resolve(target);
-  await assertNotLiveDatabase(db, finalPath, `Export to ${target}`);
+  await assertNotLiveDatabase(db, target, 'Export');
   await removeStaleTempFiles(dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   const metas = tablesOf(db);

@@ -55,7 +55,8 @@ async function finalPath(path: string): Promise<string> {
  * backup or export aimed at it touches nothing. PostgreSQL and in-memory
  * SQLite databases have no file to protect.
  *
- * @param action - what was asked, for the message, e.g. `Backup`.
+ * @param file - the target, as the caller spelled it.
+ * @param action - what was asked, for the message: `Backup` or `Export`.
  * @internal
  */
 export async function assertNotLiveDatabase(db: Database, file: string, action: string): Promise<void> {
@@ -74,7 +75,7 @@ export async function assertNotLiveDatabase(db: Database, file: string, action: 
     }
     if (same) {
       throw new BackupError(
-        `${action} refused: ${file} is ${what} (${live}); writing there would destroy the database. Choose a file outside the database's own files; nothing was written`,
+        `${action} to ${file} refused: it is ${what} ${live}, and writing there would destroy the database. Choose a file outside the database's own files (nothing was written)`,
       );
     }
   }
