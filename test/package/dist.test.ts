@@ -376,3 +376,43 @@ describe('@migochat/db/entities', () => {
     expect((result['requested'] as string[]).some((r) => /(^|[\\/])pg$/.test(r))).toBe(true);
   });
 });
+
+describe.runIf(process.getuid?.() === 0)('the built package under faults', () => {
+  it('keeps exactly the acknowledged writes on a full disk and fails the rest, deleted files and misuse typed (SQLite, require())', () => {
+    const mount = mkdtempSync(join(tmpdir(), 'migochat-dist-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+    try {
+      const result = runChild(`
+        const lib = require(${JSON.stringify(INDEX_CJS)});
+        const fs = require('node:fs');
+        (async () => {
+          const url = 'sqlite:' + ${JSON.stringify(join(mount, 'crm.db'))};
+          const db = await lib.openDatabase({ url, migrate: true });
+          const user = await db.users.findOrCreateByPsid('dist-full');
+          const acked = []; const codes = new Set(); let fails = 0;
+          for (let i = 0; i < 2000 && fails < 30; i++) {
+            try { await db.messages.recordInbound({ userId: user.id, source: lib.MessageSource.MESSENGER, text: 'x'.repeat(3000), facebookMessageId: 'd' + i }); acked.push('d' + i); fails = 0; }
+            catch (e) { codes.add(lib.isMigochatDbError(e) ? e.code : 'untyped'); fails++; }
+          }
+          const scope = await db.transaction(() => db.users.findById(1)).then(() => 'resolved', (e) => e.code);
+          await db.close();
+          const closed = await db.users.findById(1).then(() => 'resolved', (e) => e.code);
+          const again = await lib.openDatabase({ url });
+          const rows = await again.dataSource.query('SELECT "facebook_message_id" AS id FROM "messages"');
+          for (const s of ['', '-wal', '-shm']) fs.rmSync(${JSON.stringify(join(mount, 'crm.db'))} + s, { force: true });
+          const deleted = await again.users.create({ psid: 'after-delete' }).then(() => 'resolved', (e) => e.code);
+          await again.close();
+          const stored = new Set(rows.map((r) => r.id));
+          console.log(JSON.stringify({ acked: acked.length, same: acked.length === stored.size && acked.every((id) => stored.has(id)), codes: [...codes], scope, closed, deleted }));
+        })().catch((e) => { console.error(e); process.exit(1); });
+      `);
+      expect(result['same']).toBe(true);
+      expect(result['acked']).toBeGreaterThan(0);
+      expect(result['codes']).toEqual(['STORAGE_FULL']);
+      expect(result).toMatchObject({ scope: 'TRANSACTION_SCOPE', closed: 'DATABASE_CLOSED', deleted: 'STORAGE_ERROR' });
+    } finally {
+      execFileSync('umount', ['-l', mount]);
+      rmSync(mount, { recursive: true, force: true });
+    }
+  });
+});
