@@ -2,9 +2,21 @@
  * Keyset pagination: pages of at most `limit` items and an opaque cursor for
  * the next one, stable while rows are inserted concurrently.
  *
+ * A cursor is the base64url text of `[list, sortValue, id]`: the list method
+ * that issued it (`conversations.inbox`, `messages.listForUser`, ...), the
+ * last item's sort value (a timestamp as the database writes it, or `null`)
+ * and its id. A cursor given back is checked before any SQL runs: at most
+ * {@link MAX_CURSOR_LENGTH} characters (checked before decoding), canonical
+ * base64url, issued by the same list, a sort value of the list's type (a
+ * calendar-valid timestamp in the engine's text form for a date-sorted list,
+ * `null` for an id-sorted one) and an id from 1 to 2^31-1. Anything else is
+ * an {@link InvalidCursorError}.
+ *
  * @module
  */
-import { invalid } from './validation';
+import type { Engine } from './column-types';
+import { InvalidCursorError } from './errors';
+import { describeValue, invalid, MAX_INT4 } from './validation';
 
 /** One page of results. */
 export interface Page<T> {
@@ -18,7 +30,11 @@ export interface Page<T> {
 export interface PageRequest {
   /** How many items (1 to {@link MAX_PAGE_SIZE}, default {@link DEFAULT_PAGE_SIZE}). */
   limit?: number;
-  /** The `nextCursor` of the previous page; omit for the first page. */
+  /**
+   * The `nextCursor` of the previous page of the same list method; omit (or
+   * pass `null` or `''`) for the first page. Anything else is refused with
+   * {@link InvalidCursorError}.
+   */
   cursor?: string | null;
 }
 
@@ -26,46 +42,131 @@ export interface PageRequest {
 export const DEFAULT_PAGE_SIZE = 20;
 /** The largest page a list method returns. */
 export const MAX_PAGE_SIZE = 500;
+/** The longest cursor accepted, in characters; a longer one is refused before it is decoded. */
+export const MAX_CURSOR_LENGTH = 1024;
+
+/**
+ * How a list is sorted, which decides the type of its cursors' sort value:
+ * `id` (newest id first; the value is `null`), `timestamp` (a timestamp, then
+ * id) or `nullableTimestamp` (a timestamp or `null` for rows without one,
+ * then id).
+ * @internal
+ */
+export type CursorSort = 'id' | 'timestamp' | 'nullableTimestamp';
+
+/** A list method that issues cursors: its name (e.g. `conversations.inbox`) and how it sorts. @internal */
+export interface CursorList {
+  /** `repository.method`, written into every cursor the list issues. */
+  readonly name: string;
+  /** How the list sorts. */
+  readonly sort: CursorSort;
+}
+
+/** The key of the last item of a page: its sort value (timestamp text or `null`) and its id. @internal */
+export type CursorKey = [value: string | null, id: number];
 
 /** Checks `limit`, filling in the default. @internal */
-export function pageLimit(limit: number | undefined): number {
+export function pageLimit(limit: unknown): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    invalid('PageRequest', 'limit', 'range', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(limit)}`);
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_PAGE_SIZE) {
+    invalid('PageRequest', 'limit', 'range', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${describeValue(limit)}`);
   }
-  return limit;
+  return limit as number;
 }
 
-/** The key of the last item of a page: a sort value (date, number or string) and the id. @internal */
-export type CursorKey = [value: string | number | null, id: number];
-
-/** @internal */
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+/**
+ * Checks a page request (`undefined` is the first page of the default size):
+ * its `limit` and its `cursor`, which must come from `list`.
+ *
+ * @throws {@link EntityValidationError} for a request that is not an object or a bad `limit`.
+ * @throws {@link InvalidCursorError} for a cursor `list` did not issue.
+ * @internal
+ */
+export function pageRequest(list: CursorList, engine: Engine, request: unknown): { limit: number; key: CursorKey | null } {
+  if (request === undefined) return { limit: DEFAULT_PAGE_SIZE, key: null };
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    invalid('PageRequest', 'page', 'isObject', `the page request must be an object, got ${describeValue(request)}`);
+  }
+  const { limit, cursor } = request as { limit?: unknown; cursor?: unknown };
+  return { limit: pageLimit(limit), key: decodeCursor(list, engine, cursor) };
 }
 
-/** @internal */
-export function decodeCursor(cursor: string | null | undefined): CursorKey | null {
+/** The cursor of an item of `list`. @internal */
+export function encodeCursor(list: CursorList, key: CursorKey): string {
+  return Buffer.from(JSON.stringify([list.name, key[0], key[1]]), 'utf8').toString('base64url');
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The key a cursor of `list` holds; `null` for the first page (`undefined`,
+ * `null` or `''`). Linear in the cursor, which is at most
+ * {@link MAX_CURSOR_LENGTH} characters.
+ *
+ * @throws {@link InvalidCursorError} for anything `list` did not issue.
+ * @internal
+ */
+export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown): CursorKey | null {
   if (cursor === undefined || cursor === null || cursor === '') return null;
+  const refuse = (reason: string): never => {
+    throw new InvalidCursorError(list.name, reason);
+  };
+  if (typeof cursor !== 'string') return refuse(`it is ${describeValue(cursor)}, not a string`);
+  if (cursor.length > MAX_CURSOR_LENGTH) return refuse(`it is longer than ${MAX_CURSOR_LENGTH} characters`);
+  if (!BASE64URL.test(cursor)) return refuse('it is not base64url text');
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Bits or bytes that decode to the same text (or to U+FFFD) were changed.
+  if (Buffer.from(text, 'utf8').toString('base64url') !== cursor) return refuse('it is not canonical base64url of UTF-8 text');
+  let key: unknown;
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(key) &&
-      key.length === 2 &&
-      (key[0] === null || typeof key[0] === 'string' || typeof key[0] === 'number') &&
-      Number.isInteger(key[1])
-    ) {
-      return key as CursorKey;
-    }
+    key = JSON.parse(text);
   } catch {
-    // fall through
+    return refuse('it does not hold JSON');
   }
-  return invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
+  if (!Array.isArray(key) || key.length !== 3) return refuse('it does not hold [list, value, id]');
+  const [name, value, id] = key as [unknown, unknown, unknown];
+  if (name !== list.name) return refuse(typeof name === 'string' ? 'it was issued by another list' : 'it names no list');
+  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_INT4) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
+  switch (list.sort) {
+    case 'id':
+      if (value !== null) return refuse('its sort value must be null for a list sorted by id');
+      break;
+    case 'nullableTimestamp':
+      if (value !== null && !isTimestampText(value, engine)) return refuse('its sort value is neither null nor a timestamp');
+      break;
+    case 'timestamp':
+      if (!isTimestampText(value, engine)) return refuse('its sort value is not a timestamp');
+      break;
+  }
+  return [value as string | null, id as number];
 }
 
-/** Cuts a `limit + 1` result to a page, with the cursor of its last item. @internal */
-export function toPage<T>(rows: T[], limit: number, keyOf: (item: T) => CursorKey): Page<T> {
-  const items = rows.slice(0, limit);
+/**
+ * A timestamp as the engine writes one: `YYYY-MM-DD HH:MM:SS[.ffffff]`, with
+ * the UTC offset PostgreSQL adds (`+00`, `+05:30`) and without one on SQLite.
+ */
+const TIMESTAMP_TEXT = {
+  sqlite: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?$/,
+  postgres: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?[+-](\d\d)(?::(\d\d)){0,2}$/,
+} as const;
+
+/** Whether `value` is timestamp text of the engine's form that names a real instant (no 31 February, no hour 24). */
+function isTimestampText(value: unknown, engine: Engine): value is string {
+  if (typeof value !== 'string' || value.length > 40) return false;
+  const m = TIMESTAMP_TEXT[engine].exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  if (engine === 'postgres' && Number(m[7]) > 15) return false;
+  // Day 0 of the next month is the last day of this one. Leap years repeat every 400 years, and
+  // a year from 2000 keeps Date.UTC from reading 0-99 as 19xx.
+  const last = new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();
+  return day <= last;
+}
+
+/** Cuts a `limit + 1` result to a page, with the cursor of `list` for its last item. @internal */
+export function toPage<T>(rows: T[], limit: number, list: CursorList, keyOf: (item: T) => CursorKey): Page<T> {
+  const items = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, keyOf(last)) : null };
 }

@@ -6,6 +6,7 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
   Min,
   ValidateBy,
@@ -15,7 +16,7 @@ import { Check, Column, Entity, Index, type ValueTransformer } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { AdCampaignStatus } from '../enums';
 import { TimestampedEntity } from './base-record';
-import { enumCheck, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
+import { enumCheck, IsDateInRange, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
 
 /** PostgreSQL returns `bigint` as a string; money and counters are numbers to callers. */
 const bigintAsNumber: ValueTransformer = {
@@ -80,6 +81,7 @@ export class AdCampaign extends TimestampedEntity {
   /** Times the ads were shown, from the latest metrics snapshot. Column `impressions`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER)
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   impressions!: number;
@@ -87,6 +89,7 @@ export class AdCampaign extends TimestampedEntity {
   /** Clicks on the ads, from the latest metrics snapshot. Column `clicks`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER)
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   clicks!: number;
@@ -94,6 +97,7 @@ export class AdCampaign extends TimestampedEntity {
   /** Conversions Facebook attributes to the campaign (e.g. conversations started). Column `conversions`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER)
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   conversions!: number;
@@ -101,6 +105,7 @@ export class AdCampaign extends TimestampedEntity {
   /** Amount spent in minor units of `currency` (piastres for EGP). Column `spend_minor`. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER)
   @Min(0)
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
   spendMinor!: number;
@@ -114,12 +119,14 @@ export class AdCampaign extends TimestampedEntity {
   /** When the campaign starts or started, if scheduled. Column `starts_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   startsAt!: Date | null;
 
   /** When the campaign ends or ended, if scheduled. Column `ends_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   endsAt!: Date | null;
 }

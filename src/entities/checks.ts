@@ -1,3 +1,6 @@
+import { ValidateBy, type ValidationArguments } from 'class-validator';
+import { DATE_RANGE_TEXT, isDateInRange } from '../validation';
+
 /** SQL for a CHECK that keeps a column within an enum's values; the same text on both engines. */
 export function enumCheck(column: string, values: Record<string, string> | readonly string[]): string {
   const list = (Array.isArray(values) ? values : Object.values(values)) as readonly string[];
@@ -15,4 +18,20 @@ export function nonNegativeCheck(column: string): string {
  */
 export function usesDefaultUnlessSet(_object: object, value: unknown): boolean {
   return value !== undefined;
+}
+
+/**
+ * class-validator rule `dateRange`: a Date must lie within
+ * `MIN_DATE`..`MAX_DATE` (1970-01-01 to 9999-12-31, UTC), the
+ * range both engines store alike. Only valid Dates are judged here; `@IsDate`
+ * refuses the rest.
+ */
+export function IsDateInRange(): PropertyDecorator {
+  return ValidateBy({
+    name: 'dateRange',
+    validator: {
+      validate: (value: unknown) => !(value instanceof Date) || Number.isNaN(value.getTime()) || isDateInRange(value),
+      defaultMessage: (args?: ValidationArguments) => `${args?.property ?? 'date'} must be a date ${DATE_RANGE_TEXT}`,
+    },
+  });
 }

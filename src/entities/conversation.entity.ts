@@ -1,11 +1,12 @@
-import { IsBoolean, IsDate, IsEnum, IsInt, IsOptional, IsString, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDate, IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { MessageSource } from '../enums';
 import { TimestampedEntity } from './base-record';
-import { enumCheck, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
+import { enumCheck, IsDateInRange, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
 import { Message } from './message.entity';
 import { User } from './user.entity';
+import { MAX_INT4 } from '../validation';
 
 /** How much of the last message a conversation keeps for the inbox preview. */
 export const LAST_MESSAGE_PREVIEW_LENGTH = 500;
@@ -24,6 +25,7 @@ export const LAST_MESSAGE_PREVIEW_LENGTH = 500;
 export class Conversation extends TimestampedEntity {
   /** The customer. Column `user_id`. */
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer' })
   userId!: number;
 
@@ -46,6 +48,7 @@ export class Conversation extends TimestampedEntity {
   /** Number of messages, maintained atomically in SQL. Column `message_count`, default 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(MAX_INT4)
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   messageCount!: number;
@@ -60,18 +63,21 @@ export class Conversation extends TimestampedEntity {
   /** When the last message came or went. Column `last_message_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   lastMessageAt!: Date | null;
 
   /** When the conversation opened. Column `started_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   startedAt!: Date | null;
 
   /** When it was closed, if it was. Column `ended_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   endedAt!: Date | null;
 

@@ -5,6 +5,7 @@ import { CustomerLabel, LeadActivityType, LeadStage } from '../enums';
 import { BaseRecord } from './base-record';
 import { enumCheck } from './checks';
 import { User } from './user.entity';
+import { MAX_INT4 } from '../validation';
 
 /**
  * One entry of a lead's append-only audit trail: a stage, label or score
@@ -26,6 +27,7 @@ export class LeadActivity extends BaseRecord {
 
   /** The lead. Column `user_id`. */
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer' })
   userId!: number;
 

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
@@ -15,10 +16,11 @@ import { JSON_COLUMN, TIMESTAMP } from '../column-types';
 import { MessageDirection, MessageSource, MessageStatus } from '../enums';
 import { AdCampaign } from './ad-campaign.entity';
 import { TimestampedEntity } from './base-record';
-import { enumCheck, usesDefaultUnlessSet } from './checks';
+import { enumCheck, IsDateInRange, usesDefaultUnlessSet } from './checks';
 import { Conversation } from './conversation.entity';
 import { Post } from './post.entity';
 import { User } from './user.entity';
+import { ATTACHMENT_LIMITS, IsBoundedJson, MAX_INT4 } from '../validation';
 
 /** A file, image or other attachment of a message, as the platform sent it. */
 export interface MessageAttachment {
@@ -50,6 +52,7 @@ export interface MessageAttachment {
 export class Message extends TimestampedEntity {
   /** The customer this message is with. Column `user_id`. */
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer' })
   userId!: number;
 
@@ -60,6 +63,7 @@ export class Message extends TimestampedEntity {
 
   /** The conversation it belongs to. Column `conversation_id`. */
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer' })
   conversationId!: number;
 
@@ -89,9 +93,15 @@ export class Message extends TimestampedEntity {
   @Column({ type: 'text', nullable: true })
   text!: string | null;
 
-  /** Attachments as JSON. Column `attachments`. */
+  /**
+   * Attachments as JSON. Column `attachments`. At most 100, and JSON only
+   * (no `Date`, class instances, `undefined` in arrays, NUL or lone
+   * surrogates in text), nested at most 32 levels, 1,000,000 bytes in all;
+   * a property set to `undefined` is left out, as `JSON.stringify` does.
+   */
   @IsOptional()
   @IsArray()
+  @IsBoundedJson(ATTACHMENT_LIMITS)
   @Column({ type: JSON_COLUMN, nullable: true })
   attachments!: MessageAttachment[] | null;
 
@@ -120,6 +130,7 @@ export class Message extends TimestampedEntity {
   /** How long the AI took to answer, in milliseconds. Column `ai_response_time_ms`. */
   @IsOptional()
   @IsInt()
+  @Max(MAX_INT4)
   @Min(0)
   @Column({ type: 'integer', nullable: true })
   aiResponseTimeMs!: number | null;
@@ -127,6 +138,7 @@ export class Message extends TimestampedEntity {
   /** The post that started this message, for attribution. Column `post_id`, set null on delete. */
   @IsOptional()
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer', nullable: true })
   postId!: number | null;
 
@@ -138,6 +150,7 @@ export class Message extends TimestampedEntity {
   /** The ad campaign that started this message. Column `ad_campaign_id`, set null on delete. */
   @IsOptional()
   @IsInt()
+  @Max(MAX_INT4)
   @Column({ type: 'integer', nullable: true })
   adCampaignId!: number | null;
 
@@ -149,18 +162,21 @@ export class Message extends TimestampedEntity {
   /** When the platform says it was sent. Column `sent_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   sentAt!: Date | null;
 
   /** When it was delivered. Column `delivered_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   deliveredAt!: Date | null;
 
   /** When it was read. Column `read_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   readAt!: Date | null;
 }

@@ -1,9 +1,10 @@
-import { IsDate, IsEnum, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsDate, IsEnum, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Check, Column, Entity, Index } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { PostType } from '../enums';
 import { TimestampedEntity } from './base-record';
-import { enumCheck, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
+import { enumCheck, IsDateInRange, nonNegativeCheck, usesDefaultUnlessSet } from './checks';
+import { MAX_INT4 } from '../validation';
 
 /** A Facebook post, story, reel or ad creative that conversations can be attributed to. Table `posts`. */
 @Entity({ name: 'posts' })
@@ -50,6 +51,7 @@ export class Post extends TimestampedEntity {
   /** Likes (reactions) at the last engagement update. Column `likes_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(MAX_INT4)
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   likesCount!: number;
@@ -57,6 +59,7 @@ export class Post extends TimestampedEntity {
   /** Comments at the last engagement update. Column `comments_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(MAX_INT4)
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   commentsCount!: number;
@@ -64,6 +67,7 @@ export class Post extends TimestampedEntity {
   /** Shares at the last engagement update. Column `shares_count`, at least 0. */
   @ValidateIf(usesDefaultUnlessSet)
   @IsInt()
+  @Max(MAX_INT4)
   @Min(0)
   @Column({ type: 'integer', default: 0 })
   sharesCount!: number;
@@ -71,6 +75,7 @@ export class Post extends TimestampedEntity {
   /** When it went live on Facebook. Column `published_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   publishedAt!: Date | null;
 }

@@ -18,7 +18,7 @@ import { Check, Column, Entity, Index, OneToMany } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { CustomerLabel, CustomerType, Governorate, LeadStage, MessageSource } from '../enums';
 import { TimestampedEntity } from './base-record';
-import { enumCheck, usesDefaultUnlessSet } from './checks';
+import { enumCheck, IsDateInRange, usesDefaultUnlessSet } from './checks';
 import { Conversation } from './conversation.entity';
 import { LeadActivity } from './lead-activity.entity';
 import { Message } from './message.entity';
@@ -140,6 +140,7 @@ export class User extends TimestampedEntity {
   /** When the customer last wrote or was written to. Column `last_message_at`. */
   @IsOptional()
   @IsDate()
+  @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   lastMessageAt!: Date | null;
 

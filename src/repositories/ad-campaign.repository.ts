@@ -1,13 +1,13 @@
 import { AdCampaign } from '../entities/ad-campaign.entity';
 import { AdCampaignStatus } from '../enums';
-import { parseEnum } from '../enum-utils';
 import { NotFoundError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
+import { pageRequest, toPage, type CursorList, type Page, type PageRequest } from '../pagination';
 import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 import { hydrateRow, queryRows, statement } from './sql';
-import { checkCount, checkFacebookId, checkId, pickInput, updateRow, upsertRow } from './post.repository';
+import { checkCount, checkEnum, checkId, checkKey, optionsOf, pickInput } from './support/checks';
+import { updateRow, upsertRow, validated } from './support/writes';
 
 /**
  * The values of {@link AdCampaignRepository.upsertByFacebookId}.
@@ -24,11 +24,11 @@ export interface UpsertAdCampaignInput {
   status?: AdCampaignStatus;
   /** Facebook's campaign objective, e.g. `MESSAGES`. */
   objective?: string | null;
-  /** Impressions so far, a whole number >= 0. */
+  /** Impressions so far, a whole number from 0 to 2^53-1. */
   impressions?: number;
-  /** Clicks so far, a whole number >= 0. */
+  /** Clicks so far, a whole number from 0 to 2^53-1. */
   clicks?: number;
-  /** Conversions so far, a whole number >= 0. */
+  /** Conversions so far, a whole number from 0 to 2^53-1. */
   conversions?: number;
   /** Spend so far in integer minor units of `currency` (piastres for EGP), >= 0. */
   spendMinor?: number;
@@ -46,11 +46,11 @@ export interface UpsertAdCampaignInput {
  * value given replaces the stored total; omitted values are left as stored.
  */
 export interface AdCampaignMetrics {
-  /** Impressions so far, a whole number >= 0. */
+  /** Impressions so far, a whole number from 0 to 2^53-1. */
   impressions?: number;
-  /** Clicks so far, a whole number >= 0. */
+  /** Clicks so far, a whole number from 0 to 2^53-1. */
   clicks?: number;
-  /** Conversions so far, a whole number >= 0. */
+  /** Conversions so far, a whole number from 0 to 2^53-1. */
   conversions?: number;
   /** Spend so far in integer minor units, >= 0. */
   spendMinor?: number;
@@ -110,6 +110,11 @@ const CAMPAIGN_INPUT_KEYS: ReadonlySet<string> = new Set<keyof UpsertAdCampaignI
 
 const METRIC_KEYS: ReadonlySet<string> = new Set<keyof AdCampaignMetrics>(['impressions', 'clicks', 'conversions', 'spendMinor']);
 
+/** Column length of `facebook_campaign_id`. */
+const FACEBOOK_ID_LENGTH = 255;
+
+const LIST: CursorList = { name: 'adCampaigns.list', sort: 'id' };
+
 /**
  * Queries and commands on {@link AdCampaign}: Facebook ad campaigns, their
  * delivery metrics and performance. Reached as `db.adCampaigns`.
@@ -126,14 +131,15 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
   /**
    * The campaign with this Facebook id, or `null`.
    *
-   * @throws {@link EntityValidationError} when `facebookCampaignId` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `facebookCampaignId` is not a non-empty string
+   *   of at most 255 characters, or has a NUL or a lone surrogate.
    * @example
    * ```ts
    * const campaign = await db.adCampaigns.findByFacebookId('23851234567890');
    * ```
    */
   async findByFacebookId(facebookCampaignId: string): Promise<AdCampaign | null> {
-    checkFacebookId('AdCampaign', 'facebookCampaignId', facebookCampaignId);
+    checkKey('AdCampaign', 'facebookCampaignId', facebookCampaignId, FACEBOOK_ID_LENGTH);
     return this.ctx.run((m) => m.findOneBy(AdCampaign, { facebookCampaignId }));
   }
 
@@ -161,9 +167,9 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * ```
    */
   async upsertByFacebookId(data: UpsertAdCampaignInput): Promise<AdCampaign> {
-    const values = pickInput('AdCampaign', data as unknown as Record<string, unknown>, CAMPAIGN_INPUT_KEYS);
-    for (const key of METRIC_KEYS) if (values[key] !== undefined) checkCount('AdCampaign', key, values[key]);
-    if (values['status'] !== undefined) values['status'] = parseEnum(AdCampaignStatus, values['status']);
+    const values = pickInput('AdCampaign', data, CAMPAIGN_INPUT_KEYS);
+    for (const key of METRIC_KEYS) if (values[key] !== undefined) checkCount('AdCampaign', key, values[key], Number.MAX_SAFE_INTEGER);
+    if (values['status'] !== undefined) values['status'] = checkEnum(AdCampaignStatus, 'AdCampaignStatus', values['status']);
     if (typeof values['currency'] === 'string' && values['currency'] !== values['currency'].toUpperCase()) {
       invalid('AdCampaign', 'currency', 'isISO4217CurrencyCode', 'currency must be an upper-case ISO 4217 code, e.g. EGP');
     }
@@ -171,8 +177,8 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
     if (startsAt instanceof Date && endsAt instanceof Date && endsAt.getTime() < startsAt.getTime()) {
       invalid('AdCampaign', 'endsAt', 'notBeforeStart', 'endsAt must not be before startsAt');
     }
-    await this.build(values as Partial<AdCampaign>);
-    const facebookCampaignId = data.facebookCampaignId;
+    const campaign = await validated(AdCampaign, values as Partial<AdCampaign>);
+    const facebookCampaignId = campaign.facebookCampaignId;
     return this.ctx.run(async (m) => {
       await upsertRow(m, AdCampaign, values, 'facebookCampaignId');
       return m.findOneByOrFail(AdCampaign, { facebookCampaignId });
@@ -186,7 +192,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * is not added to it. Omitted values are left as stored.
    *
    * @param facebookCampaignId - Facebook's campaign id.
-   * @param snapshot - The totals, whole numbers >= 0 (`spendMinor` in minor units).
+   * @param snapshot - The totals, whole numbers from 0 to 2^53-1 (`Number.MAX_SAFE_INTEGER`; `spendMinor` in minor units).
    * @returns The campaign after the change.
    * @throws {@link EntityValidationError} for a negative, fractional or non-number value, or an unknown key; nothing is written.
    * @throws {@link NotFoundError} when no campaign has this Facebook id.
@@ -201,9 +207,9 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * ```
    */
   async recordMetrics(facebookCampaignId: string, snapshot: AdCampaignMetrics): Promise<AdCampaign> {
-    checkFacebookId('AdCampaign', 'facebookCampaignId', facebookCampaignId);
-    const values = pickInput('AdCampaign', snapshot as unknown as Record<string, unknown>, METRIC_KEYS);
-    for (const [key, value] of Object.entries(values)) checkCount('AdCampaign', key, value);
+    checkKey('AdCampaign', 'facebookCampaignId', facebookCampaignId, FACEBOOK_ID_LENGTH);
+    const values = pickInput('AdCampaign', snapshot, METRIC_KEYS);
+    for (const [key, value] of Object.entries(values)) checkCount('AdCampaign', key, value, Number.MAX_SAFE_INTEGER);
     return this.ctx.run(async (m) => {
       if (Object.keys(values).length > 0) {
         await updateRow(m, this.ctx.engine, AdCampaign, { facebookCampaignId }, values);
@@ -222,7 +228,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    *
    * @param id - The campaign's id (not its Facebook id).
    * @throws {@link NotFoundError} when there is no such campaign.
-   * @throws {@link EntityValidationError} when `id` is not a positive whole number.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647.
    * @example
    * ```ts
    * const p = await db.adCampaigns.performance(campaign.id);
@@ -230,7 +236,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * ```
    */
   async performance(id: number): Promise<AdCampaignPerformance> {
-    checkId('AdCampaign', id);
+    checkId('AdCampaign', 'id', id);
     const engine = this.ctx.engine;
     // One statement: the campaign and its count over the `ad_campaign_id` index.
     const sql = statement(
@@ -269,23 +275,24 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * while campaigns are added between pages), optionally of one status.
    *
    * @throws {@link InvalidEnumValueError} when `status` is not an {@link AdCampaignStatus}.
-   * @throws {@link EntityValidationError} for a bad `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `adCampaigns.list`.
    * @example
    * ```ts
    * let page = await db.adCampaigns.list({ status: AdCampaignStatus.ACTIVE, limit: 50 });
    * while (page.nextCursor) page = await db.adCampaigns.list({ status: AdCampaignStatus.ACTIVE, limit: 50, cursor: page.nextCursor });
    * ```
    */
-  async list(options: AdCampaignListOptions = {}): Promise<Page<AdCampaign>> {
-    const limit = pageLimit(options.limit);
-    const key = decodeCursor(options.cursor);
-    const status = options.status === undefined ? undefined : parseEnum(AdCampaignStatus, options.status);
+  async list(options?: AdCampaignListOptions): Promise<Page<AdCampaign>> {
+    const criteria = optionsOf('AdCampaignListOptions', 'options', options);
+    const { limit, key } = pageRequest(LIST, this.ctx.engine, criteria);
+    const status = criteria.status === undefined ? undefined : checkEnum(AdCampaignStatus, 'AdCampaignStatus', criteria.status);
     return this.ctx.run(async (m) => {
       const qb = m.createQueryBuilder(AdCampaign, 'c');
       if (status !== undefined) qb.andWhere('c.status = :status', { status });
       if (key) qb.andWhere('c.id < :afterId', { afterId: key[1] });
       const rows = await qb.orderBy('c.id', 'DESC').limit(limit + 1).getMany();
-      return toPage(rows, limit, (c) => [null, c.id]);
+      return toPage(rows, limit, LIST, (c) => [null, c.id]);
     });
   }
 
@@ -294,14 +301,14 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    * `adCampaignId` set to `null` (the foreign key is `ON DELETE SET NULL`).
    *
    * @returns `true` if a campaign was deleted, `false` if there was none.
-   * @throws {@link EntityValidationError} when `id` is not a positive whole number.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647.
    * @example
    * ```ts
    * await db.adCampaigns.delete(campaign.id);
    * ```
    */
   async delete(id: number): Promise<boolean> {
-    checkId('AdCampaign', id);
+    checkId('AdCampaign', 'id', id);
     const result = await this.ctx.run((m) => m.delete(AdCampaign, { id }));
     return (result.affected ?? 0) > 0;
   }

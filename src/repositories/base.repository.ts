@@ -1,9 +1,9 @@
 import type { EntityTarget, Repository } from 'typeorm';
 import type { BaseRecord } from '../entities/base-record';
 import { NotFoundError } from '../errors';
-import { validateEntity } from '../validation';
 import type { RepositoryContext } from './context';
 import { selectOne } from './sql';
+import { checkId } from './support/checks';
 
 /**
  * What every repository shares: its context, the raw TypeORM repository as an
@@ -37,12 +37,14 @@ export abstract class EntityRepository<T extends BaseRecord> {
   /**
    * The row with this id, or `null`.
    *
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647 (2^31-1).
    * @example
    * ```ts
    * const user = await db.users.findById(42);
    * ```
    */
   async findById(id: number): Promise<T | null> {
+    checkId(this.entity.name, 'id', id);
     return this.ctx.run((m) => selectOne(m, this.ctx.engine, this.entity, 'id', id));
   }
 
@@ -50,6 +52,7 @@ export abstract class EntityRepository<T extends BaseRecord> {
    * The row with this id.
    *
    * @throws {@link NotFoundError} when there is none.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647 (2^31-1).
    * @example
    * ```ts
    * const user = await db.users.getById(42);
@@ -59,11 +62,5 @@ export abstract class EntityRepository<T extends BaseRecord> {
     const found = await this.findById(id);
     if (!found) throw new NotFoundError(this.entity.name, { id });
     return found;
-  }
-
-  /** Builds an entity from plain values and validates it. @internal */
-  protected async build(values: Partial<T>): Promise<T> {
-    const instance = Object.assign(new this.entity(), values);
-    return validateEntity(instance);
   }
 }

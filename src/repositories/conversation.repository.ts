@@ -1,21 +1,23 @@
 import type { EntityManager } from 'typeorm';
-import { SQLITE_NOW, type Engine } from '../column-types';
+import type { Engine } from '../column-types';
 import { Conversation } from '../entities/conversation.entity';
-import { MessageSource } from '../enums';
-import { parseEnum } from '../enum-utils';
-import { NotFoundError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
-import { invalid } from '../validation';
-import { EntityRepository } from './base.repository';
-import { hydrateRow, limitLiteral, prefixedColumns, queryRows, statement, timestampPlaceholder } from './sql';
 import { User } from '../entities/user.entity';
+import { MessageSource } from '../enums';
+import { NotFoundError } from '../errors';
+import { pageRequest, toPage, type CursorKey, type CursorList, type Page, type PageRequest } from '../pagination';
+import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { hydrateRow, limitLiteral, nowSql, prefixedColumns, queryRows, statement, timestampParam, timestampPlaceholder, timestampText } from './sql';
+import { checkDate, checkEnum, checkId, optionsOf } from './support/checks';
 
 /** Which page of the inbox to fetch, and an optional channel filter. */
 export interface InboxRequest extends PageRequest {
   /** Only conversations on this channel. */
   source?: MessageSource;
 }
+
+const INBOX: CursorList = { name: 'conversations.inbox', sort: 'nullableTimestamp' };
+const FOR_USER: CursorList = { name: 'conversations.listForUser', sort: 'id' };
 
 /**
  * Queries and commands on {@link Conversation}: a thread between the business
@@ -44,8 +46,8 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * ```
    */
   async findActive(userId: number, source: MessageSource): Promise<Conversation | null> {
-    checkId(userId, 'userId');
-    const channel = parseEnum(MessageSource, source);
+    checkId('Conversation', 'userId', userId);
+    const channel = checkEnum(MessageSource, 'MessageSource', source);
     return this.ctx.run((m) => findActiveIn(m, this.ctx.engine, userId, channel));
   }
 
@@ -65,10 +67,10 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * ```
    */
   async getOrOpen(userId: number, source: MessageSource): Promise<Conversation> {
-    checkId(userId, 'userId');
-    const channel = parseEnum(MessageSource, source);
+    checkId('Conversation', 'userId', userId);
+    const channel = checkEnum(MessageSource, 'MessageSource', source);
     // A transaction keeps the read after the insert on the primary (replicas may lag).
-    return this.ctx.transaction((tx) => tx.conversations.getOrOpenHere(userId, channel));
+    return this.ctx.transaction((tx) => tx.conversations.#getOrOpenHere(userId, channel));
   }
 
   /**
@@ -84,7 +86,8 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * shows up on the next walk from the first page, at the top). A walk
    * therefore lists every conversation that did not move while it ran.
    *
-   * @throws {@link EntityValidationError} for a bad `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `conversations.inbox`.
    * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
    * @example
    * ```ts
@@ -93,11 +96,11 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * const next = page.nextCursor ? await db.conversations.inbox({ limit: 20, cursor: page.nextCursor }) : null;
    * ```
    */
-  async inbox(request: InboxRequest = {}): Promise<Page<Conversation>> {
-    const limit = pageLimit(request.limit);
-    const key = decodeCursor(request.cursor);
-    const source = request.source === undefined ? undefined : parseEnum(MessageSource, request.source);
+  async inbox(request?: InboxRequest): Promise<Page<Conversation>> {
+    const options = optionsOf('InboxRequest', 'request', request);
     const engine = this.ctx.engine;
+    const { limit, key } = pageRequest(INBOX, engine, options);
+    const source = options.source === undefined ? undefined : checkEnum(MessageSource, 'MessageSource', options.source);
     return this.ctx.run(async (m) => {
       const rows: Array<{ item: Conversation; key: CursorKey }> = [];
       // Two index range scans instead of one `NULLS LAST` sort: a backward scan of
@@ -111,7 +114,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
         const after = key !== null && key[0] === null ? [key[1]] : [];
         rows.push(...(await inboxRows(m, engine, 'untimed', source, after.length > 0, after, limit + 1 - rows.length)));
       }
-      const page = toPage(rows, limit, (r) => r.key);
+      const page = toPage(rows, limit, INBOX, (r) => r.key);
       return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
     });
   }
@@ -120,21 +123,21 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * A user's conversations, active and closed, newest first (by `id`), in
    * keyset pages.
    *
-   * @throws {@link EntityValidationError} for a bad `userId`, `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `userId` or `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `conversations.listForUser`.
    * @example
    * ```ts
    * const history = await db.conversations.listForUser(user.id, { limit: 10 });
    * ```
    */
-  async listForUser(userId: number, page: PageRequest = {}): Promise<Page<Conversation>> {
-    checkId(userId, 'userId');
-    const limit = pageLimit(page.limit);
-    const key = decodeCursor(page.cursor);
+  async listForUser(userId: number, page?: PageRequest): Promise<Page<Conversation>> {
+    checkId('Conversation', 'userId', userId);
+    const { limit, key } = pageRequest(FOR_USER, this.ctx.engine, page);
     return this.ctx.run(async (m) => {
       const qb = m.createQueryBuilder(Conversation, 'c').where('c.userId = :userId', { userId });
       if (key !== null) qb.andWhere('c.id < :afterId', { afterId: key[1] });
       const rows = await qb.orderBy('c.id', 'DESC').limit(limit + 1).getMany();
-      return toPage(rows, limit, (c) => [null, c.id]);
+      return toPage(rows, limit, FOR_USER, (c) => [null, c.id]);
     });
   }
 
@@ -144,14 +147,15 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * next message on that channel opens a new conversation.
    *
    * @throws {@link NotFoundError} when there is no conversation with this id.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647.
    * @example
    * ```ts
    * const closed = await db.conversations.close(conversation.id);
    * ```
    */
   async close(id: number): Promise<Conversation> {
-    checkId(id, 'id');
-    return this.ctx.transaction((tx) => tx.conversations.closeHere(id));
+    checkId('Conversation', 'id', id);
+    return this.ctx.transaction((tx) => tx.conversations.#closeHere(id));
   }
 
   /**
@@ -160,14 +164,14 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    *
    * @param olderThan - The cut-off; conversations with activity at or after it stay open.
    * @returns How many conversations were closed.
-   * @throws {@link EntityValidationError} when `olderThan` is not a valid Date.
+   * @throws {@link EntityValidationError} when `olderThan` is not a valid Date from 1970 to 9999.
    * @example
    * ```ts
    * const closed = await db.conversations.closeIdle(new Date(Date.now() - 24 * 3600_000));
    * ```
    */
   async closeIdle(olderThan: Date): Promise<number> {
-    checkDate(olderThan, 'olderThan');
+    checkDate('Conversation', 'olderThan', olderThan);
     const engine = this.ctx.engine;
     const cutOff = this.ctx.dateParam(olderThan);
     const result = await this.ctx.run((m) =>
@@ -182,8 +186,8 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     return result.affected ?? 0;
   }
 
-  /** getOrOpen on this (transaction) scope. @internal */
-  private async getOrOpenHere(userId: number, source: MessageSource): Promise<Conversation> {
+  /** getOrOpen on this (transaction) scope. */
+  async #getOrOpenHere(userId: number, source: MessageSource): Promise<Conversation> {
     return this.ctx.run(async (m) => {
       // More than one round only if another caller closes the conversation in between.
       for (let round = 0; round < 3; round++) {
@@ -206,8 +210,8 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     });
   }
 
-  /** close on this (transaction) scope. @internal */
-  private async closeHere(id: number): Promise<Conversation> {
+  /** close on this (transaction) scope. */
+  async #closeHere(id: number): Promise<Conversation> {
     const engine = this.ctx.engine;
     return this.ctx.run(async (m) => {
       await m
@@ -267,38 +271,3 @@ async function inboxRows(
 }
 
 const USER_PREFIX = 'u__';
-
-/**
- * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps
- * microseconds, which a JavaScript Date would round away (and a cursor that
- * rounds skips or repeats rows); the text round-trips through
- * {@link timestampParam}. SQLite stores the text already.
- * @internal
- */
-export function timestampText(engine: Engine, column: string): string {
-  return engine === 'postgres' ? `CAST(${column} AS text)` : column;
-}
-
-/** SQL for a named timestamp parameter given as text (a cursor) or a {@link RepositoryContext.dateParam}. @internal */
-export function timestampParam(engine: Engine, name: string): string {
-  return engine === 'postgres' ? `CAST(:${name} AS timestamptz)` : `:${name}`;
-}
-
-/** The current time for `updated_at`; on SQLite with milliseconds (TypeORM would write whole seconds). @internal */
-export function nowSql(engine: Engine): string {
-  return engine === 'sqlite' ? SQLITE_NOW : 'CURRENT_TIMESTAMP';
-}
-
-/** Refuses anything but a positive whole number. @internal */
-export function checkId(value: unknown, property: string, entity = 'Conversation'): void {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    invalid(entity, property, 'isInt', `${property} must be a positive whole number`);
-  }
-}
-
-/** Refuses anything but a valid Date. @internal */
-export function checkDate(value: unknown, property: string, entity = 'Conversation'): void {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
-    invalid(entity, property, 'isDate', `${property} must be a valid Date`);
-  }
-}

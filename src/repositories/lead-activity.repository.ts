@@ -1,14 +1,15 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { SelectQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { SQLITE_NOW, type Engine } from '../column-types';
 import { LeadActivity } from '../entities/lead-activity.entity';
 import { User } from '../entities/user.entity';
 import { LeadActivityType } from '../enums';
 import { NotFoundError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
-import { invalid, validateEntity } from '../validation';
+import { pageRequest, toPage, type CursorList, type Page, type PageRequest } from '../pagination';
+import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { buildActivity, insertActivity, type NewLeadActivity } from './support/activities';
+import { checkId, optionsOf } from './support/checks';
 
 /** What {@link LeadActivityRepository.recordContact} records besides the contact itself. */
 export interface ContactOptions {
@@ -18,63 +19,8 @@ export interface ContactOptions {
   performedBy?: string | null;
 }
 
-/** The columns of a new audit entry; `id` and `createdAt` come from the database. @internal */
-export type NewLeadActivity = Pick<LeadActivity, 'userId' | 'activityType'> &
-  Partial<Pick<LeadActivity, 'stageBefore' | 'stageAfter' | 'labelBefore' | 'labelAfter' | 'scoreBefore' | 'scoreAfter' | 'note' | 'performedBy'>>;
-
-/**
- * Builds and validates an audit entry without writing it, so callers can
- * refuse bad input before any SQL runs.
- *
- * @throws {@link EntityValidationError} for a bad note, performer or value.
- * @internal
- */
-export async function buildActivity(values: NewLeadActivity): Promise<LeadActivity> {
-  const activity = new LeadActivity();
-  activity.userId = values.userId;
-  activity.activityType = values.activityType;
-  activity.stageBefore = values.stageBefore ?? null;
-  activity.stageAfter = values.stageAfter ?? null;
-  activity.labelBefore = values.labelBefore ?? null;
-  activity.labelAfter = values.labelAfter ?? null;
-  activity.scoreBefore = values.scoreBefore ?? null;
-  activity.scoreAfter = values.scoreAfter ?? null;
-  activity.note = values.note ?? null;
-  activity.performedBy = values.performedBy ?? null;
-  return validateEntity(activity);
-}
-
-/**
- * Inserts a validated audit entry on `manager` and returns it as stored.
- *
- * `created_at` is the time of the write itself (`clock_timestamp()` on
- * PostgreSQL, not the transaction's start), so entries written one after
- * another under a row lock sort in the order they happened.
- * @internal
- */
-export async function insertActivity(manager: EntityManager, engine: Engine, activity: LeadActivity): Promise<LeadActivity> {
-  const now = engine === 'postgres' ? 'clock_timestamp()' : SQLITE_NOW;
-  const result = await manager
-    .createQueryBuilder()
-    .insert()
-    .into(LeadActivity)
-    .values({
-      userId: activity.userId,
-      activityType: activity.activityType,
-      stageBefore: activity.stageBefore,
-      stageAfter: activity.stageAfter,
-      labelBefore: activity.labelBefore,
-      labelAfter: activity.labelAfter,
-      scoreBefore: activity.scoreBefore,
-      scoreAfter: activity.scoreAfter,
-      note: activity.note,
-      performedBy: activity.performedBy,
-      createdAt: () => now,
-    })
-    .execute();
-  const id = Number((result.identifiers[0] as { id?: unknown } | undefined)?.id);
-  return manager.findOneByOrFail(LeadActivity, { id });
-}
+const FOR_USER: CursorList = { name: 'leadActivities.listForUser', sort: 'timestamp' };
+const RECENT: CursorList = { name: 'leadActivities.recent', sort: 'timestamp' };
 
 /**
  * Queries and commands on {@link LeadActivity}: the leads' append-only audit
@@ -96,16 +42,17 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    *
    * @param userId - The lead.
    * @param page - `limit` (default 20) and the previous page's `nextCursor`.
-   * @throws {@link EntityValidationError} for a bad `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `userId` or `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `leadActivities.listForUser`.
    * @example
    * ```ts
    * let page = await db.leadActivities.listForUser(user.id, { limit: 50 });
    * while (page.nextCursor) page = await db.leadActivities.listForUser(user.id, { limit: 50, cursor: page.nextCursor });
    * ```
    */
-  async listForUser(userId: number, page: PageRequest = {}): Promise<Page<LeadActivity>> {
-    checkId(userId, 'userId');
-    return this.newestFirst(page, (qb) => qb.where('a.userId = :userId', { userId }));
+  async listForUser(userId: number, page?: PageRequest): Promise<Page<LeadActivity>> {
+    checkId('LeadActivity', 'userId', userId);
+    return this.#newestFirst(FOR_USER, page, (qb) => qb.where('a.userId = :userId', { userId }));
   }
 
   /**
@@ -113,15 +60,16 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    * feed of the lead centre.
    *
    * @param page - `limit` (default 20) and the previous page's `nextCursor`.
-   * @throws {@link EntityValidationError} for a bad `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `leadActivities.recent`.
    * @example
    * ```ts
    * const { items } = await db.leadActivities.recent({ limit: 10 });
    * for (const a of items) console.log(a.createdAt, a.userId, a.activityType);
    * ```
    */
-  async recent(page: PageRequest = {}): Promise<Page<LeadActivity>> {
-    return this.newestFirst(page, (qb) => qb);
+  async recent(page?: PageRequest): Promise<Page<LeadActivity>> {
+    return this.#newestFirst(RECENT, page, (qb) => qb);
   }
 
   /**
@@ -131,7 +79,7 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    * @param note - The text; must not be blank (at most 10,000 characters).
    * @param performedBy - Who wrote it: an agent id, `ai`, `system`.
    * @returns The stored entry.
-   * @throws {@link EntityValidationError} for a blank or too long note or performer.
+   * @throws {@link EntityValidationError} for a bad `userId`, a blank or too long note or performer.
    * @throws {@link NotFoundError} when the user does not exist.
    * @example
    * ```ts
@@ -139,8 +87,9 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    * ```
    */
   async addNote(userId: number, note: string, performedBy?: string | null): Promise<LeadActivity> {
+    checkId('LeadActivity', 'userId', userId);
     if (typeof note !== 'string' || note.trim() === '') invalid('LeadActivity', 'note', 'isNotEmpty', 'note must be a non-empty string');
-    return this.append({ userId, activityType: LeadActivityType.NOTE, note, performedBy: performedBy ?? null });
+    return this.#append({ userId, activityType: LeadActivityType.NOTE, note, performedBy: performedBy ?? null });
   }
 
   /**
@@ -150,24 +99,20 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    * @param userId - The lead.
    * @param options - An optional note and who made the contact.
    * @returns The stored entry.
-   * @throws {@link EntityValidationError} for a too long note or performer.
+   * @throws {@link EntityValidationError} for a bad `userId`, a too long note or performer.
    * @throws {@link NotFoundError} when the user does not exist.
    * @example
    * ```ts
    * await db.leadActivities.recordContact(user.id, { note: 'Phoned, no answer', performedBy: 'agent-7' });
    * ```
    */
-  async recordContact(userId: number, options: ContactOptions = {}): Promise<LeadActivity> {
-    return this.append({
-      userId,
-      activityType: LeadActivityType.CONTACT,
-      note: options.note ?? null,
-      performedBy: options.performedBy ?? null,
-    });
+  async recordContact(userId: number, options?: ContactOptions): Promise<LeadActivity> {
+    checkId('LeadActivity', 'userId', userId);
+    const { note, performedBy } = optionsOf('ContactOptions', 'options', options);
+    return this.#append({ userId, activityType: LeadActivityType.CONTACT, note: note ?? null, performedBy: performedBy ?? null });
   }
 
-  private async append(values: NewLeadActivity): Promise<LeadActivity> {
-    checkId(values.userId, 'userId');
+  async #append(values: NewLeadActivity): Promise<LeadActivity> {
     const activity = await buildActivity(values);
     return this.ctx.transaction(async (tx) => {
       // FOR SHARE keeps the user from being deleted between the check and the insert.
@@ -183,14 +128,13 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
    * stored timestamp as the database's own text, not a JS Date: PostgreSQL
    * keeps microseconds, which a millisecond Date would cut and so skip rows.
    */
-  private async newestFirst(
-    page: PageRequest,
+  async #newestFirst(
+    list: CursorList,
+    page: PageRequest | undefined,
     filter: (qb: SelectQueryBuilder<LeadActivity>) => SelectQueryBuilder<LeadActivity>,
   ): Promise<Page<LeadActivity>> {
-    const limit = pageLimit(page.limit);
-    const key = decodeCursor(page.cursor);
-    if (key && typeof key[0] !== 'string') invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
     const engine = this.ctx.engine;
+    const { limit, key } = pageRequest(list, engine, page);
     const stamp = engine === 'postgres' ? 'CAST("a"."created_at" AS text)' : '"a"."created_at"';
     return this.ctx.run(async (m) => {
       const qb = filter(m.createQueryBuilder(LeadActivity, 'a')).addSelect(stamp, 'cursor_at');
@@ -208,11 +152,7 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
       qb.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(limit + 1);
       const { entities, raw } = await qb.getRawAndEntities<{ a_id: number | string; cursor_at: string }>();
       const stamps = new Map(raw.map((r) => [Number(r.a_id), String(r.cursor_at)]));
-      return toPage(entities, limit, (a) => [stamps.get(a.id) ?? a.createdAt.toISOString(), a.id]);
+      return toPage(entities, limit, list, (a) => [stamps.get(a.id) ?? a.createdAt.toISOString(), a.id]);
     });
   }
-}
-
-function checkId(id: unknown, property: string): void {
-  if (!Number.isSafeInteger(id) || (id as number) < 1) invalid('LeadActivity', property, 'isInt', `${property} must be a positive whole number`);
 }

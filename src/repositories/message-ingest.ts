@@ -5,9 +5,8 @@ import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
 import type { MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
-import { nowSql } from './conversation.repository';
 import type { RecordMessageResult } from './message.repository';
-import { chunks, columnOf, hydrateRow, marks, queryRows, statement, timestampPlaceholder, type Row } from './sql';
+import { chunks, columnOf, hydrateRow, marks, nowSql, queryRows, statement, timestampPlaceholder, type Row } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const IDS_PER_LOOKUP = 500;

@@ -4,15 +4,13 @@ import type { Engine } from '../column-types';
 import type { Conversation } from '../entities/conversation.entity';
 import { Message, type MessageAttachment } from '../entities/message.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../enums';
-import { parseEnum } from '../enum-utils';
-import { NotFoundError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type CursorKey, type Page, type PageRequest } from '../pagination';
-import { invalid, validateEntity } from '../validation';
+import { pageRequest, toPage, type CursorKey, type CursorList, type Page, type PageRequest } from '../pagination';
+import { describeValue, invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { recordMessages } from './message-ingest';
-import { hydrateRow, limitLiteral, queryRows, statement, timestampPlaceholder } from './sql';
 import type { RepositoryContext } from './context';
-import { checkDate, checkId, nowSql, timestampParam, timestampText } from './conversation.repository';
+import { recordMessages } from './message-ingest';
+import { hydrateRow, limitLiteral, nowSql, queryRows, statement, timestampParam, timestampPlaceholder, timestampText } from './sql';
+import { checkDate, checkEnum, checkId, checkKey, checkObject, optionsOf } from './support/checks';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
 export interface RecordInboundInput {
@@ -22,7 +20,10 @@ export interface RecordInboundInput {
   source: MessageSource;
   /** The text, if any. A message needs `text` or at least one attachment. */
   text?: string | null;
-  /** Attachments as the platform sent them. */
+  /**
+   * Attachments as the platform sent them: at most 100, JSON only (see
+   * {@link Message.attachments}), nested at most 32 levels, 1,000,000 bytes in all.
+   */
   attachments?: MessageAttachment[] | null;
   /** Messenger `mid`: makes recording idempotent (a redelivered webhook is recorded once). */
   facebookMessageId?: string | null;
@@ -32,7 +33,7 @@ export interface RecordInboundInput {
   postId?: number | null;
   /** The ad campaign that started the message (attribution). */
   adCampaignId?: number | null;
-  /** When the platform says it was sent (default: now). Drives `last_message_at`. */
+  /** When the platform says it was sent (default: now), 1970 to 9999. Drives `last_message_at`. */
   sentAt?: Date;
 }
 
@@ -134,6 +135,15 @@ export const RECORD_BATCH_MAX = 5000;
 const ATTRIBUTION_DEFAULT_LIMIT = 100;
 const ATTRIBUTION_MAX_LIMIT = 500;
 
+/** Column length of `facebook_message_id` and `whatsapp_message_id`. */
+const EXTERNAL_ID_LENGTH = 255;
+
+/** Inputs validated between two turns of the event loop, so a large batch never blocks it for long. */
+const PREPARED_PER_TURN = 250;
+
+const FOR_USER: CursorList = { name: 'messages.listForUser', sort: 'timestamp' };
+const FOR_CONVERSATION: CursorList = { name: 'messages.listForConversation', sort: 'timestamp' };
+
 /**
  * Queries and commands on {@link Message}. Reached as `db.messages`.
  *
@@ -204,8 +214,8 @@ export class MessageRepository extends EntityRepository<Message> {
    * ```
    */
   async recordInboundDetailed(input: RecordInboundInput): Promise<RecordMessageResult> {
-    const message = await this.prepare(input, MessageDirection.INBOUND);
-    return (await this.ctx.transaction((tx) => tx.messages.recordHere([message])))[0]!;
+    const message = await prepare(input, MessageDirection.INBOUND);
+    return (await this.ctx.transaction((tx) => tx.messages.#recordHere([message])))[0]!;
   }
 
   /**
@@ -244,9 +254,13 @@ export class MessageRepository extends EntityRepository<Message> {
       invalid('Message', 'inputs', 'arrayMaxSize', `at most ${RECORD_BATCH_MAX} messages per batch, got ${inputs.length}`);
     }
     const messages: Message[] = [];
-    for (const input of inputs) messages.push(await this.prepare(input, MessageDirection.INBOUND));
+    for (let i = 0; i < inputs.length; i++) {
+      // Validation resolves in microtasks: give timers and I/O a turn now and then.
+      if (i > 0 && i % PREPARED_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      messages.push(await prepare(inputs[i], MessageDirection.INBOUND));
+    }
     if (messages.length === 0) return [];
-    return this.ctx.transaction((tx) => tx.messages.recordHere(messages));
+    return this.ctx.transaction((tx) => tx.messages.#recordHere(messages));
   }
 
   /**
@@ -286,8 +300,8 @@ export class MessageRepository extends EntityRepository<Message> {
    * ```
    */
   async recordOutboundDetailed(input: RecordOutboundInput): Promise<RecordMessageResult> {
-    const message = await this.prepare(input, MessageDirection.OUTBOUND);
-    return (await this.ctx.transaction((tx) => tx.messages.recordHere([message])))[0]!;
+    const message = await prepare(input, MessageDirection.OUTBOUND);
+    return (await this.ctx.transaction((tx) => tx.messages.#recordHere([message])))[0]!;
   }
 
   /**
@@ -305,7 +319,8 @@ export class MessageRepository extends EntityRepository<Message> {
    * @param at - When it happened (default now).
    * @returns The message after the receipt, or `null` when no message has this id.
    * @throws {@link InvalidEnumValueError} for a `status` outside {@link MessageStatus}.
-   * @throws {@link EntityValidationError} for an empty id or an invalid date.
+   * @throws {@link EntityValidationError} for an id that is not a non-empty string of at
+   *   most 255 characters, or a date that is not a valid Date from 1970 to 9999.
    * @example
    * ```ts
    * // Messenger "read" webhook
@@ -313,13 +328,11 @@ export class MessageRepository extends EntityRepository<Message> {
    * ```
    */
   async updateStatus(externalId: string, status: MessageStatus, at: Date = new Date()): Promise<Message | null> {
-    if (typeof externalId !== 'string' || externalId === '') {
-      invalid('Message', 'externalId', 'isNotEmpty', 'externalId must be a non-empty string');
-    }
-    const target = parseEnum(MessageStatus, status);
-    checkDate(at, 'at', 'Message');
+    checkKey('Message', 'externalId', externalId, EXTERNAL_ID_LENGTH);
+    const target = checkEnum(MessageStatus, 'MessageStatus', status);
+    checkDate('Message', 'at', at);
     // A transaction keeps the read after the update on the primary (replicas may lag).
-    return this.ctx.transaction((tx) => tx.messages.updateStatusHere(externalId, target, at));
+    return this.ctx.transaction((tx) => tx.messages.#updateStatusHere(externalId, target, at));
   }
 
   /**
@@ -328,31 +341,33 @@ export class MessageRepository extends EntityRepository<Message> {
    * the pages returns every message that existed when the walk began exactly
    * once, even while new messages are recorded (they sort before the cursor).
    *
-   * @throws {@link EntityValidationError} for a bad `userId`, `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `userId` or `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `messages.listForUser`.
    * @example
    * ```ts
    * let page = await db.messages.listForUser(user.id, { limit: 50 });
    * while (page.nextCursor) page = await db.messages.listForUser(user.id, { limit: 50, cursor: page.nextCursor });
    * ```
    */
-  async listForUser(userId: number, page: PageRequest = {}): Promise<Page<Message>> {
-    checkId(userId, 'userId', 'Message');
-    return this.listBy('userId', userId, page);
+  async listForUser(userId: number, page?: PageRequest): Promise<Page<Message>> {
+    checkId('Message', 'userId', userId);
+    return this.#listBy(FOR_USER, 'userId', userId, page);
   }
 
   /**
    * A conversation's messages, newest first, in keyset pages read through the
    * index `IDX_messages_conversation_created`; paging as {@link listForUser}.
    *
-   * @throws {@link EntityValidationError} for a bad `conversationId`, `limit` or `cursor`.
+   * @throws {@link EntityValidationError} for a bad `conversationId` or `limit`.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `messages.listForConversation`.
    * @example
    * ```ts
    * const { items, nextCursor } = await db.messages.listForConversation(conversation.id, { limit: 30 });
    * ```
    */
-  async listForConversation(conversationId: number, page: PageRequest = {}): Promise<Page<Message>> {
-    checkId(conversationId, 'conversationId', 'Message');
-    return this.listBy('conversationId', conversationId, page);
+  async listForConversation(conversationId: number, page?: PageRequest): Promise<Page<Message>> {
+    checkId('Message', 'conversationId', conversationId);
+    return this.#listBy(FOR_CONVERSATION, 'conversationId', conversationId, page);
   }
 
   /**
@@ -366,11 +381,11 @@ export class MessageRepository extends EntityRepository<Message> {
    * console.log(today[MessageSource.WHATSAPP]);
    * ```
    */
-  async countBySource(range: MessageTimeRange = {}): Promise<Record<MessageSource, number>> {
-    checkRange(range);
+  async countBySource(range?: MessageTimeRange): Promise<Record<MessageSource, number>> {
+    const window = checkRange(range);
     const rows = await this.ctx.run((m) => {
       const qb = m.createQueryBuilder(Message, 'm').select('m.source', 'source').addSelect('COUNT(*)', 'count');
-      this.applyRange(qb, range);
+      this.#applyRange(qb, window);
       return qb.groupBy('m.source').getRawMany<{ source: string; count: string | number }>();
     });
     const counts = Object.fromEntries(Object.values(MessageSource).map((s) => [s, 0])) as Record<MessageSource, number>;
@@ -393,11 +408,11 @@ export class MessageRepository extends EntityRepository<Message> {
    * console.log(`best campaign: ${adCampaigns[0]?.name} (${adCampaigns[0]?.messages} messages)`);
    * ```
    */
-  async attribution(options: AttributionOptions = {}): Promise<Attribution> {
-    checkRange(options);
-    const limit = options.limit ?? ATTRIBUTION_DEFAULT_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > ATTRIBUTION_MAX_LIMIT) {
-      invalid('AttributionOptions', 'limit', 'range', `limit must be a whole number from 1 to ${ATTRIBUTION_MAX_LIMIT}`);
+  async attribution(options?: AttributionOptions): Promise<Attribution> {
+    const window = checkRange(options);
+    const limit: unknown = (window as AttributionOptions).limit ?? ATTRIBUTION_DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > ATTRIBUTION_MAX_LIMIT) {
+      invalid('AttributionOptions', 'limit', 'range', `limit must be a whole number from 1 to ${ATTRIBUTION_MAX_LIMIT}, got ${describeValue(limit)}`);
     }
     return this.ctx.run(async (m) => {
       const posts = m
@@ -406,13 +421,13 @@ export class MessageRepository extends EntityRepository<Message> {
         .select('m.postId', 'postId')
         .addSelect('p.facebookPostId', 'facebookPostId')
         .addSelect('COUNT(*)', 'messages');
-      this.applyRange(posts, options);
+      this.#applyRange(posts, window);
       const postRows = await posts
         .groupBy('m.postId')
         .addGroupBy('p.facebookPostId')
         .orderBy('COUNT(*)', 'DESC')
         .addOrderBy('m.postId', 'ASC')
-        .limit(limit)
+        .limit(limit as number)
         .getRawMany<{ postId: number | string; facebookPostId: string; messages: number | string }>();
       const campaigns = m
         .createQueryBuilder(Message, 'm')
@@ -421,14 +436,14 @@ export class MessageRepository extends EntityRepository<Message> {
         .addSelect('a.facebookCampaignId', 'facebookCampaignId')
         .addSelect('a.name', 'name')
         .addSelect('COUNT(*)', 'messages');
-      this.applyRange(campaigns, options);
+      this.#applyRange(campaigns, window);
       const campaignRows = await campaigns
         .groupBy('m.adCampaignId')
         .addGroupBy('a.facebookCampaignId')
         .addGroupBy('a.name')
         .orderBy('COUNT(*)', 'DESC')
         .addOrderBy('m.adCampaignId', 'ASC')
-        .limit(limit)
+        .limit(limit as number)
         .getRawMany<{ adCampaignId: number | string; facebookCampaignId: string; name: string; messages: number | string }>();
       return {
         posts: postRows.map((r) => ({ postId: Number(r.postId), facebookPostId: r.facebookPostId, messages: Number(r.messages) })),
@@ -456,8 +471,8 @@ export class MessageRepository extends EntityRepository<Message> {
    * const { count, meanMs, p95Ms } = await db.messages.aiResponseStats({ since: lastWeek });
    * ```
    */
-  async aiResponseStats(range: MessageTimeRange = {}): Promise<AiResponseStats> {
-    checkRange(range);
+  async aiResponseStats(range?: MessageTimeRange): Promise<AiResponseStats> {
+    const window = checkRange(range);
     return this.ctx.run(async (m) => {
       const aiReplies = (): SelectQueryBuilder<Message> => {
         const qb = m
@@ -465,7 +480,7 @@ export class MessageRepository extends EntityRepository<Message> {
           .where('m.direction = :outbound', { outbound: MessageDirection.OUTBOUND })
           .andWhere('m.isAiResponse = :ai', { ai: true })
           .andWhere('m.aiResponseTimeMs IS NOT NULL');
-        this.applyRange(qb, range);
+        this.#applyRange(qb, window);
         return qb;
       };
       const totals = await aiReplies()
@@ -493,57 +508,14 @@ export class MessageRepository extends EntityRepository<Message> {
     });
   }
 
-  /** Validates input into an unsaved Message (nothing touches the database). */
-  private async prepare(input: RecordOutboundInput, direction: MessageDirection): Promise<Message> {
-    if (typeof input !== 'object' || input === null) invalid('Message', 'input', 'isObject', 'expected an object of message values');
-    const allowed = direction === MessageDirection.INBOUND ? INBOUND_KEYS : OUTBOUND_KEYS;
-    for (const [key, value] of Object.entries(input)) {
-      if (value !== undefined && !allowed.has(key)) {
-        invalid('Message', key, 'unknownProperty', `${key} is not a field of a ${direction} message`);
-      }
-    }
-    checkId(input.userId, 'userId', 'Message');
-    const source = parseEnum(MessageSource, input.source);
-    const status = input.status === undefined ? MessageStatus.SENT : parseEnum(MessageStatus, input.status);
-    for (const key of ['facebookMessageId', 'whatsappMessageId'] as const) {
-      if (input[key] === '') invalid('Message', key, 'isNotEmpty', `${key} must not be empty`);
-    }
-    for (const key of ['postId', 'adCampaignId'] as const) {
-      if (input[key] !== undefined && input[key] !== null) checkId(input[key], key, 'Message');
-    }
-    const hasText = typeof input.text === 'string' && input.text !== '';
-    const hasAttachments = Array.isArray(input.attachments) && input.attachments.length > 0;
-    if (!hasText && !hasAttachments) invalid('Message', 'text', 'textOrAttachments', 'a message needs text or at least one attachment');
-    const message = Object.assign(new Message(), {
-      userId: input.userId,
-      // A placeholder that passes validation: the conversation is found inside the transaction.
-      conversationId: 0,
-      facebookMessageId: input.facebookMessageId ?? null,
-      whatsappMessageId: input.whatsappMessageId ?? null,
-      text: input.text ?? null,
-      attachments: input.attachments ?? null,
-      direction,
-      status,
-      source,
-      isAiResponse: input.isAiResponse ?? false,
-      aiResponseTimeMs: input.aiResponseTimeMs ?? null,
-      postId: input.postId ?? null,
-      adCampaignId: input.adCampaignId ?? null,
-      sentAt: input.sentAt ?? new Date(),
-      deliveredAt: null,
-      readAt: null,
-    });
-    return validateEntity(message);
-  }
-
   /** The recording itself, on this (transaction) scope. */
-  private async recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
+  async #recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
     const engine = this.ctx.engine;
     return this.ctx.run((m) => recordMessages(m, engine, messages));
   }
 
   /** updateStatus on this (transaction) scope. */
-  private async updateStatusHere(externalId: string, target: MessageStatus, at: Date): Promise<Message | null> {
+  async #updateStatusHere(externalId: string, target: MessageStatus, at: Date): Promise<Message | null> {
     const engine = this.ctx.engine;
     const when = this.ctx.dateParam(at);
     return this.ctx.run(async (m) => {
@@ -573,11 +545,9 @@ export class MessageRepository extends EntityRepository<Message> {
     });
   }
 
-  private async listBy(column: 'userId' | 'conversationId', value: number, page: PageRequest): Promise<Page<Message>> {
-    const limit = pageLimit(page.limit);
-    const key = decodeCursor(page.cursor);
-    if (key !== null && typeof key[0] !== 'string') invalid('PageRequest', 'cursor', 'cursor', 'cursor is not a nextCursor returned by this method');
+  async #listBy(list: CursorList, column: 'userId' | 'conversationId', value: number, page: PageRequest | undefined): Promise<Page<Message>> {
     const engine = this.ctx.engine;
+    const { limit, key } = pageRequest(list, engine, page);
     const columnName = column === 'userId' ? 'user_id' : 'conversation_id';
     const sql = statement(engine, `messages-by:${columnName}:${key === null ? 'first' : 'after'}:${limit}`, () => {
       const at = timestampPlaceholder(engine);
@@ -591,16 +561,62 @@ export class MessageRepository extends EntityRepository<Message> {
     const parameters = key === null ? [value] : [value, key[0], key[0], key[1]];
     return this.ctx.run(async (m) => {
       const rows = await queryRows(m, sql, parameters);
-      const result = toPage(rows, limit, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
+      const result = toPage(rows, limit, list, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
       return { items: result.items.map((row) => hydrateRow(m, Message, row)), nextCursor: result.nextCursor };
     });
   }
 
-  private applyRange(qb: SelectQueryBuilder<Message>, range: MessageTimeRange): void {
+  #applyRange(qb: SelectQueryBuilder<Message>, range: MessageTimeRange): void {
     const engine = this.ctx.engine;
     if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${timestampParam(engine, 'since')}`, { since: this.ctx.dateParam(range.since) });
     if (range.until !== undefined) qb.andWhere(`m.createdAt < ${timestampParam(engine, 'until')}`, { until: this.ctx.dateParam(range.until) });
   }
+}
+
+/** Validates input into an unsaved Message (nothing touches the database). */
+async function prepare(input: unknown, direction: MessageDirection): Promise<Message> {
+  checkObject('Message', 'input', input);
+  const allowed = direction === MessageDirection.INBOUND ? INBOUND_KEYS : OUTBOUND_KEYS;
+  const values = input as Record<string, unknown>;
+  for (const key of Object.keys(values)) {
+    if (values[key] !== undefined && !allowed.has(key)) {
+      const quoted = key.length > 32 ? `${key.slice(0, 32)}...` : key;
+      invalid('Message', quoted, 'unknownProperty', `${quoted} is not a field of a ${direction} message`);
+    }
+  }
+  const given = values as unknown as RecordOutboundInput;
+  checkId('Message', 'userId', given.userId);
+  const source = checkEnum(MessageSource, 'MessageSource', given.source);
+  const status = given.status === undefined ? MessageStatus.SENT : checkEnum(MessageStatus, 'MessageStatus', given.status);
+  for (const key of ['facebookMessageId', 'whatsappMessageId'] as const) {
+    if (given[key] === '') invalid('Message', key, 'isNotEmpty', `${key} must not be empty`);
+  }
+  for (const key of ['postId', 'adCampaignId'] as const) {
+    if (given[key] !== undefined && given[key] !== null) checkId('Message', key, given[key]);
+  }
+  const hasText = typeof given.text === 'string' && given.text !== '';
+  const hasAttachments = Array.isArray(given.attachments) && given.attachments.length > 0;
+  if (!hasText && !hasAttachments) invalid('Message', 'text', 'textOrAttachments', 'a message needs text or at least one attachment');
+  const message = Object.assign(new Message(), {
+    userId: given.userId,
+    // A placeholder that passes validation: the conversation is found inside the transaction.
+    conversationId: 0,
+    facebookMessageId: given.facebookMessageId ?? null,
+    whatsappMessageId: given.whatsappMessageId ?? null,
+    text: given.text ?? null,
+    attachments: given.attachments ?? null,
+    direction,
+    status,
+    source,
+    isAiResponse: given.isAiResponse ?? false,
+    aiResponseTimeMs: given.aiResponseTimeMs ?? null,
+    postId: given.postId ?? null,
+    adCampaignId: given.adCampaignId ?? null,
+    sentAt: given.sentAt ?? new Date(),
+    deliveredAt: null,
+    readAt: null,
+  });
+  return validateEntity(message);
 }
 
 /**
@@ -638,8 +654,10 @@ function statusChange(
   }
 }
 
-function checkRange(range: MessageTimeRange): void {
-  if (typeof range !== 'object' || range === null) invalid('MessageTimeRange', 'range', 'isObject', 'expected { since?, until? }');
-  if (range.since !== undefined) checkDate(range.since, 'since', 'MessageTimeRange');
-  if (range.until !== undefined) checkDate(range.until, 'until', 'MessageTimeRange');
+/** The window, checked: an object (or `undefined`) whose `since` and `until` are valid Dates from 1970 to 9999 when given. */
+function checkRange(range: MessageTimeRange | undefined): MessageTimeRange {
+  const window = optionsOf('MessageTimeRange', 'range', range);
+  if (window.since !== undefined) checkDate('MessageTimeRange', 'since', window.since);
+  if (window.until !== undefined) checkDate('MessageTimeRange', 'until', window.until);
+  return window;
 }

@@ -1,13 +1,11 @@
-import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { SQLITE_NOW, type Engine } from '../column-types';
-import type { TimestampedEntity } from '../entities/base-record';
 import { Post } from '../entities/post.entity';
 import type { PostType } from '../enums';
 import { NotFoundError } from '../errors';
-import { invalid } from '../validation';
+import { describeValue, invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { checkCount, checkId, checkKey, checkObject, optionsOf, pickInput } from './support/checks';
+import { updateRow, upsertRow, validated } from './support/writes';
 
 /**
  * The values of {@link PostRepository.upsertByFacebookId}. Only
@@ -26,23 +24,23 @@ export interface UpsertPostInput {
   permalinkUrl?: string | null;
   /** The post's image or video URL (http or https). */
   mediaUrl?: string | null;
-  /** Likes, a whole number >= 0. */
+  /** Likes, a whole number from 0 to 2147483647. */
   likesCount?: number;
-  /** Comments, a whole number >= 0. */
+  /** Comments, a whole number from 0 to 2147483647. */
   commentsCount?: number;
-  /** Shares, a whole number >= 0. */
+  /** Shares, a whole number from 0 to 2147483647. */
   sharesCount?: number;
-  /** When the post went live. */
+  /** When the post went live, 1970 to 9999. */
   publishedAt?: Date | null;
 }
 
 /** New engagement counts of a post; each omitted count is left as stored. */
 export interface PostEngagement {
-  /** Likes, a whole number >= 0. */
+  /** Likes, a whole number from 0 to 2147483647. */
   likes?: number;
-  /** Comments, a whole number >= 0. */
+  /** Comments, a whole number from 0 to 2147483647. */
   comments?: number;
-  /** Shares, a whole number >= 0. */
+  /** Shares, a whole number from 0 to 2147483647. */
   shares?: number;
 }
 
@@ -74,11 +72,14 @@ const POST_INPUT_KEYS: ReadonlySet<string> = new Set<keyof UpsertPostInput>([
   'publishedAt',
 ]);
 
-const ENGAGEMENT_COLUMNS: Readonly<Record<keyof PostEngagement, keyof Post>> = {
-  likes: 'likesCount',
-  comments: 'commentsCount',
-  shares: 'sharesCount',
-};
+const ENGAGEMENT_COLUMNS: ReadonlyMap<string, keyof Post> = new Map<keyof PostEngagement, keyof Post>([
+  ['likes', 'likesCount'],
+  ['comments', 'commentsCount'],
+  ['shares', 'sharesCount'],
+]);
+
+/** Column length of `facebook_post_id`. */
+const FACEBOOK_ID_LENGTH = 255;
 
 // CAST to BIGINT so the sum of three integer columns cannot overflow on PostgreSQL.
 const RANKING_SQL: Readonly<Record<PostRanking, string>> = {
@@ -101,14 +102,15 @@ export class PostRepository extends EntityRepository<Post> {
   /**
    * The post with this Facebook id, or `null`.
    *
-   * @throws {@link EntityValidationError} when `facebookPostId` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `facebookPostId` is not a non-empty string
+   *   of at most 255 characters, or has a NUL or a lone surrogate.
    * @example
    * ```ts
    * const post = await db.posts.findByFacebookId('1234567890_987654321');
    * ```
    */
   async findByFacebookId(facebookPostId: string): Promise<Post | null> {
-    checkFacebookId('Post', 'facebookPostId', facebookPostId);
+    checkKey('Post', 'facebookPostId', facebookPostId, FACEBOOK_ID_LENGTH);
     return this.ctx.run((m) => m.findOneBy(Post, { facebookPostId }));
   }
 
@@ -134,9 +136,9 @@ export class PostRepository extends EntityRepository<Post> {
    * ```
    */
   async upsertByFacebookId(data: UpsertPostInput): Promise<Post> {
-    const values = pickInput('Post', data as unknown as Record<string, unknown>, POST_INPUT_KEYS);
-    await this.build(values as Partial<Post>);
-    const facebookPostId = data.facebookPostId;
+    const values = pickInput('Post', data, POST_INPUT_KEYS);
+    const post = await validated(Post, values as Partial<Post>);
+    const facebookPostId = post.facebookPostId;
     return this.ctx.run(async (m) => {
       await upsertRow(m, Post, values, 'facebookPostId');
       return m.findOneByOrFail(Post, { facebookPostId });
@@ -150,7 +152,8 @@ export class PostRepository extends EntityRepository<Post> {
    * @param facebookPostId - Facebook's id of the post.
    * @param counts - The new counts, whole numbers >= 0.
    * @returns The post after the change.
-   * @throws {@link EntityValidationError} for a negative, fractional or non-number count; nothing is written.
+   * @throws {@link EntityValidationError} for a count that is not a whole number from 0 to
+   *   2147483647, an unknown key, or a bad Facebook id; nothing is written.
    * @throws {@link NotFoundError} when no post has this Facebook id.
    * @example
    * ```ts
@@ -158,15 +161,19 @@ export class PostRepository extends EntityRepository<Post> {
    * ```
    */
   async updateEngagement(facebookPostId: string, counts: PostEngagement): Promise<Post> {
-    checkFacebookId('Post', 'facebookPostId', facebookPostId);
-    if (typeof counts !== 'object' || counts === null) invalid('Post', 'counts', 'isObject', 'counts must be an object');
+    checkKey('Post', 'facebookPostId', facebookPostId, FACEBOOK_ID_LENGTH);
+    checkObject('Post', 'counts', counts);
     const set: Record<string, number> = {};
-    for (const [key, value] of Object.entries(counts)) {
+    for (const key of Object.keys(counts)) {
+      const value: unknown = (counts as Record<string, unknown>)[key];
       if (value === undefined) continue;
-      const column = ENGAGEMENT_COLUMNS[key as keyof PostEngagement];
-      if (!column) invalid('Post', key, 'unknownProperty', `${key} is not an engagement count (likes, comments, shares)`);
+      const column = ENGAGEMENT_COLUMNS.get(key);
+      if (column === undefined) {
+        const quoted = key.length > 32 ? `${key.slice(0, 32)}...` : key;
+        invalid('Post', quoted, 'unknownProperty', `${quoted} is not an engagement count (likes, comments, shares)`);
+      }
       checkCount('Post', key, value);
-      set[column] = value as number;
+      set[column] = value;
     }
     return this.ctx.run(async (m) => {
       if (Object.keys(set).length > 0) {
@@ -191,17 +198,22 @@ export class PostRepository extends EntityRepository<Post> {
    * ```
    */
   async top(options: TopPostsOptions): Promise<Post[]> {
-    const by = options?.by;
+    const { by, limit: given } = optionsOf('TopPostsOptions', 'options', options);
     const expression = typeof by === 'string' && Object.hasOwn(RANKING_SQL, by) ? RANKING_SQL[by] : undefined;
     if (expression === undefined) {
       invalid('TopPostsOptions', 'by', 'isIn', `by must be one of ${Object.keys(RANKING_SQL).join(', ')}`);
     }
-    const limit = options.limit ?? DEFAULT_TOP_POSTS;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TOP_POSTS) {
-      invalid('TopPostsOptions', 'limit', 'range', `limit must be a whole number from 1 to ${MAX_TOP_POSTS}`);
+    const limit: unknown = given ?? DEFAULT_TOP_POSTS;
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_TOP_POSTS) {
+      invalid('TopPostsOptions', 'limit', 'range', `limit must be a whole number from 1 to ${MAX_TOP_POSTS}, got ${describeValue(limit)}`);
     }
     return this.ctx.run((m) =>
-      m.createQueryBuilder(Post, 'p').orderBy(expression, 'DESC').addOrderBy('p.id', 'ASC').limit(limit).getMany(),
+      m
+        .createQueryBuilder(Post, 'p')
+        .orderBy(expression, 'DESC')
+        .addOrderBy('p.id', 'ASC')
+        .limit(limit as number)
+        .getMany(),
     );
   }
 
@@ -210,97 +222,15 @@ export class PostRepository extends EntityRepository<Post> {
    * set to `null` (the foreign key is `ON DELETE SET NULL`).
    *
    * @returns `true` if a post was deleted, `false` if there was none.
-   * @throws {@link EntityValidationError} when `id` is not a positive whole number.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647.
    * @example
    * ```ts
    * await db.posts.delete(post.id);
    * ```
    */
   async delete(id: number): Promise<boolean> {
-    checkId('Post', id);
+    checkId('Post', 'id', id);
     const result = await this.ctx.run((m) => m.delete(Post, { id }));
     return (result.affected ?? 0) > 0;
   }
-}
-
-/**
- * `INSERT ... ON CONFLICT (<key>) DO UPDATE SET` the given columns and
- * `updated_at`: one atomic statement on both engines. `values` holds only the
- * properties the caller set, so the database defaults apply on insert and
- * untouched columns keep their stored value on update. `guard` (PostgreSQL
- * only) is SQL that must hold for the conflicting row to be updated.
- * @internal
- */
-export async function upsertRow<T extends TimestampedEntity>(
-  manager: EntityManager,
-  entity: new () => T,
-  values: Record<string, unknown>,
-  key: keyof T & string,
-  options: { guard?: string | undefined } = {},
-): Promise<void> {
-  const metadata = manager.connection.getMetadata(entity);
-  const column = (property: string): string => {
-    const found = metadata.findColumnWithPropertyName(property);
-    if (!found) throw new Error(`${entity.name} has no column for ${property}`);
-    return found.databaseName;
-  };
-  // EXCLUDED.updated_at is the new row's default (now), so updates refresh it on both engines.
-  const overwrite = [...Object.keys(values).filter((p) => p !== key).map(column), column('updatedAt')];
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(entity)
-    .values(values as QueryDeepPartialEntity<T>)
-    .orUpdate(overwrite, [column(key)], options.guard ? { overwriteCondition: { where: options.guard } } : undefined)
-    .updateEntity(false)
-    .execute();
-}
-
-/**
- * UPDATE of the given columns where `where` matches; `updated_at` keeps
- * milliseconds on SQLite (TypeORM alone would write whole seconds).
- * @internal
- */
-export async function updateRow<T extends TimestampedEntity>(
-  manager: EntityManager,
-  engine: Engine,
-  entity: new () => T,
-  where: Record<string, unknown>,
-  values: Record<string, unknown>,
-): Promise<void> {
-  const set = (engine === 'sqlite' ? { ...values, updatedAt: () => SQLITE_NOW } : values) as QueryDeepPartialEntity<T>;
-  await manager.createQueryBuilder().update(entity).set(set).where(where).execute();
-}
-
-/**
- * Keeps the properties of `input` that are set; refuses anything that is not
- * a known input property.
- * @internal
- */
-export function pickInput(entity: string, input: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null) invalid(entity, 'input', 'isObject', `expected an object of ${entity} values`);
-  const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    if (!keys.has(key)) invalid(entity, key, 'unknownProperty', `${key} is not a ${entity} field that can be set`);
-    values[key] = value;
-  }
-  return values;
-}
-
-/** Refuses anything but a non-empty string. @internal */
-export function checkFacebookId(entity: string, property: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '') invalid(entity, property, 'isNotEmpty', `${property} must be a non-empty string`);
-}
-
-/** Refuses anything but a non-negative safe integer. @internal */
-export function checkCount(entity: string, property: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    invalid(entity, property, 'min', `${property} must be a whole number >= 0 (and at most ${Number.MAX_SAFE_INTEGER})`);
-  }
-}
-
-/** Refuses anything but a positive safe integer id. @internal */
-export function checkId(entity: string, id: unknown): asserts id is number {
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) invalid(entity, 'id', 'isInt', 'id must be a positive whole number');
 }

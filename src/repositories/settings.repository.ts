@@ -2,10 +2,11 @@ import { AppSettings, MASKED_VALUE } from '../entities/app-settings.entity';
 import { SettingValueType } from '../enums';
 import { EntityValidationError } from '../errors';
 import { REDACTED } from '../logger';
-import { invalid } from '../validation';
+import { checkJson, describeValue, invalid, SETTING_JSON_LIMITS } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
-import { upsertRow } from './post.repository';
+import { checkKey, optionsOf } from './support/checks';
+import { upsertRow, validated } from './support/writes';
 
 /** Any value JSON can hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -52,8 +53,9 @@ export interface SettingEntry {
 /** The most settings {@link SettingsRepository.list} returns (the first ones by key). */
 export const MAX_SETTINGS_LIST = 1000;
 
-/** JSON nesting deeper than this is refused (it also stops runaway recursion). */
-const MAX_JSON_DEPTH = 100;
+/** Column lengths of `key` and `category`. */
+const KEY_LENGTH = 128;
+const CATEGORY_LENGTH = 64;
 
 /**
  * Typed application settings (`app_settings`). Reached as `db.settings`.
@@ -78,15 +80,16 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * "missing"). `T` is a compile-time assertion only; for a type checked at
    * run time use {@link getOrDefault}.
    *
-   * @throws {@link EntityValidationError} when `key` is not a non-empty string,
-   *   or the stored text does not parse as its `valueType` (written around this library).
+   * @throws {@link EntityValidationError} when `key` is not a non-empty string of at most
+   *   128 characters (without NUL or lone surrogates), or the stored text does not parse
+   *   as its `valueType` (written around this library).
    * @example
    * ```ts
    * const delay = await db.settings.get<number>('ai.reply_delay_ms'); // number | undefined
    * ```
    */
   async get<T extends SettingValue = SettingValue>(key: string): Promise<T | undefined> {
-    checkKey(key);
+    checkKey('AppSettings', 'key', key, KEY_LENGTH);
     const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
     return row ? (parseStored(row) as T) : undefined;
   }
@@ -97,7 +100,8 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * any JSON for an object, array or `null`), so the result is of that type.
    *
    * @throws {@link EntityValidationError} when the stored value has another
-   *   type (rule `settingType`; the message names the types, never the value).
+   *   type (rule `settingType`; the message names the types, never the value),
+   *   for a bad key, or a fallback that is not a setting value.
    * @example
    * ```ts
    * const enabled = await db.settings.getOrDefault('ai.enabled', true); // boolean
@@ -109,8 +113,8 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
   async getOrDefault(key: string, fallback: boolean): Promise<boolean>;
   async getOrDefault<T extends JsonValue>(key: string, fallback: T): Promise<T>;
   async getOrDefault(key: string, fallback: SettingValue): Promise<SettingValue> {
-    checkKey(key);
-    const expected = inferType(fallback, 'fallback');
+    checkKey('AppSettings', 'key', key, KEY_LENGTH);
+    const expected = classify(fallback, 'fallback').valueType;
     const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
     if (!row) return fallback;
     if (row.valueType !== expected) throw typeMismatch(key, row.valueType, expected, 'is not');
@@ -121,7 +125,9 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * Sets a setting, creating it if needed. The type is taken from the value:
    * a string is `string`, a finite number `number`, a boolean `boolean`, and
    * a plain object, array or `null` is `json` (nested values must be JSON:
-   * no `undefined`, functions, `NaN`, `Date`s or class instances). An existing
+   * no `undefined`, functions, `NaN`, `Date`s or class instances; at most 32
+   * levels deep, 100,000 values and 1,000,000 bytes of JSON text; text without
+   * NUL or lone surrogates). An existing
    * key keeps its type: a value of another type is refused and nothing is
    * written. Options that are omitted keep their stored value (or the
    * default for a new key: category `general`, not sensitive).
@@ -143,19 +149,20 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * await db.settings.set('business.hours', { open: 9, close: 21 });
    * ```
    */
-  async set(key: string, value: SettingValue, options: SetSettingOptions = {}): Promise<AppSettings> {
-    const valueType = inferType(value, 'value');
-    const values: Record<string, unknown> = { key, value: serialize(value, valueType), valueType };
-    if (typeof options !== 'object' || options === null) invalid('AppSettings', 'options', 'isObject', 'options must be an object');
-    for (const name of Object.keys(options)) {
+  async set(key: string, value: SettingValue, options?: SetSettingOptions): Promise<AppSettings> {
+    const { valueType, text } = classify(value, 'value');
+    const values: Record<string, unknown> = { key, value: text, valueType };
+    const given = optionsOf('AppSettings', 'options', options);
+    for (const name of Object.keys(given)) {
       if (name !== 'category' && name !== 'description' && name !== 'sensitive') {
-        invalid('AppSettings', name, 'unknownProperty', `${name} is not a setting option (category, description, sensitive)`);
+        const quoted = name.length > 32 ? `${name.slice(0, 32)}...` : name;
+        invalid('AppSettings', quoted, 'unknownProperty', `${quoted} is not a setting option (category, description, sensitive)`);
       }
     }
-    if (options.category !== undefined) values['category'] = options.category;
-    if (options.description !== undefined) values['description'] = options.description;
-    if (options.sensitive !== undefined) values['isSensitive'] = options.sensitive;
-    await this.build(values as Partial<AppSettings>);
+    if (given.category !== undefined) values['category'] = given.category;
+    if (given.description !== undefined) values['description'] = given.description;
+    if (given.sensitive !== undefined) values['isSensitive'] = given.sensitive;
+    await validated(AppSettings, values as Partial<AppSettings>);
     try {
       return await this.ctx.transaction(async (tx) => {
         const m = tx.manager;
@@ -184,17 +191,16 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * Settings are few: at most {@link MAX_SETTINGS_LIST} (1000) are returned,
    * the first by key.
    *
-   * @throws {@link EntityValidationError} when `category` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `category` is not a non-empty string of at
+   *   most 64 characters (without NUL or lone surrogates).
    * @example
    * ```ts
    * for (const s of await db.settings.list({ category: 'ai' })) console.log(s.key, s.value);
    * ```
    */
-  async list(options: ListSettingsOptions = {}): Promise<SettingEntry[]> {
-    const category = options.category;
-    if (category !== undefined && (typeof category !== 'string' || category === '')) {
-      invalid('ListSettingsOptions', 'category', 'isNotEmpty', 'category must be a non-empty string');
-    }
+  async list(options?: ListSettingsOptions): Promise<SettingEntry[]> {
+    const { category } = optionsOf('ListSettingsOptions', 'options', options);
+    if (category !== undefined) checkKey('ListSettingsOptions', 'category', category, CATEGORY_LENGTH);
     const rows = await this.ctx.run((m) => {
       const qb = m.createQueryBuilder(AppSettings, 's');
       if (category !== undefined) qb.where('s.category = :category', { category });
@@ -214,66 +220,41 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    * Removes a setting.
    *
    * @returns `true` if it existed, `false` if not.
-   * @throws {@link EntityValidationError} when `key` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `key` is not a non-empty string of at most 128 characters.
    * @example
    * ```ts
    * await db.settings.delete('feature.old_flag');
    * ```
    */
   async delete(key: string): Promise<boolean> {
-    checkKey(key);
+    checkKey('AppSettings', 'key', key, KEY_LENGTH);
     const result = await this.ctx.run((m) => m.delete(AppSettings, { key }));
     return (result.affected ?? 0) > 0;
   }
 }
 
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key === '') invalid('AppSettings', 'key', 'isNotEmpty', 'key must be a non-empty string');
-}
-
-/** The type a value is stored as; refuses what cannot round-trip. */
-function inferType(value: unknown, property: string): SettingValueType {
+/**
+ * The type a value is stored as and its stored text; refuses what cannot
+ * round-trip. JSON is checked with {@link checkJson} (iterative, bounded by
+ * {@link SETTING_JSON_LIMITS}) and its issues name the path, never the value.
+ */
+function classify(value: unknown, property: string): { valueType: SettingValueType; text: string } {
   switch (typeof value) {
     case 'string':
-      return SettingValueType.STRING;
+      return { valueType: SettingValueType.STRING, text: value };
     case 'number':
       if (!Number.isFinite(value)) invalid('AppSettings', property, 'isFinite', `${property} must be a finite number`);
-      return SettingValueType.NUMBER;
+      return { valueType: SettingValueType.NUMBER, text: String(value) };
     case 'boolean':
-      return SettingValueType.BOOLEAN;
-    case 'object':
-      checkJson(value, property, new Set(), 0);
-      return SettingValueType.JSON;
+      return { valueType: SettingValueType.BOOLEAN, text: String(value) };
+    case 'object': {
+      const checked = checkJson(value, property, SETTING_JSON_LIMITS);
+      if (checked.problem) invalid('AppSettings', checked.problem.path, checked.problem.rule, checked.problem.message);
+      return { valueType: SettingValueType.JSON, text: checked.text };
+    }
     default:
-      return invalid('AppSettings', property, 'isSettingValue', `${property} must be a string, number, boolean or JSON value, got ${typeof value}`);
+      return invalid('AppSettings', property, 'isSettingValue', `${property} must be a string, number, boolean or JSON value, got ${describeValue(value)}`);
   }
-}
-
-/** Refuses anything `JSON.stringify` would drop or change; names the path, never the value. */
-function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  const fail = (what: string): never => invalid('AppSettings', path, 'isJson', `${path} ${what}`);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) fail('must be a finite number');
-    return;
-  }
-  if (typeof value !== 'object') return fail(`is a ${typeof value}, which JSON cannot hold`);
-  if (depth >= MAX_JSON_DEPTH) fail(`nests deeper than ${MAX_JSON_DEPTH} levels`);
-  if (ancestors.has(value)) fail('refers to itself');
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => checkJson(item, `${path}[${i}]`, ancestors, depth + 1));
-  } else {
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) fail('must be a plain object or array (no Date, Map or class instance)');
-    for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`, ancestors, depth + 1);
-  }
-  ancestors.delete(value);
-}
-
-function serialize(value: SettingValue, type: SettingValueType): string {
-  if (type === SettingValueType.JSON) return JSON.stringify(value);
-  return String(value);
 }
 
 /** The stored text as its type; a value that does not parse was written around this library. */

@@ -1,8 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { sqliteParameters } from '../data-source';
-import type { Engine } from '../column-types';
+import { sqliteParameters } from '../typeorm/index';
+import { SQLITE_NOW, type Engine } from '../column-types';
 
 /** A row as the driver returns it, keyed by column name. @internal */
 export type Row = Record<string, unknown>;
@@ -243,6 +243,27 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 /** SQL for a timestamp parameter: a `?` PostgreSQL reads as `timestamptz` (a Date or exact cursor text). @internal */
 export function timestampPlaceholder(engine: Engine): string {
   return engine === 'postgres' ? 'CAST(? AS timestamptz)' : '?';
+}
+
+/**
+ * SQL giving a timestamp column as exact text, for a cursor. PostgreSQL keeps
+ * microseconds, which a JavaScript Date would round away (and a cursor that
+ * rounds skips or repeats rows); the text round-trips through
+ * {@link timestampParam}. SQLite stores the text already.
+ * @internal
+ */
+export function timestampText(engine: Engine, column: string): string {
+  return engine === 'postgres' ? `CAST(${column} AS text)` : column;
+}
+
+/** SQL for a named query-builder timestamp parameter given as text (a cursor) or a {@link RepositoryContext.dateParam}. @internal */
+export function timestampParam(engine: Engine, name: string): string {
+  return engine === 'postgres' ? `CAST(:${name} AS timestamptz)` : `:${name}`;
+}
+
+/** The current time for `updated_at`; on SQLite with milliseconds (TypeORM would write whole seconds). @internal */
+export function nowSql(engine: Engine): string {
+  return engine === 'sqlite' ? SQLITE_NOW : 'CURRENT_TIMESTAMP';
 }
 
 /** `"alias"."column" AS "prefixcolumn"` for every column of an entity, to select a joined row for {@link hydrateRow}. @internal */

@@ -5,15 +5,15 @@ import { toDatabaseError } from '../driver-errors';
 import type { LeadActivity } from '../entities/lead-activity.entity';
 import { User } from '../entities/user.entity';
 import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, MessageSource } from '../enums';
-import { parseEnum } from '../enum-utils';
 import { NotFoundError, UniqueConstraintError } from '../errors';
-import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination';
+import { pageRequest, toPage, type CursorList, type Page, type PageRequest } from '../pagination';
 import type { DatabaseScope } from '../scope';
 import { invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
-import { selectOne } from './sql';
 import type { RepositoryContext } from './context';
-import { buildActivity, insertActivity, type NewLeadActivity } from './lead-activity.repository';
+import { selectOne } from './sql';
+import { buildActivity, insertActivity, type NewLeadActivity } from './support/activities';
+import { checkEnum, checkId, checkInteger, checkKey, checkMaxLength, checkObject, checkText, optionsOf, pickInput } from './support/checks';
 
 /**
  * The values of a new user. `psid` or `phoneNumber` (or both) is required;
@@ -74,7 +74,8 @@ export interface LeadChangeOptions {
 export interface UserSearch extends PageRequest {
   /**
    * Case-insensitive substring of the first name, last name, phone number or
-   * psid. `%` and `_` match themselves. Blank means no text filter.
+   * psid, at most 100 characters (the longest of them). `%`, `_` and `\`
+   * match themselves. Blank means no text filter.
    */
   query?: string;
   /** Only users in this funnel stage. */
@@ -105,11 +106,19 @@ const INPUT_KEYS: ReadonlySet<string> = new Set<keyof CreateUserInput>([
   'lastMessageAt',
 ]);
 
-const AUDITED_KEYS: Readonly<Record<string, string>> = {
-  leadStage: 'changeLeadStage',
-  customerLabel: 'changeLabel',
-  leadScore: 'adjustScore',
-};
+const AUDITED_KEYS: ReadonlyMap<string, string> = new Map([
+  ['leadStage', 'changeLeadStage'],
+  ['customerLabel', 'changeLabel'],
+  ['leadScore', 'adjustScore'],
+]);
+
+/** The longest column {@link UserRepository.search} matches (first and last name). */
+const MAX_QUERY_LENGTH = 100;
+/** Column lengths of the unique keys. */
+const PSID_LENGTH = 64;
+const PHONE_LENGTH = 16;
+
+const SEARCH: CursorList = { name: 'users.search', sort: 'id' };
 
 const MIN_SCORE = 0;
 const MAX_SCORE = 100;
@@ -132,36 +141,38 @@ export class UserRepository extends EntityRepository<User> {
   /**
    * The user with this Messenger page-scoped id, or `null`.
    *
-   * @throws {@link EntityValidationError} when `psid` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `psid` is not a non-empty string of at
+   *   most 64 characters, or has a NUL or a lone surrogate.
    * @example
    * ```ts
    * const user = await db.users.findByPsid(event.sender.id);
    * ```
    */
   async findByPsid(psid: string): Promise<User | null> {
-    checkKey(psid, 'psid');
-    return this.findOneByKey('psid', psid);
+    checkKey('User', 'psid', psid, PSID_LENGTH);
+    return this.#findOneByKey('psid', psid);
   }
 
   /**
    * The user with this WhatsApp number (E.164, e.g. `+201001234567`), or `null`.
    *
-   * @throws {@link EntityValidationError} when `phone` is not a non-empty string.
+   * @throws {@link EntityValidationError} when `phone` is not a non-empty string of at
+   *   most 16 characters, or has a NUL or a lone surrogate.
    * @example
    * ```ts
    * const user = await db.users.findByPhone('+201001234567');
    * ```
    */
   async findByPhone(phone: string): Promise<User | null> {
-    checkKey(phone, 'phoneNumber');
-    return this.findOneByKey('phone_number', phone);
+    checkKey('User', 'phoneNumber', phone, PHONE_LENGTH);
+    return this.#findOneByKey('phone_number', phone);
   }
 
   /**
    * The user with this unique key. Fixed SQL + direct hydration: webhook handlers call this for
    * every event, and `findOneBy` spends ~10x the query's own time building SQL and mapping aliases.
    */
-  private async findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
+  async #findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
     return this.ctx.run((m) => selectOne(m, this.ctx.engine, User, column, value));
   }
 
@@ -186,9 +197,9 @@ export class UserRepository extends EntityRepository<User> {
    * });
    * ```
    */
-  async findOrCreateByPsid(psid: string, defaults: Partial<CreateUserInput> = {}): Promise<User> {
-    checkKey(psid, 'psid');
-    return this.findOrCreate('psid', psid, defaults);
+  async findOrCreateByPsid(psid: string, defaults?: Partial<CreateUserInput>): Promise<User> {
+    checkKey('User', 'psid', psid, PSID_LENGTH);
+    return this.#findOrCreate('psid', psid, optionsOf('User', 'defaults', defaults));
   }
 
   /**
@@ -205,9 +216,9 @@ export class UserRepository extends EntityRepository<User> {
    * const user = await db.users.findOrCreateByPhone('+201001234567', { primarySource: MessageSource.WHATSAPP });
    * ```
    */
-  async findOrCreateByPhone(phone: string, defaults: Partial<CreateUserInput> = {}): Promise<User> {
-    checkKey(phone, 'phoneNumber');
-    return this.findOrCreate('phoneNumber', phone, defaults);
+  async findOrCreateByPhone(phone: string, defaults?: Partial<CreateUserInput>): Promise<User> {
+    checkKey('User', 'phoneNumber', phone, PHONE_LENGTH);
+    return this.#findOrCreate('phoneNumber', phone, optionsOf('User', 'defaults', defaults));
   }
 
   /**
@@ -224,7 +235,7 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async create(input: CreateUserInput): Promise<User> {
-    const user = await this.buildUser(input);
+    const user = await buildUser(input);
     return this.ctx.run(async (m) => {
       const result = await m.createQueryBuilder().insert().into(User).values(insertValues(user)).execute();
       const id = Number((result.identifiers[0] as { id?: unknown } | undefined)?.id);
@@ -253,9 +264,9 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async update(id: number, patch: UserPatch): Promise<User> {
-    checkId(id);
-    const changes = cleanInput(patch as Record<string, unknown>, true);
-    return this.inTransaction(async (tx) => {
+    checkId('User', 'id', id);
+    const changes = cleanInput(patch, true);
+    return this.#inTransaction(async (tx) => {
       const current = await lockUser(tx, id);
       const merged = Object.assign(new User(), current, changes);
       await validateEntity(merged);
@@ -288,11 +299,11 @@ export class UserRepository extends EntityRepository<User> {
    * await db.users.changeLeadStage(user.id, LeadStage.QUALIFIED, { performedBy: 'agent-7', note: 'Budget confirmed' });
    * ```
    */
-  async changeLeadStage(id: number, stage: LeadStage, options: LeadChangeOptions = {}): Promise<User> {
-    checkId(id);
-    const to = parseEnum(LeadStage, stage);
+  async changeLeadStage(id: number, stage: LeadStage, options?: LeadChangeOptions): Promise<User> {
+    checkId('User', 'id', id);
+    const to = checkEnum(LeadStage, 'LeadStage', stage);
     const draft = await buildActivity({ userId: id, activityType: LeadActivityType.STAGE_CHANGE, stageAfter: to, ...changeMeta(options) });
-    return this.audited(id, (user) => {
+    return this.#audited(id, (user) => {
       if (user.leadStage === to) return null;
       draft.stageBefore = user.leadStage;
       return { values: { leadStage: to }, activity: draft };
@@ -317,11 +328,11 @@ export class UserRepository extends EntityRepository<User> {
    * await db.users.changeLabel(user.id, null); // remove the label
    * ```
    */
-  async changeLabel(id: number, label: CustomerLabel | null, options: LeadChangeOptions = {}): Promise<User> {
-    checkId(id);
-    const to = label === null ? null : parseEnum(CustomerLabel, label);
+  async changeLabel(id: number, label: CustomerLabel | null, options?: LeadChangeOptions): Promise<User> {
+    checkId('User', 'id', id);
+    const to = label === null ? null : checkEnum(CustomerLabel, 'CustomerLabel', label);
     const draft = await buildActivity({ userId: id, activityType: LeadActivityType.LABEL_CHANGE, labelAfter: to, ...changeMeta(options) });
-    return this.audited(id, (user) => {
+    return this.#audited(id, (user) => {
       if (user.customerLabel === to) return null;
       draft.labelBefore = user.customerLabel;
       return { values: { customerLabel: to }, activity: draft };
@@ -345,11 +356,11 @@ export class UserRepository extends EntityRepository<User> {
    * await db.users.adjustScore(user.id, +15, { performedBy: 'ai', note: 'Asked for the price list' });
    * ```
    */
-  async adjustScore(id: number, delta: number, options: LeadChangeOptions = {}): Promise<User> {
-    checkId(id);
-    if (!Number.isSafeInteger(delta)) invalid('User', 'delta', 'isInt', 'delta must be a whole number');
+  async adjustScore(id: number, delta: number, options?: LeadChangeOptions): Promise<User> {
+    checkId('User', 'id', id);
+    checkInteger('User', 'delta', delta, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     const draft = await buildActivity({ userId: id, activityType: LeadActivityType.SCORE_CHANGE, ...changeMeta(options) });
-    return this.audited(id, (user) => {
+    return this.#audited(id, (user) => {
       const after = Math.min(MAX_SCORE, Math.max(MIN_SCORE, user.leadScore + delta));
       if (after === user.leadScore) return null;
       draft.scoreBefore = user.leadScore;
@@ -363,24 +374,28 @@ export class UserRepository extends EntityRepository<User> {
    * paginated: stable while users are added between pages).
    *
    * @throws {@link InvalidEnumValueError} for a `stage`, `label`, `type` or `governorate` outside its enum.
-   * @throws {@link EntityValidationError} for a bad `limit`, `cursor` or `query`.
+   * @throws {@link EntityValidationError} for a bad `limit` or `query` (not a string, longer
+   *   than 100 characters, a NUL or a lone surrogate).
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `users.search`.
    * @example
    * ```ts
    * const page = await db.users.search({ query: 'ahmed', stage: LeadStage.HOT, limit: 25 });
    * const next = page.nextCursor ? await db.users.search({ query: 'ahmed', stage: LeadStage.HOT, limit: 25, cursor: page.nextCursor }) : null;
    * ```
    */
-  async search(criteria: UserSearch = {}): Promise<Page<User>> {
-    const limit = pageLimit(criteria.limit);
-    const key = decodeCursor(criteria.cursor);
-    if (criteria.query !== undefined && typeof criteria.query !== 'string') {
-      invalid('UserSearch', 'query', 'isString', 'query must be a string');
-    }
-    const text = criteria.query?.trim() ?? '';
-    const stage = criteria.stage === undefined ? undefined : parseEnum(LeadStage, criteria.stage);
-    const label = criteria.label === undefined || criteria.label === null ? criteria.label : parseEnum(CustomerLabel, criteria.label);
-    const type = criteria.type === undefined ? undefined : parseEnum(CustomerType, criteria.type);
-    const governorate = criteria.governorate === undefined ? undefined : parseEnum(Governorate, criteria.governorate);
+  async search(criteria?: UserSearch): Promise<Page<User>> {
+    const options = optionsOf('UserSearch', 'criteria', criteria);
+    const { limit, key } = pageRequest(SEARCH, this.ctx.engine, options);
+    const query: unknown = options.query;
+    if (query !== undefined && typeof query !== 'string') invalid('UserSearch', 'query', 'isString', 'query must be a string');
+    const text = typeof query === 'string' ? query.trim() : '';
+    // Longer text can match no field; NUL and lone surrogates would match differently per engine.
+    checkMaxLength('UserSearch', 'query', text, MAX_QUERY_LENGTH);
+    checkText('UserSearch', 'query', text);
+    const stage = options.stage === undefined ? undefined : checkEnum(LeadStage, 'LeadStage', options.stage);
+    const label = options.label === undefined || options.label === null ? options.label : checkEnum(CustomerLabel, 'CustomerLabel', options.label);
+    const type = options.type === undefined ? undefined : checkEnum(CustomerType, 'CustomerType', options.type);
+    const governorate = options.governorate === undefined ? undefined : checkEnum(Governorate, 'Governorate', options.governorate);
     return this.ctx.run(async (m) => {
       const qb = m.createQueryBuilder(User, 'u');
       if (text !== '') {
@@ -402,7 +417,7 @@ export class UserRepository extends EntityRepository<User> {
       if (governorate !== undefined) qb.andWhere('u.governorate = :governorate', { governorate });
       if (key) qb.andWhere('u.id < :afterId', { afterId: key[1] });
       const rows = await qb.orderBy('u.id', 'DESC').limit(limit + 1).getMany();
-      return toPage(rows, limit, (u) => [null, u.id]);
+      return toPage(rows, limit, SEARCH, (u) => [null, u.id]);
     });
   }
 
@@ -437,24 +452,22 @@ export class UserRepository extends EntityRepository<User> {
    * lead activities with it.
    *
    * @returns `true` if a user was deleted, `false` if there was none.
+   * @throws {@link EntityValidationError} when `id` is not a whole number from 1 to 2147483647.
    * @example
    * ```ts
    * if (!(await db.users.delete(42))) console.warn('already gone');
    * ```
    */
   async delete(id: number): Promise<boolean> {
-    checkId(id);
+    checkId('User', 'id', id);
     const result = await this.ctx.run((m) => m.delete(User, { id }));
     return (result.affected ?? 0) > 0;
   }
 
-  private async buildUser(input: Partial<CreateUserInput>): Promise<User> {
-    const values = cleanInput(input as Record<string, unknown>, false);
-    return validateEntity(Object.assign(new User(), values));
-  }
-
-  private async findOrCreate(keyProperty: 'psid' | 'phoneNumber', key: string, defaults: Partial<CreateUserInput>): Promise<User> {
-    const user = await this.buildUser({ ...defaults, [keyProperty]: key });
+  async #findOrCreate(keyProperty: 'psid' | 'phoneNumber', key: string, defaults: Partial<CreateUserInput>): Promise<User> {
+    const values = cleanInput(defaults, false);
+    values[keyProperty] = key;
+    const user = await validateEntity(Object.assign(new User(), values));
     return this.ctx.run(async (m) => {
       // DO NOTHING swallows the duplicate when a concurrent caller won the race; on
       // PostgreSQL it waits for that caller to commit, so the read below sees its row.
@@ -475,11 +488,11 @@ export class UserRepository extends EntityRepository<User> {
    * the new values and the audit entry (or `null` for no change), then writes
    * both, all in one transaction.
    */
-  private async audited(
+  async #audited(
     id: number,
     decide: (user: User) => { values: QueryDeepPartialEntity<User>; activity: LeadActivity } | null,
   ): Promise<User> {
-    return this.inTransaction(async (tx) => {
+    return this.#inTransaction(async (tx) => {
       const user = await lockUser(tx, id);
       const change = decide(user);
       if (!change) return user;
@@ -491,7 +504,7 @@ export class UserRepository extends EntityRepository<User> {
   }
 
   /** `ctx.transaction` with driver errors typed even when joining a caller's transaction. */
-  private inTransaction<T>(fn: (tx: DatabaseScope) => Promise<T>): Promise<T> {
+  #inTransaction<T>(fn: (tx: DatabaseScope) => Promise<T>): Promise<T> {
     return this.ctx.transaction(async (tx) => {
       try {
         return await fn(tx);
@@ -527,20 +540,23 @@ function insertValues(user: User): QueryDeepPartialEntity<User> {
   return values as QueryDeepPartialEntity<User>;
 }
 
+/** A new user from input, validated. */
+async function buildUser(input: unknown): Promise<User> {
+  return validateEntity(Object.assign(new User(), cleanInput(input, false)));
+}
+
 /** Keeps the known input keys that are set; refuses unknown, read-only and (for patches) audited ones. */
-function cleanInput(input: Record<string, unknown>, isPatch: boolean): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null) invalid('User', 'input', 'isObject', 'expected an object of user values');
-  const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    const audited = AUDITED_KEYS[key];
-    if (isPatch && audited) {
-      invalid('User', key, 'audited', `${key} cannot be changed with update(); use ${audited}(), which records the change`);
+function cleanInput(input: unknown, isPatch: boolean): Record<string, unknown> {
+  checkObject('User', 'input', input);
+  if (isPatch) {
+    for (const key of Object.keys(input)) {
+      const audited = AUDITED_KEYS.get(key);
+      if (audited !== undefined && (input as Record<string, unknown>)[key] !== undefined) {
+        invalid('User', key, 'audited', `${key} cannot be changed with update(); use ${audited}(), which records the change`);
+      }
     }
-    if (!INPUT_KEYS.has(key)) invalid('User', key, 'readOnly', `${key} is not a user field that can be set`);
-    values[key] = value;
   }
-  return values;
+  return pickInput('User', input, INPUT_KEYS);
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -548,16 +564,10 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function changeMeta(options: LeadChangeOptions): Pick<NewLeadActivity, 'note' | 'performedBy'> {
-  return { note: options.note ?? null, performedBy: options.performedBy ?? null };
-}
-
-function checkKey(value: unknown, property: 'psid' | 'phoneNumber'): void {
-  if (typeof value !== 'string' || value === '') invalid('User', property, 'isNotEmpty', `${property} must be a non-empty string`);
-}
-
-function checkId(id: unknown): void {
-  if (!Number.isSafeInteger(id) || (id as number) < 1) invalid('User', 'id', 'isInt', 'id must be a positive whole number');
+/** The audit entry's note and performer; the entry's validation checks their types and lengths. */
+function changeMeta(options: LeadChangeOptions | undefined): Pick<NewLeadActivity, 'note' | 'performedBy'> {
+  const { note, performedBy } = optionsOf('LeadChangeOptions', 'options', options);
+  return { note: note ?? null, performedBy: performedBy ?? null };
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `ESCAPE '\'`). */

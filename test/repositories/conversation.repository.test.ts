@@ -3,8 +3,9 @@ import type { Database } from '../../src/database';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
-import { EntityValidationError, ForeignKeyError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
+import { EntityValidationError, ForeignKeyError, InvalidCursorError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
 import { engines, openTestDb } from '../support/engines';
+import { rejection } from '../support/errors';
 import { captureQueries, queryPlan } from '../support/query-plan';
 
 describe.each(engines())('ConversationRepository on %s', (engine) => {
@@ -256,8 +257,17 @@ describe.each(engines())('ConversationRepository on %s', (engine) => {
       expect(await queryPlan(db, engine, select!.sql, select!.params)).toContain('IDX_conversations_active_last_message');
     });
 
-    it('refuses a cursor it did not make', async () => {
-      await expect(db.conversations.inbox({ cursor: 'nope' })).rejects.toBeInstanceOf(EntityValidationError);
+    it('refuses a cursor it did not make with InvalidCursorError', async () => {
+      await expect(db.conversations.inbox({ cursor: 'nope' })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
+    it('refuses a cursor of another list with InvalidCursorError naming the inbox', async () => {
+      await db.conversations.getOrOpen((await db.users.create({ psid: `cursor-a-${engine}` })).id, MessageSource.MESSENGER);
+      await db.conversations.getOrOpen((await db.users.create({ psid: `cursor-b-${engine}` })).id, MessageSource.MESSENGER);
+      const { nextCursor } = await db.users.search({ limit: 1 });
+      const error = await rejection(db.conversations.inbox({ cursor: nextCursor }));
+      expect(error).toBeInstanceOf(InvalidCursorError);
+      expect((error as InvalidCursorError).list).toBe('conversations.inbox');
     });
   });
 

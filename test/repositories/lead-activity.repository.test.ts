@@ -3,7 +3,7 @@ import type { Database } from '../../src/database';
 import { LeadActivity } from '../../src/entities/lead-activity.entity';
 import type { User } from '../../src/entities/user.entity';
 import { LeadActivityType, LeadStage } from '../../src/enums';
-import { EntityValidationError, NotFoundError } from '../../src/errors';
+import { EntityValidationError, InvalidCursorError, NotFoundError } from '../../src/errors';
 import type { Page, PageRequest } from '../../src/pagination';
 import { engines, openTestDb } from '../support/engines';
 
@@ -182,16 +182,19 @@ describe.each(engines())('LeadActivityRepository on %s', (engine) => {
       expect(await collect((p) => db.leadActivities.listForUser(user.id, p), 4)).toEqual(expected);
     });
 
-    it('refuses a bad limit or cursor with EntityValidationError', async () => {
+    it('refuses a bad limit with EntityValidationError', async () => {
       await expect(db.leadActivities.listForUser(1, { limit: 501 })).rejects.toBeInstanceOf(EntityValidationError);
-      await expect(db.leadActivities.listForUser(1, { cursor: 'nope' })).rejects.toBeInstanceOf(EntityValidationError);
+    });
+
+    it('refuses a cursor it did not make with InvalidCursorError', async () => {
+      await expect(db.leadActivities.listForUser(1, { cursor: 'nope' })).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
     it('refuses a cursor that came from another kind of listing', async () => {
       for (let i = 0; i < 3; i++) await newUser();
       const { nextCursor } = await db.users.search({ limit: 1 });
       expect(nextCursor).not.toBeNull();
-      await expect(db.leadActivities.listForUser(1, { cursor: nextCursor })).rejects.toBeInstanceOf(EntityValidationError);
+      await expect(db.leadActivities.listForUser(1, { cursor: nextCursor })).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
     it('refuses a user id that is not a positive whole number', async () => {

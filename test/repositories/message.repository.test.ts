@@ -9,6 +9,7 @@ import { MessageDirection, MessageSource, MessageStatus } from '../../src/enums'
 import {
   EntityValidationError,
   ForeignKeyError,
+  InvalidCursorError,
   InvalidEnumValueError,
   NotFoundError,
 } from '../../src/errors';
@@ -564,9 +565,23 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
       expect(second.nextCursor).toBeNull();
     });
 
-    it('refuses a cursor it did not make and a bad limit', async () => {
-      await expect(db.messages.listForUser(1, { cursor: 'garbage' })).rejects.toBeInstanceOf(EntityValidationError);
+    it('refuses a cursor it did not make with InvalidCursorError', async () => {
+      await expect(db.messages.listForUser(1, { cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
+    it('refuses a bad limit with EntityValidationError', async () => {
       await expect(db.messages.listForUser(1, { limit: 0 })).rejects.toBeInstanceOf(EntityValidationError);
+    });
+
+    it('refuses a cursor of a conversation page on a user page', async () => {
+      const user = await newUser();
+      await db.messages.recordInbound(inbound(user.id, { text: 'one' }));
+      const second = await db.messages.recordInbound(inbound(user.id, { text: 'two' }));
+      const { nextCursor } = await db.messages.listForConversation(second.conversationId, { limit: 1 });
+      expect(nextCursor).not.toBeNull();
+      const error = await rejection(db.messages.listForUser(user.id, { cursor: nextCursor }));
+      expect(error).toBeInstanceOf(InvalidCursorError);
+      expect((error as InvalidCursorError).list).toBe('messages.listForUser');
     });
 
     it('reads a user page through IDX_messages_user_created', async () => {

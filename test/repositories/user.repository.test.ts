@@ -13,7 +13,7 @@ import {
   MessageDirection,
   MessageSource,
 } from '../../src/enums';
-import { EntityValidationError, InvalidEnumValueError, NotFoundError, UniqueConstraintError } from '../../src/errors';
+import { EntityValidationError, InvalidCursorError, InvalidEnumValueError, NotFoundError, UniqueConstraintError } from '../../src/errors';
 import type { UserPatch } from '../../src/repositories/user.repository';
 import { engines, openTestDb } from '../support/engines';
 
@@ -488,9 +488,12 @@ describe.each(engines())('UserRepository on %s', (engine) => {
       await expect(db.users.search({ governorate: 'x' as Governorate })).rejects.toBeInstanceOf(InvalidEnumValueError);
     });
 
-    it('refuses a bad limit or cursor with EntityValidationError', async () => {
+    it('refuses a bad limit with EntityValidationError', async () => {
       await expectValidationError(db.users.search({ limit: 0 }), 'limit');
-      await expectValidationError(db.users.search({ cursor: 'garbage' }), 'cursor');
+    });
+
+    it('refuses a cursor it did not make with InvalidCursorError', async () => {
+      await expect(db.users.search({ cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
     it('pages through every match newest first with no duplicates or gaps', async () => {
