@@ -105,7 +105,8 @@ function redacted<E>(error: E): E {
 
 /** The database's complaint about a row, as a typed error without the row's values. */
 function refusal(db: Database, error: unknown): { message: string; cause: unknown } {
-  const typed = toDatabaseError(redacted(error), db.engine);
+  // Typed first: the column names come from PostgreSQL's detail, which is then blanked.
+  const typed = redacted(toDatabaseError(error, db.engine));
   return { message: typed.message, cause: typed };
 }
 
