@@ -1,7 +1,7 @@
 /**
  * Column types that differ per engine. Entities and migrations use the
- * engine-neutral names here, and {@link adaptDriverTypes} teaches PostgreSQL
- * what they mean.
+ * engine-neutral names here; `adaptDriverTypes` (in `src/typeorm/`) teaches
+ * PostgreSQL what they mean.
  *
  * @module
  */
@@ -45,30 +45,4 @@ export function columnTypeFor(engine: Engine, type: string): string {
  */
 export function engineOf(dataSource: Pick<DataSource, 'options'>): Engine {
   return dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
-}
-
-/**
- * Makes a DataSource's driver map {@link TIMESTAMP} to `timestamp with time zone`
- * on PostgreSQL, and default SQLite timestamps to millisecond precision. Entity decorators run before any engine is known, so the
- * mapping happens here, once per DataSource; `createDataSource` calls it.
- *
- * @example
- * ```ts
- * // Only for a DataSource you build yourself instead of with createDataSource.
- * const ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: ENTITIES });
- * adaptDriverTypes(ds);
- * await ds.initialize();
- * ```
- */
-export function adaptDriverTypes(dataSource: DataSource): void {
-  const driver = dataSource.driver;
-  if (engineOf(dataSource) === 'sqlite') {
-    // datetime('now') keeps whole seconds; keep milliseconds like every other timestamp we write.
-    driver.mappedDataTypes.createDateDefault = SQLITE_NOW;
-    driver.mappedDataTypes.updateDateDefault = SQLITE_NOW;
-    return;
-  }
-  const normalize = driver.normalizeType.bind(driver);
-  driver.normalizeType = (column) =>
-    column.type === TIMESTAMP ? 'timestamp with time zone' : normalize(column);
 }

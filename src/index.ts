@@ -25,7 +25,8 @@ export {
   parseDatabaseUrl,
   resolveDatabaseOptions,
 } from './config';
-export { TIMESTAMP, JSON_COLUMN, columnTypeFor, engineOf, adaptDriverTypes, type Engine } from './column-types';
+export { TIMESTAMP, JSON_COLUMN, columnTypeFor, engineOf, type Engine } from './column-types';
+export { adaptDriverTypes } from './typeorm/index';
 export { SnakeNamingStrategy, snakeCase } from './naming-strategy';
 export { createDataSource } from './data-source';
 export { Database, openDatabase, type PendingMigration } from './database';

@@ -5,12 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { DatabaseClosedError, StorageError, TransactionScopeError } from './errors';
 import { SerialQueue } from './serial-queue';
-
-/** What TypeORM's shared SQLite query runner keeps about "its" transaction. */
-interface RunnerState {
-  isTransactionActive: boolean;
-  transactionDepth: number;
-}
+import { resetStaleRunnerState } from './typeorm/index';
 
 /** One unit of work while it runs: calls on the database from inside it would wait for it. */
 interface Unit {
@@ -140,11 +135,8 @@ export class SqliteSession {
   private settle(): Error | null {
     const connection = this.connection();
     if (!connection) return null;
-    const runner = (this.dataSource.driver as unknown as { queryRunner?: RunnerState }).queryRunner;
-    const open = connection.inTransaction;
-    if (!open && (!runner || (!runner.isTransactionActive && runner.transactionDepth === 0))) return null;
     let problem: Error | null = null;
-    if (open) {
+    if (connection.inTransaction) {
       try {
         connection.exec('ROLLBACK');
       } catch {
@@ -152,10 +144,7 @@ export class SqliteSession {
       }
       problem = new StorageError('A transaction was still open at the end of a unit of work and was rolled back; nothing of this call was stored');
     }
-    if (runner && !connection.inTransaction) {
-      runner.isTransactionActive = false;
-      runner.transactionDepth = 0;
-    }
+    resetStaleRunnerState(this.dataSource, connection.inTransaction);
     return problem;
   }
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnTypeFor, engineOf, JSON_COLUMN, SQLITE_NOW, TIMESTAMP } from '../src/column-types';
-import { createDataSource, rewriteSqliteQuery } from '../src/data-source';
+import { columnTypeFor, engineOf, JSON_COLUMN, TIMESTAMP } from '../src/column-types';
+import { createDataSource } from '../src/data-source';
 import { openDatabase } from '../src/database';
 import { ENTITIES } from '../src/entities/all';
 import { ConfigError } from '../src/errors';
@@ -77,30 +77,6 @@ describe('column types per engine', () => {
     expect(engineOf(createDataSource({ url: 'sqlite::memory:' }))).toBe('sqlite');
     expect(engineOf(createDataSource({ url: 'postgres://u:p@127.0.0.1:1/db' }))).toBe('postgres');
   });
-
-  it('gives SQLite timestamp defaults with milliseconds', () => {
-    const ds = createDataSource({ url: 'sqlite::memory:' });
-    expect(ds.driver.mappedDataTypes.createDateDefault).toBe(SQLITE_NOW);
-    expect(ds.driver.mappedDataTypes.updateDateDefault).toBe(SQLITE_NOW);
-  });
-});
-
-describe('rewriteSqliteQuery', () => {
-  it('begins transactions IMMEDIATE', () => {
-    expect(rewriteSqliteQuery('BEGIN TRANSACTION')).toBe('BEGIN IMMEDIATE');
-  });
-
-  it('sets update-date columns with milliseconds instead of whole-second CURRENT_TIMESTAMP', () => {
-    expect(rewriteSqliteQuery('UPDATE "users" SET "first_name" = ?, "updated_at" = CURRENT_TIMESTAMP WHERE "id" IN (?)')).toBe(
-      `UPDATE "users" SET "first_name" = ?, "updated_at" = ${SQLITE_NOW} WHERE "id" IN (?)`,
-    );
-  });
-
-  it('leaves other statements alone', () => {
-    for (const sql of ['SELECT CURRENT_TIMESTAMP', 'INSERT INTO "t" ("a") VALUES (?)', 'COMMIT', 'SAVEPOINT typeorm_1']) {
-      expect(rewriteSqliteQuery(sql)).toBe(sql);
-    }
-  });
 });
 
 describe('createDataSource on SQLite', () => {
@@ -135,23 +111,6 @@ describe('createDataSource on SQLite', () => {
     expect(foreignKeys).toEqual([{ foreign_keys: 1 }]);
   });
 
-  it('creates the missing parent folders of the database file', async () => {
-    const file = join(tmp, 'a', 'b', 'c', 'crm.db');
-    expect(existsSync(join(tmp, 'a'))).toBe(false);
-    await withInitialized(createDataSource({ url: `sqlite:${file}` }), (ds) => ds.query('SELECT 1'));
-    expect(existsSync(file)).toBe(true);
-  });
-
-  it('fails at once with ConfigError naming the folder when the folder of the file cannot be created', async () => {
-    // A recursive mkdir under /proc never settles on Node 20; the folders are made one level at a time.
-    const error = await openDatabase({ url: 'sqlite:/proc/migochat-nope/crm.db' }).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).setting).toBe('url');
-    expect((error as ConfigError).message).toContain('/proc/migochat-nope');
-  });
 });
 
 describe.each(engines().filter((e) => e === 'postgres'))('createDataSource on %s', () => {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import pg from 'pg';
+import { resolveDatabaseOptions } from '../../src/config';
+import { createDataSource } from '../../src/data-source';
 import { openDatabase, type Database } from '../../src/database';
 import { DatabaseUnavailableError, isMigochatDbError } from '../../src/errors';
 import { canStartPostgres, freePort, startCluster, type PgCluster } from '../support/pg-cluster';
@@ -77,8 +79,6 @@ describe('a password in the options of an open Database', () => {
     } finally {
       await db.close();
     }
-    const { createDataSource } = await import('../../src/data-source');
-    const { resolveDatabaseOptions } = await import('../../src/config');
     const url = `postgres://crm:${PASSWORD}@127.0.0.1:1/crm?sslmode=disable&password=${PASSWORD}`;
     const resolved = resolveDatabaseOptions({ url, replicas: [`postgres://ro:${PASSWORD}@127.0.0.1:2/crm`] });
     const ds = createDataSource(resolved);

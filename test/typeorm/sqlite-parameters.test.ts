@@ -1,11 +1,12 @@
 // SQLite: createDataSource binds the numbers of query-builder SQL as
-// parameters (bindNumbersAsParameters in src/data-source.ts), so one prepared
+// parameters (bindNumbersAsParameters in src/typeorm/sqlite-parameters.ts), so one prepared
 // statement serves every id. Binding must not change what the SQL means.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/database';
-import { User } from '../src/entities/user.entity';
-import { openTestDb } from './support/engines';
-import { captureQueries } from './support/query-plan';
+import type { Database } from '../../src/database';
+import { User } from '../../src/entities/user.entity';
+import { openTestDb } from '../support/engines';
+import { captureQueries } from '../support/query-plan';
+import { sqliteParameters } from '../../src/typeorm/index';
 
 describe('numbers in query-builder SQL on SQLite', () => {
   let db: Database;
@@ -125,5 +126,11 @@ describe('numbers in query-builder SQL on SQLite', () => {
       { v: 4, t: 'integer' },
       { v: 9, t: 'integer' },
     ]);
+  });
+});
+
+describe('sqliteParameters', () => {
+  it('binds whole numbers as BigInt (INTEGER), other numbers as they are, and booleans as 1/0', () => {
+    expect(sqliteParameters([5, 1.5, true, false, 'x', null, Number.MAX_SAFE_INTEGER + 2])).toEqual([5n, 1.5, 1, 0, 'x', null, Number.MAX_SAFE_INTEGER + 2]);
   });
 });
