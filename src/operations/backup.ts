@@ -146,7 +146,8 @@ async function backupPostgres(db: Database, tmp: string, options: BackupOptions)
     },
   );
   if (dump.code !== 0) {
-    throw new BackupError(`pg_dump failed (exit code ${String(dump.code)}): ${stderrSummary(dump.stderr)}`);
+    const full = /no space left on device|disk quota exceeded/i.test(dump.stderr) ? ' (the disk is full: free space or choose another folder, then retry)' : '';
+    throw new BackupError(`pg_dump failed (exit code ${String(dump.code)}): ${stderrSummary(dump.stderr)}${full}`);
   }
   const check = await runTool(options.pgRestorePath ?? 'pg_restore', ['--list', tmp], conn.env);
   if (check.code !== 0) {
