@@ -39,8 +39,6 @@ export {
   DEFAULT_MAX_EXPANSION,
   DEFAULT_MAX_LINE_BYTES,
   MIN_MAX_DECOMPRESSED_BYTES,
-  readLines,
-  type Line,
   type LineLimits,
 } from './line-reader';
 export type { ProgressCallback } from './shared';

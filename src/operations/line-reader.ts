@@ -26,7 +26,7 @@ export const DEFAULT_MAX_EXPANSION = 1000;
 /** ...or to this many bytes (1 GiB), whichever is more. */
 export const MIN_MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
 
-/** The limits of {@link readLines}. */
+/** The limits an import file is read within; part of {@link ImportOptions}. */
 export interface LineLimits {
   /** The longest line, in bytes of UTF-8 (default {@link DEFAULT_MAX_LINE_BYTES}). */
   maxLineBytes?: number;
@@ -39,7 +39,7 @@ export interface LineLimits {
   maxDecompressedBytes?: number;
 }
 
-/** One line of the file: its text (without the line break) and its 1-based number. */
+/** One line of the file: its text (without the line break) and its 1-based number. @internal */
 export interface Line {
   /** The text, without `\n` or `\r\n`. */
   text: string;
@@ -82,6 +82,7 @@ const positive = (value: number | undefined, fallback: number): number =>
  * the file's size however long its lines; blank lines are counted from their
  * bytes and skipped.
  *
+ * @internal
  * @param file - the file (plain, or gzip detected by its magic bytes).
  * @param label - how to name the file in errors.
  * @throws {@link ImportLimitError} at the line where a limit is crossed;

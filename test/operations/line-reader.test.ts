@@ -11,10 +11,9 @@ import {
   DEFAULT_MAX_LINE_BYTES,
   ImportLimitError,
   ImportLineError,
-  type Line,
   type LineLimits,
-  readLines,
 } from '../../src/operations/index';
+import { type Line, readLines } from '../../src/operations/line-reader';
 import { tempDir } from './support';
 
 const tmp = tempDir();
