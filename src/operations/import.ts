@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Database } from '../database';
 import { toDatabaseError } from '../driver-errors';
-import { BackupError } from '../errors';
+import { BackupError, isMigochatDbError } from '../errors';
 import { REDACTED } from '../logger';
 import { ImportLineError } from './errors';
 import { columnsOf, EXPORT_FORMAT, EXPORT_VERSION, type ExportHeader, quote, type Row, type TableRowCount } from './format';
@@ -238,7 +238,10 @@ export async function importDatabase(db: Database, source: string, options: Impo
           }
           currentIndex = target.index;
           currentTable = table;
-          const { columns, params } = await prepareRow(db, target, entry, line.number);
+          const { columns, params } = await prepareRow(db, target, entry, line.number).catch((error: unknown) => {
+            if (isMigochatDbError(error)) throw error;
+            throw new ImportLineError(line.number, `this ${table} row cannot be prepared for the database: ${errorText(error)}`);
+          });
           if (
             batch &&
             (batch.table !== table ||

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { BackupError } from '../errors';
+import { BackupError, ConfigError } from '../errors';
 import { ImportLimitError, ImportLineError } from './errors';
 import { errorText } from './shared';
 
@@ -73,8 +73,14 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-const positive = (value: number | undefined, fallback: number): number =>
-  value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+/** A limit from the options, or its default; anything but a positive whole number is refused. */
+function limit(name: keyof LineLimits, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(name, `must be a positive whole number, not ${String(value)}`);
+  }
+  return value;
+}
 
 /**
  * The non-blank lines of `file`, read as a stream with backpressure. Each
@@ -85,7 +91,8 @@ const positive = (value: number | undefined, fallback: number): number =>
  * @internal
  * @param file - the file (plain, or gzip detected by its magic bytes).
  * @param label - how to name the file in errors.
- * @throws {@link ImportLimitError} at the line where a limit is crossed;
+ * @throws `ConfigError` for a limit that is not a positive whole number;
+ * {@link ImportLimitError} at the line where a limit is crossed;
  * {@link ImportLineError} for a line that is not UTF-8; {@link BackupError}
  * when the file cannot be read or its gzip stream is broken.
  * @example
@@ -95,11 +102,12 @@ const positive = (value: number | undefined, fallback: number): number =>
  */
 export async function* readLines(file: string, label: string, limits: LineLimits = {}): AsyncGenerator<Line, void, undefined> {
   const gzip = await isGzip(file);
-  const maxLine = positive(limits.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
-  const maxBlank = positive(limits.maxBlankLines, DEFAULT_MAX_BLANK_LINES);
-  const maxBytes = gzip
-    ? positive(limits.maxDecompressedBytes, Math.max(MIN_MAX_DECOMPRESSED_BYTES, (await stat(file)).size * DEFAULT_MAX_EXPANSION))
-    : Number.POSITIVE_INFINITY;
+  const maxLine = limit('maxLineBytes', limits.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
+  const maxBlank = limit('maxBlankLines', limits.maxBlankLines, DEFAULT_MAX_BLANK_LINES);
+  const maxGzip = limit('maxDecompressedBytes', limits.maxDecompressedBytes, 0);
+  const maxBytes = !gzip
+    ? Number.POSITIVE_INFINITY
+    : maxGzip || Math.max(MIN_MAX_DECOMPRESSED_BYTES, (await stat(file)).size * DEFAULT_MAX_EXPANSION);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   // pipeline (not pipe) so a read error or a broken gzip stream ends the iteration with that error.
   const input: Readable = gzip

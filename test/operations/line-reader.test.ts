@@ -150,6 +150,14 @@ describe('limits', () => {
     expect(ms).toBeLessThan(10_000);
   });
 
+  it('refuses a limit that is not a positive whole number with a ConfigError naming it', async () => {
+    for (const [name, value] of [['maxLineBytes', 0], ['maxBlankLines', -1], ['maxDecompressedBytes', 1.5]] as const) {
+      const { error } = await failure(file('a\n'), { [name]: value });
+      expect(isMigochatDbError(error) && error.code).toBe('CONFIG_ERROR');
+      expect((error as Error).message).toBe(`${name}: must be a positive whole number, not ${value}`);
+    }
+  });
+
   it('reports a truncated gzip stream as a BackupError after the last whole line', async () => {
     const gz = gzipSync(Array.from({ length: 10_000 }, (_, i) => `line ${i}`).join('\n'));
     const { error } = await failure(file(gz.subarray(0, Math.floor(gz.length / 2))));
