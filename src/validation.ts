@@ -379,11 +379,13 @@ function textIssues(entity: object): ValidationIssue[] {
  * ```
  */
 export async function validateEntity<T extends object>(entity: T): Promise<T> {
+  // First: some validators (isEmail's byte count uses encodeURI) throw on lone surrogates.
+  const text = textIssues(entity);
+  if (text.length > 0) throw new EntityValidationError(entity.constructor.name, text);
   const errors = await validate(entity, { forbidUnknownValues: false, validationError: { target: false, value: false } });
   const issues = flatten(errors);
   issues.push(...codePointIssues(entity, issues));
   issues.push(...jsonIssues(entity, issues));
-  for (const issue of textIssues(entity)) if (!issues.some((i) => i.property === issue.property)) issues.push(issue);
   if (issues.length > 0) throw new EntityValidationError(entity.constructor.name, issues);
   return entity;
 }
