@@ -1,7 +1,7 @@
 // What happens at the edges of a Database's life and scope: calls on `db`
 // inside its own transaction, close() with work queued, calls after close().
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../src/database';
@@ -111,5 +111,39 @@ describe.each(engines())('closing a Database on %s', (engine) => {
       expect(isMigochatDbError(error) && error.code).toBe('DATABASE_CLOSED');
     }
     await db.close();
+  });
+});
+
+describe('a failed openDatabase', () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it('leaves no file descriptor open on SQLite (a file that is not a database)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migochat-fds-'));
+    try {
+      const file = join(dir, 'not-a-db.db');
+      writeFileSync(file, Buffer.alloc(8192, 1));
+      const before = openFds();
+      for (let i = 0; i < 5; i++) {
+        const error = await rejection(openDatabase({ url: `sqlite:${file}` }));
+        expect(isMigochatDbError(error) && error.code).toBe('DATABASE_CORRUPT');
+      }
+      expect(openFds()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(engines().includes('postgres'))('leaves no socket open on PostgreSQL (a wrong password)', async () => {
+    const url = new URL(pgUrl());
+    url.password = 'not-the-password';
+    const before = openFds();
+    for (let i = 0; i < 5; i++) {
+      const error = await rejection(openDatabase({ url: url.toString(), connectTimeoutMs: 500 }));
+      expect(isMigochatDbError(error) && error.code).toBe('DATABASE_UNAVAILABLE');
+    }
+    // Sockets close asynchronously once the pool has ended.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // At most as many as before (a socket of an earlier test may have closed meanwhile), never more.
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 });
