@@ -2,7 +2,7 @@
 // (Entities, Enums, Repositories, ...) chosen by the source file it comes
 // from, so new exports land in the right group without a tag on each one.
 // An explicit `@group` tag in the TSDoc still wins.
-import { Comment, CommentTag, Converter, ReflectionKind } from 'typedoc';
+import { Comment, CommentTag, Converter, ReferenceReflection, ReflectionKind } from 'typedoc';
 
 /** First match wins; paths are relative to src/. */
 const RULES = [
@@ -10,14 +10,19 @@ const RULES = [
   [/^(enums|enum-utils)\.ts$/, 'Enums'],
   [/^(repositories\/|pagination\.ts$|scope\.ts$)/, 'Repositories'],
   [/^(config|data-source|database|column-types|naming-strategy|logger)\.ts$/, 'Configuration'],
+  [/^typeorm\//, 'Configuration'],
   [/^(operations|migrations)\//, 'Operations'],
   [/^(errors|driver-errors|validation)\.ts$/, 'Errors'],
   [/^testing\//, 'Test helpers'],
 ];
 
+/** The entry point whose names a bare `{@link Name}` in another entry point falls back to. */
+const MAIN_MODULE = '@migochat/db';
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
   requireExamples(app);
+  linkAcrossModules(app);
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     const project = context.project;
     for (const reflection of Object.values(project.reflections)) {
@@ -25,7 +30,10 @@ export function load(app) {
       if (!parent || !(parent.kindOf(ReflectionKind.Module) || parent.kindOf(ReflectionKind.Project))) continue;
       if (reflection.kindOf(ReflectionKind.Module)) continue;
       if (reflection.comment?.blockTags.some((t) => t.tag === '@group')) continue;
-      const file = project.getSymbolIdFromReflection(reflection)?.fileName ?? '';
+      // A re-export of a name another entry point documents (e.g. ENTITIES in
+      // `@migochat/db/typeorm`) goes in the group of what it refers to.
+      const target = reflection instanceof ReferenceReflection ? (reflection.tryGetTargetReflectionDeep() ?? reflection) : reflection;
+      const file = project.getSymbolIdFromReflection(target)?.fileName ?? '';
       const rel = file.replace(/\\/g, '/').split('/src/').pop() ?? '';
       const group = RULES.find(([re]) => re.test(rel))?.[1];
       if (!group) {
@@ -58,6 +66,35 @@ export function requireExamples(app) {
       const comments = [reflection.comment, ...(reflection.signatures ?? []).map((s) => s.comment)];
       if (comments.some((c) => c?.blockTags.some((t) => t.tag === '@example'))) continue;
       app.logger.warn(`${reflection.getFriendlyFullName()} has no @example`);
+    }
+  });
+}
+
+/**
+ * A comment in another entry point (e.g. `@migochat/db/typeorm`) that links
+ * to a name by itself, `{@link ConfigError}`, means the name in `@migochat/db`
+ * when its own module has no such name. TypeDoc looks such links up only in
+ * the comment's module unless TypeScript resolved them (it does not inside
+ * `@throws {@link X}`, nor for a name the file does not import).
+ * @param {import('typedoc').Application} app
+ */
+export function linkAcrossModules(app) {
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    const project = context.project;
+    const main = project.getChildByName(MAIN_MODULE);
+    if (!main) return;
+    for (const reflection of Object.values(project.reflections)) {
+      let module = reflection.parent;
+      while (module && !module.kindOf(ReflectionKind.Module)) module = module.parent;
+      if (!module || module === main || !reflection.comment) continue;
+      const parts = [reflection.comment.summary, ...reflection.comment.blockTags.map((t) => t.content)].flat();
+      for (const part of parts) {
+        if (part.kind !== 'inline-tag' || part.target !== undefined || !part.tag.startsWith('@link')) continue;
+        const name = part.text.split('|')[0].trim();
+        if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(name) || module.getChildByName(name)) continue;
+        const target = main.getChildByName(name);
+        if (target) part.target = target;
+      }
     }
   });
 }

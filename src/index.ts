@@ -1,5 +1,13 @@
 /**
- * `@migochat/db`: typed data access for the Migochat CRM.
+ * `@migochat/db`: typed data access for the Migochat CRM. Everything a
+ * service uses: `openDatabase` and the {@link Database} with its
+ * repositories, the entities and enums, the errors, and the whole-database
+ * operations (health, backup, restore, export, import).
+ *
+ * The entities and enums alone, without a database driver, are in
+ * `@migochat/db/entities`; test helpers in `@migochat/db/testing`; the
+ * TypeORM plumbing (naming strategy, migrations, column types, the repository
+ * base class) in `@migochat/db/typeorm`.
  *
  * @module @migochat/db
  */
@@ -9,7 +17,6 @@ export * from './enums';
 export * from './enum-utils';
 export * from './errors';
 export * from './entities/index';
-export { MIGRATIONS, InitialSchema1763900000000 } from './migrations/index';
 export {
   type DatabaseOptions,
   type DatabaseEnv,
@@ -22,12 +29,8 @@ export {
   DEFAULT_DATABASE_URL,
   databaseOptionsFromEnv,
   maskUrl,
-  parseDatabaseUrl,
-  resolveDatabaseOptions,
 } from './config';
-export { TIMESTAMP, JSON_COLUMN, columnTypeFor, engineOf, type Engine } from './column-types';
-export { adaptDriverTypes } from './typeorm/index';
-export { SnakeNamingStrategy, snakeCase } from './naming-strategy';
+export type { Engine } from './column-types';
 export { createDataSource } from './data-source';
 export { Database, openDatabase, type PendingMigration } from './database';
 export type { DatabaseScope, TransactionOptions } from './scope';
@@ -38,5 +41,4 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
 } from './pagination';
-export { validateEntity } from './validation';
 export * from './operations/index';

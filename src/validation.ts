@@ -368,7 +368,7 @@ function textIssues(entity: object): ValidationIssue[] {
  * refuses text no engine can store as given: every string property must be
  * well-formed Unicode (rule `wellFormed`) without NUL characters (rule
  * `noNul`), and within its `@MaxLength` in code points. JSON properties
- * ({@link IsBoundedJson}) are checked against their limits.
+ * (decorated with `@IsBoundedJson`) are checked against their limits.
  *
  * @throws {@link EntityValidationError} listing every property and broken rule
  *   (each issue's `messages` holds the human-readable text).

@@ -1,5 +1,3 @@
-export type { RepositoryContext } from './context';
-export { EntityRepository } from './base.repository';
 export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOptions, type UserSearch } from './user.repository';
 export {
   MessageRepository,

@@ -249,7 +249,7 @@ describe('one copy of each class', () => {
     expect(result).toEqual({ user: true, enums: true, errors: true, openDatabase: true });
   });
 
-  it('resolves @migochat/db, @migochat/db/entities and @migochat/db/testing through the exports map to the same classes', () => {
+  it('resolves @migochat/db, @migochat/db/entities, @migochat/db/testing and @migochat/db/typeorm through the exports map to the same classes', () => {
     const result = runChild(
       `
       import { createRequire } from 'node:module';
@@ -257,21 +257,62 @@ describe('one copy of each class', () => {
       const main = { cjs: require('@migochat/db'), esm: await import('@migochat/db') };
       const entities = { cjs: require('@migochat/db/entities'), esm: await import('@migochat/db/entities') };
       const testing = { cjs: require('@migochat/db/testing'), esm: await import('@migochat/db/testing') };
+      const typeorm = { cjs: require('@migochat/db/typeorm'), esm: await import('@migochat/db/typeorm') };
       console.log(JSON.stringify({
-        resolved: [require.resolve('@migochat/db'), require.resolve('@migochat/db/entities'), require.resolve('@migochat/db/testing')],
+        resolved: ['@migochat/db', '@migochat/db/entities', '@migochat/db/testing', '@migochat/db/typeorm'].map((p) => require.resolve(p)),
         users: [main.esm.User, entities.cjs.User, entities.esm.User].every((u) => u === main.cjs.User),
         stages: entities.esm.LeadStage === main.cjs.LeadStage,
         testing: typeof testing.cjs.createTestDatabase === 'function' && testing.esm.createTestDatabase === testing.cjs.createTestDatabase,
+        entityList: typeorm.esm.ENTITIES === main.cjs.ENTITIES && typeorm.cjs.ENTITIES.includes(main.esm.User),
+        migrations: typeorm.esm.MIGRATIONS === typeorm.cjs.MIGRATIONS && typeorm.cjs.MIGRATIONS.map((m) => m.name),
+        naming: new typeorm.esm.SnakeNamingStrategy() instanceof typeorm.cjs.SnakeNamingStrategy && typeorm.esm.snakeCase('leadStage'),
+        repositoryBase: Object.getPrototypeOf(main.esm.UserRepository) === typeorm.cjs.EntityRepository,
       }));
     `,
       { module: true, cwd: consumer },
     );
     expect(result).toEqual({
-      resolved: [join(DIST, 'index.js'), join(DIST, 'entities.js'), join(DIST, 'testing.js')],
+      resolved: [join(DIST, 'index.js'), join(DIST, 'entities.js'), join(DIST, 'testing.js'), join(DIST, 'typeorm.js')],
       users: true,
       stages: true,
       testing: true,
+      entityList: true,
+      migrations: ['InitialSchema1763900000000'],
+      naming: 'lead_stage',
+      repositoryBase: true,
     });
+  });
+
+  it('moved the TypeORM plumbing out of @migochat/db into @migochat/db/typeorm', () => {
+    const moved = [
+      'adaptDriverTypes',
+      'columnTypeFor',
+      'engineOf',
+      'TIMESTAMP',
+      'JSON_COLUMN',
+      'SnakeNamingStrategy',
+      'snakeCase',
+      'resolveDatabaseOptions',
+      'parseDatabaseUrl',
+      'MIGRATIONS',
+      'InitialSchema1763900000000',
+      'EntityRepository',
+      'validateEntity',
+    ];
+    const result = runChild(
+      `
+      const main = require('@migochat/db');
+      const typeorm = require('@migochat/db/typeorm');
+      const moved = ${JSON.stringify(moved)};
+      console.log(JSON.stringify({
+        inMain: moved.filter((n) => n in main),
+        inTypeorm: moved.filter((n) => n in typeorm),
+        lineReader: ['readLines'].filter((n) => n in main),
+      }));
+    `,
+      { cwd: consumer },
+    );
+    expect(result).toEqual({ inMain: [], inTypeorm: moved, lineReader: [] });
   });
 
   it('recognises an error thrown by the ESM entry with the CJS isMigochatDbError', () => {
@@ -313,14 +354,20 @@ export { name, opened, user, entityUser };
     writeFileSync(
       join(dir, 'esm.mts'),
       body(`import { openDatabase, LeadStage, User, type Database } from '@migochat/db';
-import { User as EntityUser, enumToName } from '@migochat/db/entities';`),
+import { User as EntityUser, enumToName } from '@migochat/db/entities';
+import { columnTypeFor, TIMESTAMP, type RepositoryContext } from '@migochat/db/typeorm';
+export const timestamp: string = columnTypeFor('postgres', TIMESTAMP);
+export type Context = RepositoryContext['engine'];`),
     );
     writeFileSync(
       join(dir, 'cjs.cts'),
       body(`import { openDatabase, LeadStage, User, type Database } from '@migochat/db';
 import { User as EntityUser, enumToName } from '@migochat/db/entities';
 import type { createTestDatabase } from '@migochat/db/testing';
-export type Factory = typeof createTestDatabase;`),
+import { ENTITIES, MIGRATIONS, SnakeNamingStrategy, type EntityRepository } from '@migochat/db/typeorm';
+export type Factory = typeof createTestDatabase;
+export const plain = { entities: [...ENTITIES], migrations: [...MIGRATIONS], namingStrategy: new SnakeNamingStrategy() };
+export const base = async (db: Database): Promise<EntityRepository<User>> => db.users;`),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     let output = '';
