@@ -8,7 +8,7 @@ import { AdCampaignStatus, MessageDirection, MessageSource } from '../../src/enu
 import { EntityValidationError, InvalidCursorError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
 import type { UpsertAdCampaignInput } from '../../src/repositories/ad-campaign.repository';
 import { engines, openTestDb } from '../support/engines';
-import { validationIssue } from '../support/errors';
+import { rejection, validationIssue } from '../support/errors';
 
 describe.each(engines())('AdCampaignRepository on %s', (engine) => {
   let db: Database;
@@ -280,6 +280,46 @@ describe.each(engines())('AdCampaignRepository on %s', (engine) => {
 
     it('returns false when there is no such campaign', async () => {
       expect(await db.adCampaigns.delete(999_999)).toBe(false);
+    });
+  });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    it('stores bigint metrics above 2^31 up to Number.MAX_SAFE_INTEGER exactly', async () => {
+      const id = fbId();
+      await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Big' });
+      const campaign = await db.adCampaigns.recordMetrics(id, { impressions: 2 ** 31, spendMinor: Number.MAX_SAFE_INTEGER });
+      expect(campaign.impressions).toBe(2 ** 31);
+      expect(campaign.spendMinor).toBe(Number.MAX_SAFE_INTEGER);
+    });
+
+    it('refuses metrics beyond Number.MAX_SAFE_INTEGER with rule max, writing nothing', async () => {
+      const id = fbId();
+      await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Big' });
+      expect(await issueOf(db.adCampaigns.recordMetrics(id, { spendMinor: 2 ** 53 }))).toEqual({ property: 'spendMinor', rule: 'max' });
+      expect(await issueOf(db.adCampaigns.upsertByFacebookId({ facebookCampaignId: id, name: 'Big', clicks: 2 ** 60 }))).toEqual({ property: 'clicks', rule: 'max' });
+      expect((await db.adCampaigns.findByFacebookId(id))?.spendMinor).toBe(0);
+    });
+
+    it('refuses startsAt and endsAt outside 1970..9999 with rule dateRange', async () => {
+      expect(await issueOf(db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Old', startsAt: new Date(Date.UTC(1969, 0, 1)) }))).toEqual({ property: 'startsAt', rule: 'dateRange' });
+      expect(await issueOf(db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Far', endsAt: new Date(8.64e15) }))).toEqual({ property: 'endsAt', rule: 'dateRange' });
+      expect(await campaignCount()).toBe(0);
+    });
+
+    it('refuses an id of 2^31 with rule max', async () => {
+      expect(await issueOf(db.adCampaigns.performance(2 ** 31))).toEqual({ property: 'id', rule: 'max' });
+    });
+
+    it('refuses snapshot keys such as constructor as unknown properties', async () => {
+      const snapshot = Object.defineProperty({}, 'constructor', { value: 1, enumerable: true });
+      expect(await issueOf(db.adCampaigns.recordMetrics(fbId(), snapshot))).toEqual({ property: 'constructor', rule: 'unknownProperty' });
     });
   });
 });

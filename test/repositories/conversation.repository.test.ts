@@ -286,4 +286,38 @@ describe.each(engines())('ConversationRepository on %s', (engine) => {
       expect(page2.nextCursor).toBeNull();
     });
   });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    it('refuses a closeIdle cut-off outside 1970..9999 with rule dateRange, closing nothing', async () => {
+      const user = await newUser();
+      await db.conversations.getOrOpen(user.id, MessageSource.MESSENGER);
+      for (const at of [new Date(8.64e15), new Date(Date.UTC(10000, 0, 1))]) {
+        expect(await issueOf(db.conversations.closeIdle(at))).toEqual({ property: 'olderThan', rule: 'dateRange' });
+      }
+      expect((await db.conversations.findActive(user.id, MessageSource.MESSENGER))?.isActive).toBe(true);
+    });
+
+    it('refuses a userId or id of 2^31 with rule max', async () => {
+      expect(await issueOf(db.conversations.findActive(2 ** 31, MessageSource.MESSENGER))).toEqual({ property: 'userId', rule: 'max' });
+      expect(await issueOf(db.conversations.getOrOpen(2 ** 31, MessageSource.MESSENGER))).toEqual({ property: 'userId', rule: 'max' });
+      expect(await issueOf(db.conversations.close(2 ** 31))).toEqual({ property: 'id', rule: 'max' });
+    });
+
+    it('refuses an inbox request that is not an object with rule isObject', async () => {
+      expect(await issueOf(db.conversations.inbox(null as unknown as undefined))).toEqual({ property: 'request', rule: 'isObject' });
+    });
+
+    it('refuses a source that is a cyclic object with InvalidEnumValueError, not a TypeError', async () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic['self'] = cyclic;
+      expect(await rejection(db.conversations.findActive(1, cyclic as unknown as MessageSource))).toBeInstanceOf(InvalidEnumValueError);
+    });
+  });
 });

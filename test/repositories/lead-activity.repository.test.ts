@@ -6,6 +6,7 @@ import { LeadActivityType, LeadStage } from '../../src/enums';
 import { EntityValidationError, InvalidCursorError, NotFoundError } from '../../src/errors';
 import type { Page, PageRequest } from '../../src/pagination';
 import { engines, openTestDb } from '../support/engines';
+import { rejection } from '../support/errors';
 
 describe.each(engines())('LeadActivityRepository on %s', (engine) => {
   let db: Database;
@@ -228,6 +229,32 @@ describe.each(engines())('LeadActivityRepository on %s', (engine) => {
       const page = await db.leadActivities.recent();
       expect(page.items).toHaveLength(20);
       expect(page.nextCursor).not.toBeNull();
+    });
+  });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    it('refuses a note with a NUL and a performer with a lone surrogate, writing nothing', async () => {
+      const user = await newUser();
+      expect(await issueOf(db.leadActivities.addNote(user.id, 'a\u0000b'))).toEqual({ property: 'note', rule: 'noNul' });
+      expect(await issueOf(db.leadActivities.recordContact(user.id, { performedBy: 'agent\udc00' }))).toEqual({ property: 'performedBy', rule: 'wellFormed' });
+      expect(await activityCount()).toBe(0);
+    });
+
+    it('refuses a userId of 2^31 with rule max', async () => {
+      expect(await issueOf(db.leadActivities.listForUser(2 ** 31))).toEqual({ property: 'userId', rule: 'max' });
+      expect(await issueOf(db.leadActivities.addNote(2 ** 31, 'note'))).toEqual({ property: 'userId', rule: 'max' });
+    });
+
+    it('refuses contact options that are not an object with rule isObject', async () => {
+      const user = await newUser();
+      expect(await issueOf(db.leadActivities.recordContact(user.id, null as unknown as undefined))).toEqual({ property: 'options', rule: 'isObject' });
     });
   });
 });

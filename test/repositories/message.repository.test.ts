@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { Conversation } from '../../src/entities/conversation.entity';
-import { Message } from '../../src/entities/message.entity';
+import { Message, type MessageAttachment } from '../../src/entities/message.entity';
 import { Post } from '../../src/entities/post.entity';
 import { User } from '../../src/entities/user.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../../src/enums';
@@ -713,6 +713,115 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
     it('refuses an invalid window', async () => {
       await expect(db.messages.countBySource({ since: new Date('x') })).rejects.toBeInstanceOf(EntityValidationError);
       await expect(db.messages.attribution({ limit: 0 })).rejects.toBeInstanceOf(EntityValidationError);
+    });
+  });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+    const messageCount = (): Promise<number> => db.manager.count(Message);
+    const deep = (depth: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < depth; i++) value = { child: value };
+      return value;
+    };
+
+    it('refuses sentAt in year 10000, before 1970 or invalid, writing nothing', async () => {
+      const user = await newUser();
+      for (const [sentAt, rule] of [
+        [new Date(Date.UTC(10000, 0, 1)), 'dateRange'],
+        [new Date(Date.UTC(-1, 0, 1)), 'dateRange'],
+        [new Date(-1), 'dateRange'],
+        [new Date(Number.NaN), 'isDate'],
+      ] as Array<[Date, string]>) {
+        expect(await issueOf(db.messages.recordInbound(inbound(user.id, { sentAt })))).toEqual({ property: 'sentAt', rule });
+      }
+      expect(await messageCount()).toBe(0);
+    });
+
+    it('refuses more than 100 attachments with rule arrayMaxSize in milliseconds', async () => {
+      const user = await newUser();
+      const attachments = Array.from({ length: 100_000 }, () => ({ type: 'image' }));
+      const started = performance.now();
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { attachments })))).toEqual({ property: 'attachments', rule: 'arrayMaxSize' });
+      expect(performance.now() - started).toBeLessThan(50);
+      expect(await messageCount()).toBe(0);
+    });
+
+    it('refuses an 8 MB attachment with rule maxSize in milliseconds', async () => {
+      const user = await newUser();
+      const attachments = [{ type: 'file', data: 'x'.repeat(8_000_000) }];
+      const started = performance.now();
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { attachments })))).toEqual({ property: 'attachments[0].data', rule: 'maxSize' });
+      expect(performance.now() - started).toBeLessThan(50);
+    });
+
+    it('refuses attachments nested 5,000 levels deep with rule maxDepth, not a RangeError', async () => {
+      const user = await newUser();
+      const attachments = [{ type: 'x', payload: deep(5000) }];
+      expect((await issueOf(db.messages.recordInbound(inbound(user.id, { attachments })))).rule).toBe('maxDepth');
+    });
+
+    it('refuses bigints, functions, symbols, undefined in arrays, cycles and Dates in attachments with rule isJson', async () => {
+      const user = await newUser();
+      const cyclic: MessageAttachment = { type: 'x' };
+      cyclic['self'] = cyclic;
+      for (const attachment of [{ type: 'x', n: 1n }, { type: 'x', f: () => 1 }, { type: 'x', s: Symbol('s') }, { type: 'x', list: [1, undefined] }, cyclic, { type: 'x', at: new Date() }]) {
+        expect((await issueOf(db.messages.recordInbound(inbound(user.id, { attachments: [attachment] })))).rule).toBe('isJson');
+      }
+      expect(await messageCount()).toBe(0);
+    });
+
+    it('leaves out an attachment property set to undefined, as JSON does', async () => {
+      const user = await newUser();
+      const message = await db.messages.recordInbound(inbound(user.id, { attachments: [{ type: 'image', url: undefined }] }));
+      expect((await db.manager.findOneByOrFail(Message, { id: message.id })).attachments).toEqual([{ type: 'image' }]);
+    });
+
+    it('refuses NUL and lone surrogates in attachment text with rules noNul and wellFormed', async () => {
+      const user = await newUser();
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { attachments: [{ type: 'a\u0000' }] })))).toEqual({ property: 'attachments[0].type', rule: 'noNul' });
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { attachments: [{ type: '\ud800' }] })))).toEqual({ property: 'attachments[0].type', rule: 'wellFormed' });
+    });
+
+    it('refuses aiResponseTimeMs above 2^31-1 with rule max', async () => {
+      const user = await newUser();
+      expect(await issueOf(db.messages.recordOutbound({ ...inbound(user.id), isAiResponse: true, aiResponseTimeMs: 2 ** 31 }))).toEqual({ property: 'aiResponseTimeMs', rule: 'max' });
+    });
+
+    it('refuses a userId, postId or conversationId of 2^31 with rule max', async () => {
+      expect(await issueOf(db.messages.recordInbound(inbound(2 ** 31)))).toEqual({ property: 'userId', rule: 'max' });
+      const user = await newUser();
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { postId: 2 ** 31 })))).toEqual({ property: 'postId', rule: 'max' });
+      expect(await issueOf(db.messages.listForUser(2 ** 31))).toEqual({ property: 'userId', rule: 'max' });
+      expect(await issueOf(db.messages.listForConversation(2 ** 31))).toEqual({ property: 'conversationId', rule: 'max' });
+    });
+
+    it('refuses a receipt time outside 1970..9999 with rule dateRange', async () => {
+      expect(await issueOf(db.messages.updateStatus('mid', MessageStatus.READ, new Date(8.64e15)))).toEqual({ property: 'at', rule: 'dateRange' });
+    });
+
+    it('refuses a time window outside 1970..9999 with rule dateRange', async () => {
+      expect(await issueOf(db.messages.countBySource({ since: new Date(Date.UTC(1900, 0, 1)) }))).toEqual({ property: 'since', rule: 'dateRange' });
+      expect(await issueOf(db.messages.aiResponseStats({ until: new Date(Date.UTC(10000, 0, 1)) }))).toEqual({ property: 'until', rule: 'dateRange' });
+    });
+
+    it('refuses an input key such as constructor or __proto__ as an unknown property', async () => {
+      const user = await newUser();
+      for (const key of ['constructor', '__proto__', 'toString']) {
+        const input = Object.defineProperty(inbound(user.id), key, { value: 1, enumerable: true });
+        expect(await issueOf(db.messages.recordInbound(input))).toEqual({ property: key, rule: 'unknownProperty' });
+      }
+    });
+
+    it('refuses a NUL in the text with rule noNul on both engines', async () => {
+      const user = await newUser();
+      expect(await issueOf(db.messages.recordInbound(inbound(user.id, { text: 'a\u0000b' })))).toEqual({ property: 'text', rule: 'noNul' });
+      expect(await messageCount()).toBe(0);
     });
   });
 });

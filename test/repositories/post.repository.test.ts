@@ -7,7 +7,7 @@ import { User } from '../../src/entities/user.entity';
 import { MessageDirection, MessageSource, PostType } from '../../src/enums';
 import { EntityValidationError, NotFoundError } from '../../src/errors';
 import { engines, openTestDb } from '../support/engines';
-import { validationIssue } from '../support/errors';
+import { rejection, validationIssue } from '../support/errors';
 
 describe.each(engines())('PostRepository on %s', (engine) => {
   let db: Database;
@@ -232,6 +232,52 @@ describe.each(engines())('PostRepository on %s', (engine) => {
 
     it('returns false when there is no such post', async () => {
       expect(await db.posts.delete(999_999)).toBe(false);
+    });
+  });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    it('refuses counts above 2^31-1, which the integer columns cannot hold, with rule max', async () => {
+      const id = fbId();
+      await db.posts.upsertByFacebookId({ facebookPostId: id });
+      expect(await issueOf(db.posts.updateEngagement(id, { likes: 2 ** 31 }))).toEqual({ property: 'likes', rule: 'max' });
+      expect(await issueOf(db.posts.upsertByFacebookId({ facebookPostId: id, sharesCount: 2 ** 31 }))).toEqual({ property: 'sharesCount', rule: 'max' });
+      expect((await db.posts.findByFacebookId(id))?.likesCount).toBe(0);
+    });
+
+    it('stores counts of 2^31-1', async () => {
+      const id = fbId();
+      await db.posts.upsertByFacebookId({ facebookPostId: id });
+      expect((await db.posts.updateEngagement(id, { likes: 2 ** 31 - 1, comments: 2 ** 31 - 1, shares: 2 ** 31 - 1 })).likesCount).toBe(2 ** 31 - 1);
+      expect((await db.posts.top({ by: 'engagement', limit: 1 }))[0]?.facebookPostId).toBe(id);
+    });
+
+    it('refuses engagement keys such as constructor, toString and __proto__ as unknown properties', async () => {
+      const id = fbId();
+      await db.posts.upsertByFacebookId({ facebookPostId: id });
+      for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+        const counts = Object.defineProperty({}, key, { value: 1, enumerable: true });
+        expect(await issueOf(db.posts.updateEngagement(id, counts))).toEqual({ property: key, rule: 'unknownProperty' });
+      }
+    });
+
+    it('refuses publishedAt outside 1970..9999 with rule dateRange, writing nothing', async () => {
+      expect(await issueOf(db.posts.upsertByFacebookId({ facebookPostId: fbId(), publishedAt: new Date(Date.UTC(10000, 0, 1)) }))).toEqual({ property: 'publishedAt', rule: 'dateRange' });
+      expect(await postCount()).toBe(0);
+    });
+
+    it('refuses a ranking named after an Object method', async () => {
+      expect(await issueOf(db.posts.top({ by: 'constructor' as 'likes' }))).toEqual({ property: 'by', rule: 'isIn' });
+    });
+
+    it('refuses a Facebook id longer than its column instead of looking it up', async () => {
+      expect(await issueOf(db.posts.findByFacebookId('1'.repeat(40_000)))).toEqual({ property: 'facebookPostId', rule: 'maxLength' });
     });
   });
 });

@@ -320,4 +320,49 @@ describe.each(engines())('SettingsRepository on %s', (engine) => {
       expect(await db.settings.get('k.changes')).toBe('one');
     });
   });
+
+  describe('input checks before SQL', () => {
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    const nested = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+
+    it('stores JSON nested 32 levels deep and refuses 33 with rule maxDepth', async () => {
+      await db.settings.set('deep.ok', nested(31) as SettingValue);
+      expect(await db.settings.get('deep.ok')).toEqual(nested(31));
+      expect((await issueOf(db.settings.set('deep.bad', nested(33) as SettingValue))).rule).toBe('maxDepth');
+    });
+
+    it('refuses JSON nested 5,000 levels deep with rule maxDepth, not a RangeError', async () => {
+      expect((await issueOf(db.settings.set('deep.bad', nested(5000) as SettingValue))).rule).toBe('maxDepth');
+      expect(await rowCount()).toBe(0);
+    });
+
+    it('refuses JSON longer than 1,000,000 bytes with rule maxSize', async () => {
+      expect(await issueOf(db.settings.set('big.json', { text: 'x'.repeat(1_000_000) }))).toEqual({ property: 'value.text', rule: 'maxSize' });
+    });
+
+    it('refuses a string value with a lone surrogate or a NUL, with rules wellFormed and noNul', async () => {
+      expect(await issueOf(db.settings.set('text.bad', 'a\ud800'))).toEqual({ property: 'value', rule: 'wellFormed' });
+      expect(await issueOf(db.settings.set('text.bad', 'a\u0000'))).toEqual({ property: 'value', rule: 'noNul' });
+      expect(await rowCount()).toBe(0);
+    });
+
+    it('refuses a key longer than 128 characters in get and delete instead of looking it up', async () => {
+      expect(await issueOf(db.settings.get('k'.repeat(40_000)))).toEqual({ property: 'key', rule: 'maxLength' });
+      expect(await issueOf(db.settings.delete('k'.repeat(129)))).toEqual({ property: 'key', rule: 'maxLength' });
+    });
+
+    it('refuses a category with a NUL in list with rule noNul', async () => {
+      expect(await issueOf(db.settings.list({ category: 'ai\u0000' }))).toEqual({ property: 'category', rule: 'noNul' });
+    });
+  });
 });

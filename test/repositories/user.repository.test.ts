@@ -593,4 +593,98 @@ describe.each(engines())('UserRepository on %s', (engine) => {
       expect(await db.users.delete(999_999)).toBe(false);
     });
   });
+
+  describe('input checks before SQL', () => {
+    /** The first issue's property and rule of a call that must fail validation. */
+    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(EntityValidationError);
+      const issue = (error as EntityValidationError).issues[0]!;
+      return { property: issue.property, rule: issue.rules[0] };
+    };
+
+    it('refuses id 2^31 with rule max instead of overflowing PostgreSQL integer', async () => {
+      const user = await db.users.create({ psid: psid() });
+      for (const call of [
+        () => db.users.findById(2 ** 31),
+        () => db.users.getById(2 ** 31),
+        () => db.users.update(2 ** 31, { firstName: 'x' }),
+        () => db.users.changeLeadStage(2 ** 31, LeadStage.HOT),
+        () => db.users.delete(2 ** 31),
+      ]) {
+        expect(await issueOf(call())).toEqual({ property: 'id', rule: 'max' });
+      }
+      expect((await db.users.getById(user.id)).firstName).toBeNull();
+    });
+
+    it('finds the user with id 2^31-1 or none, the largest id there can be', async () => {
+      expect(await db.users.findById(2 ** 31 - 1)).toBeNull();
+    });
+
+    it('refuses fractional, NaN, infinite, object and SQL-text ids with rule isInt', async () => {
+      for (const id of [1.5, Number.NaN, Number.POSITIVE_INFINITY, {}, '1 OR 1=1']) {
+        expect(await issueOf(db.users.findById(id as number))).toEqual({ property: 'id', rule: 'isInt' });
+      }
+    });
+
+    it('refuses psids with lone surrogates (rule wellFormed) instead of storing two of them as one user', async () => {
+      for (const key of ['x\ud800', 'x\udc00']) {
+        expect(await issueOf(db.users.findOrCreateByPsid(key))).toEqual({ property: 'psid', rule: 'wellFormed' });
+        expect(await issueOf(db.users.create({ psid: key }))).toEqual({ property: 'psid', rule: 'wellFormed' });
+      }
+      expect(await userCount()).toBe(0);
+    });
+
+    it('refuses a NUL character in a search query (rule noNul) instead of matching every user', async () => {
+      await db.users.create({ psid: psid() });
+      expect(await issueOf(db.users.search({ query: '\u0000' }))).toEqual({ property: 'query', rule: 'noNul' });
+    });
+
+    it('treats a backslash in the query as a plain character', async () => {
+      const slash = await db.users.create({ psid: 'a\\b' });
+      await db.users.create({ psid: 'ab' });
+      expect((await db.users.search({ query: 'a\\b' })).items.map((u) => u.id)).toEqual([slash.id]);
+      expect((await db.users.search({ query: '\\' })).items.map((u) => u.id)).toEqual([slash.id]);
+    });
+
+    it('refuses a search query longer than the longest field it matches (100 characters)', async () => {
+      expect(await issueOf(db.users.search({ query: 'q'.repeat(101) }))).toEqual({ property: 'query', rule: 'maxLength' });
+    });
+
+    it('refuses update keys constructor, toString, __proto__ and hasOwnProperty as unknown properties', async () => {
+      const user = await db.users.create({ psid: psid() });
+      for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+        const patch = Object.defineProperty({}, key, { value: 'x', enumerable: true }) as UserPatch;
+        expect(await issueOf(db.users.update(user.id, patch))).toEqual({ property: key, rule: 'unknownProperty' });
+      }
+    });
+
+    it('refuses a 40,000-character psid in milliseconds, quoting only its length', async () => {
+      const long = '9'.repeat(40_000);
+      for (const call of [() => db.users.findByPsid(long), () => db.users.findOrCreateByPsid(long), () => db.users.create({ psid: long })]) {
+        const started = performance.now();
+        const error = await expectValidationError(call(), 'psid');
+        expect(performance.now() - started).toBeLessThan(50);
+        expect(error.issues[0]!.messages.join(' ').length).toBeLessThan(200);
+      }
+    });
+
+    it('refuses lastMessageAt outside 1970..9999 with rule dateRange and an Invalid Date with rule isDate', async () => {
+      for (const at of [new Date(Date.UTC(10000, 0, 1)), new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)), new Date(-8.64e15)]) {
+        expect(await issueOf(db.users.create({ psid: psid(), lastMessageAt: at }))).toEqual({ property: 'lastMessageAt', rule: 'dateRange' });
+      }
+      expect(await issueOf(db.users.create({ psid: psid(), lastMessageAt: new Date(Number.NaN) }))).toEqual({ property: 'lastMessageAt', rule: 'isDate' });
+      expect(await userCount()).toBe(0);
+    });
+
+    it('stores lastMessageAt at both ends of the range exactly', async () => {
+      for (const at of [new Date(0), new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999))]) {
+        const user = await db.users.create({ psid: psid(), lastMessageAt: at });
+        expect((await db.users.getById(user.id)).lastMessageAt?.toISOString()).toBe(at.toISOString());
+      }
+    });
+  });
 });
