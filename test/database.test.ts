@@ -82,7 +82,7 @@ describe.each(engines())('Database on %s', (engine) => {
       })
       .catch(() => 'rolled back');
     if (engine === 'postgres') await inside;
-    const write = db.users.findById(-1).then(() => db.manager.save(newUser('isolation-2')));
+    const write = db.users.findById(999_999).then(() => db.manager.save(newUser('isolation-2')));
     release();
     expect(await tx).toBe('rolled back');
     await write;
