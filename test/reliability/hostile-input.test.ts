@@ -9,6 +9,7 @@ import { AdCampaign, AppSettings, Conversation, LeadActivity, Message, Post, Use
 import { MessageSource } from '../../src/enums';
 import { EntityValidationError, isMigochatDbError } from '../../src/errors';
 import type { CreateUserInput, RecordInboundInput, SettingValue, SetSettingOptions } from '../../src/repositories/index';
+import { textProblem } from '../../src/validation';
 import { engines, openTestDb } from '../support/engines';
 
 const RUNS = { numRuns: 60 };
@@ -275,6 +276,40 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
       expect(error).toBeInstanceOf(EntityValidationError);
     }
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it('text with a lone surrogate is refused with EntityValidationError (rule wellFormed) in every text field, never stored changed', async () => {
+    const lone = fc.tuple(hostile(20), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), hostile(20)).map(([a, s, b]) => `${a}${s}${b}`).filter((t) => textProblem(t) === 'wellFormed');
+    await fc.assert(
+      fc.asyncProperty(lone, fc.constantFrom('psid', 'firstName', 'notes', 'text', 'facebookMessageId', 'content', 'name', 'settingValue', 'note'), async (text, field) => {
+        const before = await rowCounts();
+        const call = (): Promise<unknown> => {
+          switch (field) {
+            case 'psid':
+              return db.users.findOrCreateByPsid(text);
+            case 'firstName':
+            case 'notes':
+              return db.users.update(userId, { [field]: text });
+            case 'text':
+            case 'facebookMessageId':
+              return db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'x', [field]: text });
+            case 'content':
+              return db.posts.upsertByFacebookId({ facebookPostId: `lone-${engine}`, content: text });
+            case 'name':
+              return db.adCampaigns.upsertByFacebookId({ facebookCampaignId: `lone-${engine}`, name: text });
+            case 'settingValue':
+              return db.settings.set('lone.value', text);
+            default:
+              return db.leadActivities.addNote(userId, text);
+          }
+        };
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EntityValidationError);
+        expect((error as EntityValidationError).issues[0]?.rules).toEqual(['wellFormed']);
+        expect(await rowCounts()).toEqual(before);
+      }),
+      RUNS,
+    );
   });
 
   it('a NUL character is refused with EntityValidationError (rule noNul) on both engines, never a raw driver error', async () => {

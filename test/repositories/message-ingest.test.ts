@@ -2,6 +2,7 @@
 // recordInboundBatch (src/repositories/message-ingest.ts): chunking, result
 // order, RETURNING-row matching, counters and previews of a whole batch, the
 // all-or-nothing rule, and concurrent batches on PostgreSQL.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { LAST_MESSAGE_PREVIEW_LENGTH, Conversation } from '../../src/entities/conversation.entity';
@@ -9,8 +10,8 @@ import { Message, type MessageAttachment } from '../../src/entities/message.enti
 import { Post } from '../../src/entities/post.entity';
 import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
-import { ForeignKeyError } from '../../src/errors';
-import type { RecordInboundInput, RecordMessageResult } from '../../src/repositories/message.repository';
+import { EntityValidationError, ForeignKeyError } from '../../src/errors';
+import { RECORD_BATCH_MAX, type RecordInboundInput, type RecordMessageResult } from '../../src/repositories/message.repository';
 import { engines, openTestDb } from '../support/engines';
 import { rejection } from '../support/errors';
 
@@ -340,6 +341,19 @@ describe.each(engines())('recording messages set-based on %s', (engine) => {
       expect((await userRow(fresh.id)).lastMessageAt).toBeNull();
       expect(await countersOf(known.id)).toEqual(knownBefore);
       expect((await userRow(known.id)).lastMessageAt?.toISOString()).toBe(knownUserBefore);
+    });
+
+    it('refuses a batch whose last of 5,000 inputs is invalid without holding the event loop for 50 ms, writing nothing', async () => {
+      const user = await newUser();
+      const inputs = Array.from({ length: RECORD_BATCH_MAX }, (_, i) => inbound(user.id, { text: `m${i}` }));
+      inputs[inputs.length - 1] = inbound(user.id, { text: 'bad\u0000' });
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      const error = await rejection(db.messages.recordInboundBatch(inputs));
+      delay.disable();
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect(delay.max / 1e6).toBeLessThan(50);
+      expect(await messagesOf(user.id)).toHaveLength(0);
     });
   });
 
