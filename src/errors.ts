@@ -139,11 +139,24 @@ export class EntityValidationError extends MigochatDbError {
   readonly issues: ValidationIssue[];
 
   constructor(entity: string, issues: ValidationIssue[]) {
-    const summary = issues.map((i) => `${i.property} (${i.rules.join(', ')})`).join('; ');
-    super(`Invalid ${entity}: ${summary}`);
+    super(`Invalid ${entity}: ${summarise(issues)}`);
     this.entity = entity;
     this.issues = issues;
   }
+}
+
+const LISTED_ISSUES = 10;
+const MESSAGE_CHARS = 160;
+
+/** `email (isEmail: email must be an email); ...`: each field, its rules and the first message, bounded. */
+function summarise(issues: ValidationIssue[]): string {
+  const listed = issues.slice(0, LISTED_ISSUES).map((i) => {
+    const first = i.messages[0];
+    const text = first === undefined ? '' : `: ${first.length > MESSAGE_CHARS ? `${first.slice(0, MESSAGE_CHARS)}...` : first}`;
+    return `${i.property} (${i.rules.join(', ')}${text})`;
+  });
+  const more = issues.length > LISTED_ISSUES ? `; and ${issues.length - LISTED_ISSUES} more` : '';
+  return listed.join('; ') + more;
 }
 
 /** The requested row does not exist. */
@@ -188,6 +201,14 @@ export class ForeignKeyError extends MigochatDbError {
   }
 }
 
+/** A bad value as a short text: strings quoted up to 64 characters, anything else by its type; never throws. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}... (${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** A value is not a member of the enum it must belong to. */
 export class InvalidEnumValueError extends MigochatDbError {
   readonly code = 'INVALID_ENUM_VALUE' as const;
@@ -199,7 +220,7 @@ export class InvalidEnumValueError extends MigochatDbError {
   readonly allowed: readonly string[];
 
   constructor(enumName: string, value: unknown, allowed: readonly string[]) {
-    super(`Invalid ${enumName}: ${JSON.stringify(value) ?? String(value)}; allowed: ${allowed.join(', ')}`);
+    super(`Invalid ${enumName}: ${describeValue(value)}; allowed: ${allowed.join(', ')}`);
     this.enumName = enumName;
     this.value = value;
     this.allowed = allowed;

@@ -68,7 +68,7 @@ describe('error classes', () => {
       { property: 'email', rules: ['isEmail'], messages: ['bad email'] },
       { property: 'leadScore', rules: ['max'], messages: ['too high'] },
     ]);
-    expect(error.message).toBe('Invalid User: email (isEmail); leadScore (max)');
+    expect(error.message).toBe('Invalid User: email (isEmail: bad email); leadScore (max: too high)');
     expect(error.entity).toBe('User');
   });
 
@@ -147,5 +147,22 @@ describe('isMigochatDbError', () => {
   it('refuses names that do not look like an error class', () => {
     expect(isMigochatDbError({ name: 'notfound', code: 'NOT_FOUND' })).toBe(false);
     expect(isMigochatDbError({ name: 'Backup', code: 'BACKUP_ERROR' })).toBe(false);
+  });
+});
+
+describe('error messages of bad input', () => {
+  it('EntityValidationError keeps its message bounded however many issues and however long their texts', () => {
+    const issues = Array.from({ length: 50 }, (_, i) => ({ property: `p${i}`, rules: ['maxLength'], messages: ['x'.repeat(10_000)] }));
+    const error = new EntityValidationError('User', issues);
+    expect(error.message.length).toBeLessThan(2500);
+    expect(error.message).toContain('and 40 more');
+  });
+
+  it('InvalidEnumValueError describes any value without throwing, bigints and cycles included', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(new InvalidEnumValueError('LeadStage', 10n, ['new']).message).toBe('Invalid LeadStage: 10n; allowed: new');
+    expect(new InvalidEnumValueError('LeadStage', cyclic, ['new']).message).toBe('Invalid LeadStage: an object; allowed: new');
+    expect(new InvalidEnumValueError('LeadStage', 'y'.repeat(50_000), ['new']).message.length).toBeLessThan(200);
   });
 });

@@ -259,7 +259,7 @@ describe('User validation', () => {
 
   it('names the property and rule in the error message', async () => {
     await expect(validateEntity(user({ psid: 'p', email: 'nope', leadScore: 101 }))).rejects.toThrow(
-      'Invalid User: email (isEmail); leadScore (max)',
+      /Invalid User: email \(isEmail: email must be an email\); leadScore \(max: leadScore must not be greater than 100\)/,
     );
   });
 });

@@ -83,7 +83,7 @@ describe.each(engines())('SettingsRepository on %s', (engine) => {
       for (const value of ['1500', true, { ms: 1500 }, null] as SettingValue[]) {
         const error = await validationIssue(db.settings.set('ai.delay_ms', value, { category: 'changed' }));
         expect(error.issues).toEqual([expect.objectContaining({ property: 'value', rules: ['settingType'] })]);
-        expect(error.message).toContain('value (settingType)');
+        expect(error.message).toContain('value (settingType: ');
       }
       const after = await rowOf('ai.delay_ms');
       expect(after?.value).toBe('1500');
