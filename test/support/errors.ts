@@ -17,3 +17,16 @@ export async function validationIssue(promise: Promise<unknown>): Promise<Entity
   expect(error).toBeInstanceOf(EntityValidationError);
   return error as EntityValidationError;
 }
+
+/** The property and first rule of the first issue of a call that must reject with an EntityValidationError. */
+export async function firstIssue(promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> {
+  const issue = (await validationIssue(promise)).issues[0]!;
+  return { property: issue.property, rule: issue.rules[0] };
+}
+
+/** Awaits a call that must reject with an EntityValidationError naming `property` among its issues, and returns that error. */
+export async function expectValidationError(promise: Promise<unknown>, property: string): Promise<EntityValidationError> {
+  const error = await validationIssue(promise);
+  expect(error.issues.map((i) => i.property)).toContain(property);
+  return error;
+}
