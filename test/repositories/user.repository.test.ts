@@ -7,10 +7,10 @@ import { User } from '../../src/entities/user.entity';
 import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, MessageSource } from '../../src/enums';
 import { EntityValidationError, InvalidCursorError, InvalidEnumValueError, NotFoundError, UniqueConstraintError } from '../../src/errors';
 import type { UserPatch } from '../../src/repositories/user.repository';
+import { makeMessage } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
 import { expectValidationError, firstIssue } from '../support/errors';
-import { makeMessage } from '../../src/testing';
 
 describe.each(engines())('UserRepository on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
