@@ -184,3 +184,46 @@ describe('driver error helpers', () => {
     expect(toDatabaseError({ code: '40001', message: 'could not serialize access' }, 'postgres')).toBeInstanceOf(TransactionConflictError);
   });
 });
+
+describe('driver codes without a driver', () => {
+  const driverError = (code: string, message = 'driver said no') => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['SQLITE_FULL', 'STORAGE_FULL'],
+    ['53100', 'STORAGE_FULL'],
+    ['SQLITE_READONLY', 'DATABASE_READ_ONLY'],
+    ['SQLITE_READONLY_DBMOVED', 'DATABASE_READ_ONLY'],
+    ['25006', 'DATABASE_READ_ONLY'],
+    ['SQLITE_CORRUPT', 'DATABASE_CORRUPT'],
+    ['SQLITE_NOTADB', 'DATABASE_CORRUPT'],
+    ['XX001', 'DATABASE_CORRUPT'],
+    ['SQLITE_IOERR', 'STORAGE_ERROR'],
+    ['SQLITE_IOERR_FSYNC', 'STORAGE_ERROR'],
+    ['58030', 'STORAGE_ERROR'],
+    ['22P02', 'ENTITY_VALIDATION_ERROR'],
+    ['22003', 'ENTITY_VALIDATION_ERROR'],
+    ['22007', 'ENTITY_VALIDATION_ERROR'],
+    ['22008', 'ENTITY_VALIDATION_ERROR'],
+  ])('translates %s into %s, keeping the driver error as cause', (code, expected) => {
+    const raw = driverError(code);
+    const translated = toDatabaseError(raw, code.startsWith('SQLITE') ? 'sqlite' : 'postgres');
+    expect(isMigochatDbError(translated) && translated.code).toBe(expected);
+    expect((translated as Error & { cause?: unknown }).cause).toBe(raw);
+  });
+
+  it.each(['timeout expired', 'Connection terminated due to connection timeout', 'Query read timeout'])(
+    'recognises pg\'s own plain "%s" as an unavailable database',
+    (message) => {
+      const translated = toDatabaseError(new Error(message), 'postgres');
+      expect(isMigochatDbError(translated) && translated.code).toBe('DATABASE_UNAVAILABLE');
+    },
+  );
+
+  it('scrubs a 40,000-letter message in linear time', () => {
+    const letters = 'a'.repeat(40_000);
+    const started = performance.now();
+    expect(scrubMessage(letters)).toBe(letters);
+    expect(scrubMessage(`${letters} postgres://u:secret@h/db ${letters}`)).not.toContain('secret');
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+});
