@@ -290,3 +290,37 @@ describe.runIf(isRoot && engines().includes('postgres'))('a PostgreSQL tablespac
     }
   });
 });
+
+describe('a SQLite writer whose file-size limit (ulimit -f) is reached', () => {
+  it('stores exactly the acknowledged messages and fails the rest typed, without root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migochat-ulimit-'));
+    try {
+      const file = join(dir, 'crm.db');
+      const writer = join(__dirname, 'fixtures', 'size-limited-writer.cjs');
+      // 1024-byte blocks: 1.5 MB per file; SIGXFSZ ignored so a write past the limit fails with EFBIG instead of killing the process.
+      const out = execFileSync('bash', ['-c', `trap '' XFSZ; ulimit -f 1536; exec "${process.execPath}" "${writer}" "${file}" 2000`], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      const lines = out.trim().split('\n');
+      expect(lines.at(-1)).toBe('done');
+      const acknowledged = new Set(lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4)));
+      const codes = new Set(lines.filter((l) => l.startsWith('fail ')).map((l) => l.slice(5)));
+      expect(acknowledged.size).toBeGreaterThan(0);
+      expect([...codes]).toEqual(['STORAGE_FULL']);
+
+      const db = await openDatabase({ url: `sqlite:${file}` });
+      try {
+        expect(await integrity(db)).toEqual([{ integrity_check: 'ok' }]);
+        const stored = await storedIds(db);
+        expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+        expect([...stored].filter((id) => !acknowledged.has(id))).toEqual([]);
+        for (const c of await conversationCounters(db)) expect(c.messageCount).toBe(c.rows);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
