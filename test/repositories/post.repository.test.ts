@@ -1,36 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
-import { Conversation } from '../../src/entities/conversation.entity';
 import { Message } from '../../src/entities/message.entity';
 import { Post } from '../../src/entities/post.entity';
-import { User } from '../../src/entities/user.entity';
-import { MessageDirection, MessageSource, PostType } from '../../src/enums';
-import { EntityValidationError, NotFoundError } from '../../src/errors';
-import { engines, openTestDb } from '../support/engines';
-import { rejection, validationIssue } from '../support/errors';
+import { PostType } from '../../src/enums';
+import { NotFoundError } from '../../src/errors';
+import { makeMessage } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
+import { validationIssue, firstIssue } from '../support/errors';
 
 describe.each(engines())('PostRepository on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
   let seq = 0;
   const fbId = (): string => `${engine}_post_${++seq}`;
 
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  afterEach(async () => {
-    await db.manager.query('DELETE FROM "users"');
-    await db.manager.query('DELETE FROM "posts"');
-  });
-
-  const postCount = (): Promise<number> => db.manager.count(Post);
+  const postCount = (): Promise<number> => suite.db.manager.count(Post);
 
   describe('upsertByFacebookId', () => {
     it('inserts a new post with the column defaults filled in', async () => {
       const id = fbId();
-      const post = await db.posts.upsertByFacebookId({ facebookPostId: id, content: 'Hello' });
+      const post = await suite.db.posts.upsertByFacebookId({ facebookPostId: id, content: 'Hello' });
       expect(post).toBeInstanceOf(Post);
       expect(post.id).toBeGreaterThan(0);
       expect(post.facebookPostId).toBe(id);
@@ -43,14 +32,14 @@ describe.each(engines())('PostRepository on %s', (engine) => {
     it('updates the same row on a second upsert and leaves omitted fields as stored', async () => {
       const id = fbId();
       const publishedAt = new Date('2025-03-01T10:00:00.000Z');
-      const first = await db.posts.upsertByFacebookId({
+      const first = await suite.db.posts.upsertByFacebookId({
         facebookPostId: id,
         content: 'First',
         permalinkUrl: 'https://facebook.com/p/1',
         likesCount: 5,
         publishedAt,
       });
-      const second = await db.posts.upsertByFacebookId({ facebookPostId: id, content: 'Second', postType: PostType.REEL, likesCount: 9 });
+      const second = await suite.db.posts.upsertByFacebookId({ facebookPostId: id, content: 'Second', postType: PostType.REEL, likesCount: 9 });
       expect(second.id).toBe(first.id);
       expect(second.content).toBe('Second');
       expect(second.postType).toBe(PostType.REEL);
@@ -64,36 +53,36 @@ describe.each(engines())('PostRepository on %s', (engine) => {
 
     it('clears a nullable field given as null', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id, mediaUrl: 'https://cdn.example.com/a.jpg' });
-      const post = await db.posts.upsertByFacebookId({ facebookPostId: id, mediaUrl: null });
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id, mediaUrl: 'https://cdn.example.com/a.jpg' });
+      const post = await suite.db.posts.upsertByFacebookId({ facebookPostId: id, mediaUrl: null });
       expect(post.mediaUrl).toBeNull();
     });
 
     it('leaves exactly one row when many upserts of one Facebook id run concurrently', async () => {
       const id = fbId();
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: i })),
+        Array.from({ length: 20 }, (_, i) => suite.db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: i })),
       );
       expect(new Set(results.map((p) => p.id)).size).toBe(1);
       expect(await postCount()).toBe(1);
-      const stored = await db.posts.findByFacebookId(id);
+      const stored = await suite.db.posts.findByFacebookId(id);
       expect(results.map((p) => p.likesCount)).toContain(stored?.likesCount);
     });
 
     it('refuses invalid values and writes nothing', async () => {
       const error = await validationIssue(
-        db.posts.upsertByFacebookId({ facebookPostId: fbId(), likesCount: -1, permalinkUrl: 'not a url' }),
+        suite.db.posts.upsertByFacebookId({ facebookPostId: fbId(), likesCount: -1, permalinkUrl: 'not a url' }),
       );
       expect(error.issues.map((i) => i.property).sort()).toEqual(['likesCount', 'permalinkUrl']);
       expect(await postCount()).toBe(0);
     });
 
     it('refuses a missing Facebook id, an unknown post type and unknown properties', async () => {
-      await validationIssue(db.posts.upsertByFacebookId({ facebookPostId: '' }));
-      const badType = await validationIssue(db.posts.upsertByFacebookId({ facebookPostId: fbId(), postType: 'tweet' as PostType }));
+      await validationIssue(suite.db.posts.upsertByFacebookId({ facebookPostId: '' }));
+      const badType = await validationIssue(suite.db.posts.upsertByFacebookId({ facebookPostId: fbId(), postType: 'tweet' as PostType }));
       expect(badType.issues[0]?.property).toBe('postType');
       const unknown = await validationIssue(
-        db.posts.upsertByFacebookId({ facebookPostId: fbId(), id: 7 } as unknown as Parameters<Database['posts']['upsertByFacebookId']>[0]),
+        suite.db.posts.upsertByFacebookId({ facebookPostId: fbId(), id: 7 } as unknown as Parameters<Database['posts']['upsertByFacebookId']>[0]),
       );
       expect(unknown.issues[0]?.property).toBe('id');
       expect(await postCount()).toBe(0);
@@ -102,53 +91,53 @@ describe.each(engines())('PostRepository on %s', (engine) => {
     it('joins the caller transaction and rolls back with it', async () => {
       const id = fbId();
       await expect(
-        db.transaction(async (tx) => {
+        suite.db.transaction(async (tx) => {
           await tx.posts.upsertByFacebookId({ facebookPostId: id });
           throw new Error('abort');
         }),
       ).rejects.toThrow('abort');
-      expect(await db.posts.findByFacebookId(id)).toBeNull();
+      expect(await suite.db.posts.findByFacebookId(id)).toBeNull();
     });
   });
 
   describe('findByFacebookId', () => {
     it('finds a post by its Facebook id and returns null for an unknown one', async () => {
       const id = fbId();
-      const post = await db.posts.upsertByFacebookId({ facebookPostId: id });
-      expect((await db.posts.findByFacebookId(id))?.id).toBe(post.id);
-      expect(await db.posts.findByFacebookId('nope')).toBeNull();
+      const post = await suite.db.posts.upsertByFacebookId({ facebookPostId: id });
+      expect((await suite.db.posts.findByFacebookId(id))?.id).toBe(post.id);
+      expect(await suite.db.posts.findByFacebookId('nope')).toBeNull();
     });
 
     it('refuses an empty Facebook id', async () => {
-      await validationIssue(db.posts.findByFacebookId(''));
+      await validationIssue(suite.db.posts.findByFacebookId(''));
     });
   });
 
   describe('updateEngagement', () => {
     it('sets the given counts and leaves the others as stored', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: 1, commentsCount: 2, sharesCount: 3 });
-      const post = await db.posts.updateEngagement(id, { likes: 100, shares: 0 });
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: 1, commentsCount: 2, sharesCount: 3 });
+      const post = await suite.db.posts.updateEngagement(id, { likes: 100, shares: 0 });
       expect([post.likesCount, post.commentsCount, post.sharesCount]).toEqual([100, 2, 0]);
-      const stored = await db.posts.findByFacebookId(id);
+      const stored = await suite.db.posts.findByFacebookId(id);
       expect([stored?.likesCount, stored?.commentsCount, stored?.sharesCount]).toEqual([100, 2, 0]);
     });
 
     it('refuses negative, fractional and non-number counts and writes nothing', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: 4 });
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id, likesCount: 4 });
       for (const counts of [{ likes: -1 }, { comments: 1.5 }, { shares: Number.NaN }, { likes: '3' as unknown as number }]) {
-        const error = await validationIssue(db.posts.updateEngagement(id, counts));
+        const error = await validationIssue(suite.db.posts.updateEngagement(id, counts));
         expect(error.issues[0]?.property).toBe(Object.keys(counts)[0]);
       }
-      const unknown = await validationIssue(db.posts.updateEngagement(id, { views: 3 } as unknown as { likes: number }));
+      const unknown = await validationIssue(suite.db.posts.updateEngagement(id, { views: 3 } as unknown as { likes: number }));
       expect(unknown.issues[0]?.property).toBe('views');
-      expect((await db.posts.findByFacebookId(id))?.likesCount).toBe(4);
+      expect((await suite.db.posts.findByFacebookId(id))?.likesCount).toBe(4);
     });
 
     it('throws NotFoundError for an unknown Facebook id', async () => {
-      await expect(db.posts.updateEngagement('missing', { likes: 1 })).rejects.toBeInstanceOf(NotFoundError);
-      await expect(db.posts.updateEngagement('missing', {})).rejects.toBeInstanceOf(NotFoundError);
+      await expect(suite.db.posts.updateEngagement('missing', { likes: 1 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(suite.db.posts.updateEngagement('missing', {})).rejects.toBeInstanceOf(NotFoundError);
     });
   });
 
@@ -163,7 +152,7 @@ describe.each(engines())('PostRepository on %s', (engine) => {
       ];
       const ids: Record<string, number> = {};
       for (const [name, likes, comments, shares] of rows) {
-        const post = await db.posts.upsertByFacebookId({
+        const post = await suite.db.posts.upsertByFacebookId({
           facebookPostId: `${engine}_top_${name}`,
           likesCount: likes,
           commentsCount: comments,
@@ -177,32 +166,32 @@ describe.each(engines())('PostRepository on %s', (engine) => {
 
     it('ranks by likes with ties broken by the older post first', async () => {
       await seed();
-      expect(names(await db.posts.top({ by: 'likes' }))).toEqual(['a', 'c', 'e', 'b', 'd']);
+      expect(names(await suite.db.posts.top({ by: 'likes' }))).toEqual(['a', 'c', 'e', 'b', 'd']);
     });
 
     it('ranks by comments and by shares', async () => {
       await seed();
-      expect(names(await db.posts.top({ by: 'comments' }))).toEqual(['d', 'b', 'c', 'a', 'e']);
-      expect(names(await db.posts.top({ by: 'shares' }))).toEqual(['b', 'e', 'd', 'a', 'c']);
+      expect(names(await suite.db.posts.top({ by: 'comments' }))).toEqual(['d', 'b', 'c', 'a', 'e']);
+      expect(names(await suite.db.posts.top({ by: 'shares' }))).toEqual(['b', 'e', 'd', 'a', 'c']);
     });
 
     it('ranks by engagement, the sum of likes, comments and shares', async () => {
       await seed();
-      expect(names(await db.posts.top({ by: 'engagement' }))).toEqual(['d', 'b', 'e', 'c', 'a']);
+      expect(names(await suite.db.posts.top({ by: 'engagement' }))).toEqual(['d', 'b', 'e', 'c', 'a']);
     });
 
     it('returns at most limit posts, 10 by default', async () => {
       await seed();
-      expect(names(await db.posts.top({ by: 'engagement', limit: 2 }))).toEqual(['d', 'b']);
-      for (let i = 0; i < 8; i++) await db.posts.upsertByFacebookId({ facebookPostId: fbId() });
-      expect(await db.posts.top({ by: 'likes' })).toHaveLength(10);
+      expect(names(await suite.db.posts.top({ by: 'engagement', limit: 2 }))).toEqual(['d', 'b']);
+      for (let i = 0; i < 8; i++) await suite.db.posts.upsertByFacebookId({ facebookPostId: fbId() });
+      expect(await suite.db.posts.top({ by: 'likes' })).toHaveLength(10);
     });
 
     it('refuses an unknown ranking and a limit outside 1..100', async () => {
-      const by = await validationIssue(db.posts.top({ by: 'views' as 'likes' }));
+      const by = await validationIssue(suite.db.posts.top({ by: 'views' as 'likes' }));
       expect(by.issues[0]?.property).toBe('by');
       for (const limit of [0, 101, 2.5]) {
-        const error = await validationIssue(db.posts.top({ by: 'likes', limit }));
+        const error = await validationIssue(suite.db.posts.top({ by: 'likes', limit }));
         expect(error.issues[0]?.property).toBe('limit');
       }
     });
@@ -210,74 +199,56 @@ describe.each(engines())('PostRepository on %s', (engine) => {
 
   describe('delete', () => {
     it('deletes a post and leaves its messages with post_id null', async () => {
-      const post = await db.posts.upsertByFacebookId({ facebookPostId: fbId() });
-      const user = await db.manager.save(Object.assign(new User(), { psid: `psid-${engine}-${++seq}` }));
-      const conversation = await db.manager.save(Object.assign(new Conversation(), { userId: user.id, source: MessageSource.MESSENGER }));
-      const message = await db.manager.save(
-        Object.assign(new Message(), {
-          userId: user.id,
-          conversationId: conversation.id,
-          direction: MessageDirection.INBOUND,
-          source: MessageSource.MESSENGER,
-          text: 'I saw your post',
-          postId: post.id,
-        }),
-      );
-      expect(await db.posts.delete(post.id)).toBe(true);
-      expect(await db.posts.findById(post.id)).toBeNull();
-      const after = await db.manager.findOneByOrFail(Message, { id: message.id });
+      const post = await suite.db.posts.upsertByFacebookId({ facebookPostId: fbId() });
+      const message = await makeMessage(suite.db, { text: 'I saw your post', postId: post.id });
+      expect(await suite.db.posts.delete(post.id)).toBe(true);
+      expect(await suite.db.posts.findById(post.id)).toBeNull();
+      const after = await suite.db.manager.findOneByOrFail(Message, { id: message.id });
       expect(after.postId).toBeNull();
       expect(after.text).toBe('I saw your post');
     });
 
     it('returns false when there is no such post', async () => {
-      expect(await db.posts.delete(999_999)).toBe(false);
+      expect(await suite.db.posts.delete(999_999)).toBe(false);
     });
   });
 
   describe('input checks before SQL', () => {
-    const issueOf = async (promise: Promise<unknown>): Promise<{ property: string; rule: string | undefined }> => {
-      const error = await rejection(promise);
-      expect(error).toBeInstanceOf(EntityValidationError);
-      const issue = (error as EntityValidationError).issues[0]!;
-      return { property: issue.property, rule: issue.rules[0] };
-    };
-
     it('refuses counts above 2^31-1, which the integer columns cannot hold, with rule max', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id });
-      expect(await issueOf(db.posts.updateEngagement(id, { likes: 2 ** 31 }))).toEqual({ property: 'likes', rule: 'max' });
-      expect(await issueOf(db.posts.upsertByFacebookId({ facebookPostId: id, sharesCount: 2 ** 31 }))).toEqual({ property: 'sharesCount', rule: 'max' });
-      expect((await db.posts.findByFacebookId(id))?.likesCount).toBe(0);
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id });
+      expect(await firstIssue(suite.db.posts.updateEngagement(id, { likes: 2 ** 31 }))).toEqual({ property: 'likes', rule: 'max' });
+      expect(await firstIssue(suite.db.posts.upsertByFacebookId({ facebookPostId: id, sharesCount: 2 ** 31 }))).toEqual({ property: 'sharesCount', rule: 'max' });
+      expect((await suite.db.posts.findByFacebookId(id))?.likesCount).toBe(0);
     });
 
     it('stores counts of 2^31-1', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id });
-      expect((await db.posts.updateEngagement(id, { likes: 2 ** 31 - 1, comments: 2 ** 31 - 1, shares: 2 ** 31 - 1 })).likesCount).toBe(2 ** 31 - 1);
-      expect((await db.posts.top({ by: 'engagement', limit: 1 }))[0]?.facebookPostId).toBe(id);
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id });
+      expect((await suite.db.posts.updateEngagement(id, { likes: 2 ** 31 - 1, comments: 2 ** 31 - 1, shares: 2 ** 31 - 1 })).likesCount).toBe(2 ** 31 - 1);
+      expect((await suite.db.posts.top({ by: 'engagement', limit: 1 }))[0]?.facebookPostId).toBe(id);
     });
 
     it('refuses engagement keys such as constructor, toString and __proto__ as unknown properties', async () => {
       const id = fbId();
-      await db.posts.upsertByFacebookId({ facebookPostId: id });
+      await suite.db.posts.upsertByFacebookId({ facebookPostId: id });
       for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
         const counts = Object.defineProperty({}, key, { value: 1, enumerable: true });
-        expect(await issueOf(db.posts.updateEngagement(id, counts))).toEqual({ property: key, rule: 'unknownProperty' });
+        expect(await firstIssue(suite.db.posts.updateEngagement(id, counts))).toEqual({ property: key, rule: 'unknownProperty' });
       }
     });
 
     it('refuses publishedAt outside 1970..9999 with rule dateRange, writing nothing', async () => {
-      expect(await issueOf(db.posts.upsertByFacebookId({ facebookPostId: fbId(), publishedAt: new Date(Date.UTC(10000, 0, 1)) }))).toEqual({ property: 'publishedAt', rule: 'dateRange' });
+      expect(await firstIssue(suite.db.posts.upsertByFacebookId({ facebookPostId: fbId(), publishedAt: new Date(Date.UTC(10000, 0, 1)) }))).toEqual({ property: 'publishedAt', rule: 'dateRange' });
       expect(await postCount()).toBe(0);
     });
 
     it('refuses a ranking named after an Object method', async () => {
-      expect(await issueOf(db.posts.top({ by: 'constructor' as 'likes' }))).toEqual({ property: 'by', rule: 'isIn' });
+      expect(await firstIssue(suite.db.posts.top({ by: 'constructor' as 'likes' }))).toEqual({ property: 'by', rule: 'isIn' });
     });
 
     it('refuses a Facebook id longer than its column instead of looking it up', async () => {
-      expect(await issueOf(db.posts.findByFacebookId('1'.repeat(40_000)))).toEqual({ property: 'facebookPostId', rule: 'maxLength' });
+      expect(await firstIssue(suite.db.posts.findByFacebookId('1'.repeat(40_000)))).toEqual({ property: 'facebookPostId', rule: 'maxLength' });
     });
   });
 });

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { QueryFailedError, type EntityTarget, type ObjectLiteral } from 'typeorm';
-import { openDatabase, type Database } from '../../src/database';
+import { openDatabase } from '../../src/database';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { AppSettings } from '../../src/entities/app-settings.entity';
 import { Conversation } from '../../src/entities/conversation.entity';
@@ -10,37 +10,31 @@ import { Post } from '../../src/entities/post.entity';
 import { User } from '../../src/entities/user.entity';
 import { hydrateRow, inDialect, queryRows } from '../../src/repositories/sql';
 import { makeAdCampaign, makeConversation, makeMessage, makePost, makeUser } from '../../src/testing';
-import { engines, openTestDb } from '../support/engines';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 
 describe.each(engines())('fixed-SQL hydration on %s', (engine) => {
-  let db: Database;
-
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   const rowOf = async (table: string, id: number, select = '*'): Promise<Record<string, unknown>> => {
-    const rows = await queryRows(db.manager, inDialect(engine, `SELECT ${select} FROM "${table}" WHERE "id" = ?`), [id]);
+    const rows = await queryRows(suite.db.manager, inDialect(engine, `SELECT ${select} FROM "${table}" WHERE "id" = ?`), [id]);
     expect(rows).toHaveLength(1);
     return rows[0]!;
   };
 
   const expectSameAsTypeorm = async <T extends ObjectLiteral & { id: number }>(target: EntityTarget<T>, table: string, id: number): Promise<void> => {
-    const ours = hydrateRow(db.manager, target, await rowOf(table, id));
-    const typeorms = await db.manager.findOneByOrFail(target, { id } as never);
+    const ours = hydrateRow(suite.db.manager, target, await rowOf(table, id));
+    const typeorms = await suite.db.manager.findOneByOrFail(target, { id } as never);
     expect(ours).toBeInstanceOf(typeorms.constructor);
     expect(ours).toEqual(typeorms);
   };
 
   it('builds every entity exactly as TypeORM loads it, dates, booleans, JSON and big numbers included', async () => {
-    const user = await makeUser(db, { lastMessageAt: new Date('2026-02-03T04:05:06.789Z'), notes: 'n', leadScore: 42 });
-    const conversation = await makeConversation(db, { userId: user.id, lastMessageAt: new Date('2026-02-03T04:05:06.789Z'), lastMessageText: 'hi' });
-    const post = await makePost(db);
-    const campaign = await makeAdCampaign(db, { spendMinor: 9_007_199_254_740_991, impressions: 123_456_789_012 });
-    const message = await makeMessage(db, {
+    const user = await makeUser(suite.db, { lastMessageAt: new Date('2026-02-03T04:05:06.789Z'), notes: 'n', leadScore: 42 });
+    const conversation = await makeConversation(suite.db, { userId: user.id, lastMessageAt: new Date('2026-02-03T04:05:06.789Z'), lastMessageText: 'hi' });
+    const post = await makePost(suite.db);
+    const campaign = await makeAdCampaign(suite.db, { spendMinor: 9_007_199_254_740_991, impressions: 123_456_789_012 });
+    const message = await makeMessage(suite.db, {
       userId: user.id,
       conversationId: conversation.id,
       postId: post.id,
@@ -49,7 +43,7 @@ describe.each(engines())('fixed-SQL hydration on %s', (engine) => {
       isAiResponse: true,
       aiResponseTimeMs: 840,
     });
-    const setting = await db.settings.set('ai.model', { name: 'x', temperature: 0.2 });
+    const setting = await suite.db.settings.set('ai.model', { name: 'x', temperature: 0.2 });
     await expectSameAsTypeorm(User, 'users', user.id);
     await expectSameAsTypeorm(Conversation, 'conversations', conversation.id);
     await expectSameAsTypeorm(Post, 'posts', post.id);
@@ -59,23 +53,23 @@ describe.each(engines())('fixed-SQL hydration on %s', (engine) => {
   });
 
   it('reads a joined entity from columns selected under a prefix', async () => {
-    const user = await makeUser(db, { firstName: 'Mona' });
+    const user = await makeUser(suite.db, { firstName: 'Mona' });
     const select = ['id', 'psid', 'first_name', 'created_at'].map((c) => `"${c}" AS "u__${c}"`).join(', ');
-    const hydrated = hydrateRow(db.manager, User, await rowOf('users', user.id, select), 'u__');
+    const hydrated = hydrateRow(suite.db.manager, User, await rowOf('users', user.id, select), 'u__');
     expect(hydrated).toBeInstanceOf(User);
     expect(hydrated).toEqual({ id: user.id, psid: user.psid, firstName: 'Mona', createdAt: user.createdAt });
   });
 
   it('leaves out the properties whose columns the row does not have', async () => {
-    const user = await makeUser(db);
-    const hydrated = hydrateRow(db.manager, User, await rowOf('users', user.id, '"id"'));
+    const user = await makeUser(suite.db);
+    const hydrated = hydrateRow(suite.db.manager, User, await rowOf('users', user.id, '"id"'));
     expect(Object.keys(hydrated)).toEqual(['id']);
   });
 
   it.runIf(engine === 'sqlite')('parses a timestamp before year 100 like TypeORM does, not as 19xx', async () => {
-    const user = await makeUser(db);
-    await db.manager.query(`UPDATE "users" SET "last_message_at" = '0050-06-07 08:09:10.011' WHERE "id" = ?`, [user.id]);
-    const hydrated = hydrateRow(db.manager, User, await rowOf('users', user.id));
+    const user = await makeUser(suite.db);
+    await suite.db.manager.query(`UPDATE "users" SET "last_message_at" = '0050-06-07 08:09:10.011' WHERE "id" = ?`, [user.id]);
+    const hydrated = hydrateRow(suite.db.manager, User, await rowOf('users', user.id));
     expect(hydrated.lastMessageAt?.toISOString()).toBe('0050-06-07T08:09:10.011Z');
   });
 });
