@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { describe, expect, it } from 'vitest';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { AdCampaignStatus } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const campaign = (values: Partial<AdCampaign>): AdCampaign => Object.assign(new AdCampaign(), { name: 'Campaign', ...values });
 
 describe.each(engines())('AdCampaign entity on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('round-trips every column, with counters and spend above 2^31 as numbers', async () => {
     const startsAt = new Date('2024-05-01T00:00:00.000Z');
     const endsAt = new Date('2024-05-31T21:59:59.999Z');
     const big = 2 ** 31 + 12_345; // past a 32-bit integer
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       campaign({
         facebookCampaignId: '120200000000000001',
         name: 'حملة رمضان',
@@ -36,7 +30,7 @@ describe.each(engines())('AdCampaign entity on %s', (engine) => {
         endsAt,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(AdCampaign, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(AdCampaign, { id: saved.id });
     expect(loaded).toMatchObject({
       facebookCampaignId: '120200000000000001',
       name: 'حملة رمضان',
@@ -53,21 +47,21 @@ describe.each(engines())('AdCampaign entity on %s', (engine) => {
     }
     expect(loaded.startsAt?.toISOString()).toBe(startsAt.toISOString());
     expect(loaded.endsAt?.toISOString()).toBe(endsAt.toISOString());
-    await expectStoredAsUtc(db, 'ad_campaigns', 'ends_at', saved.id, endsAt);
+    await expectStoredAsUtc(suite.db, 'ad_campaigns', 'ends_at', saved.id, endsAt);
   });
 
   it('keeps money in an integer column, never a float', async () => {
     if (engine === 'postgres') {
-      expect((await pgColumnTypes(db, 'ad_campaigns'))['spend_minor']).toBe('bigint');
+      expect((await pgColumnTypes(suite.db, 'ad_campaigns'))['spend_minor']).toBe('bigint');
     } else {
-      const [column] = await sql<{ type: string }>(db, `SELECT type FROM pragma_table_info('ad_campaigns') WHERE name = 'spend_minor'`);
+      const [column] = await sql<{ type: string }>(suite.db, `SELECT type FROM pragma_table_info('ad_campaigns') WHERE name = 'spend_minor'`);
       expect(column?.type.toLowerCase()).toBe('bigint');
     }
   });
 
   it('defaults to an active EGP campaign with zero metrics', async () => {
-    const saved = await db.manager.save(campaign({ facebookCampaignId: 'camp-defaults' }));
-    expect(await db.manager.findOneByOrFail(AdCampaign, { id: saved.id })).toMatchObject({
+    const saved = await suite.db.manager.save(campaign({ facebookCampaignId: 'camp-defaults' }));
+    expect(await suite.db.manager.findOneByOrFail(AdCampaign, { id: saved.id })).toMatchObject({
       status: AdCampaignStatus.ACTIVE,
       currency: 'EGP',
       impressions: 0,
@@ -81,20 +75,20 @@ describe.each(engines())('AdCampaign entity on %s', (engine) => {
   });
 
   it('refuses a second campaign with the same facebook campaign id', async () => {
-    await db.manager.save(campaign({ facebookCampaignId: 'camp-dup' }));
-    await expectRefused(db.manager.save(campaign({ facebookCampaignId: 'camp-dup' })), /unique|duplicate/i);
+    await suite.db.manager.save(campaign({ facebookCampaignId: 'camp-dup' }));
+    await expectRefused(suite.db.manager.save(campaign({ facebookCampaignId: 'camp-dup' })), /unique|duplicate/i);
   });
 
   it('refuses a raw insert of an unknown status', async () => {
     await expectRefused(
-      sql(db, `INSERT INTO "ad_campaigns" ("facebook_campaign_id", "name", "status") VALUES ('camp-bad', 'x', 'deleted')`),
+      sql(suite.db, `INSERT INTO "ad_campaigns" ("facebook_campaign_id", "name", "status") VALUES ('camp-bad', 'x', 'deleted')`),
       /CHK_ad_campaigns_status|check/i,
     );
   });
 
   it.each(['impressions', 'clicks', 'conversions', 'spend_minor'])('refuses a raw insert with a negative %s', async (column) => {
     await expectRefused(
-      sql(db, `INSERT INTO "ad_campaigns" ("facebook_campaign_id", "name", "${column}") VALUES (?, 'x', -1)`, [`camp-neg-${column}`]),
+      sql(suite.db, `INSERT INTO "ad_campaigns" ("facebook_campaign_id", "name", "${column}") VALUES (?, 'x', -1)`, [`camp-neg-${column}`]),
       /CHK_ad_campaigns_|check/i,
     );
   });

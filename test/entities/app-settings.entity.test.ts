@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { describe, expect, it } from 'vitest';
 import { AppSettings, MASKED_VALUE } from '../../src/entities/app-settings.entity';
 import { SettingValueType } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { rejection } from '../support/errors';
 import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
@@ -11,17 +11,11 @@ const setting = (values: Partial<AppSettings>): AppSettings =>
   Object.assign(new AppSettings(), { valueType: SettingValueType.STRING, value: 'v', ...values });
 
 describe.each(engines())('AppSettings entity on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('round-trips every column through the manager', async () => {
     const value = JSON.stringify({ model: 'gpt', temperature: 0.2, stop: ['\n'], nested: { ok: true } });
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       setting({
         key: 'ai.responder:config-v2',
         value,
@@ -31,7 +25,7 @@ describe.each(engines())('AppSettings entity on %s', (engine) => {
         isSensitive: true,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(AppSettings, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(AppSettings, { id: saved.id });
     expect(loaded).toMatchObject({
       key: 'ai.responder:config-v2',
       value,
@@ -41,12 +35,12 @@ describe.each(engines())('AppSettings entity on %s', (engine) => {
       isSensitive: true,
     });
     expect(loaded.updatedAt).toBeInstanceOf(Date);
-    await expectStoredAsUtc(db, 'app_settings', 'updated_at', saved.id, loaded.updatedAt);
+    await expectStoredAsUtc(suite.db, 'app_settings', 'updated_at', saved.id, loaded.updatedAt);
   });
 
   it('defaults to the general category and a non-sensitive value', async () => {
-    const saved = await db.manager.save(setting({ key: 'defaults.key' }));
-    expect(await db.manager.findOneByOrFail(AppSettings, { id: saved.id })).toMatchObject({
+    const saved = await suite.db.manager.save(setting({ key: 'defaults.key' }));
+    expect(await suite.db.manager.findOneByOrFail(AppSettings, { id: saved.id })).toMatchObject({
       category: 'general',
       isSensitive: false,
       description: null,
@@ -55,25 +49,25 @@ describe.each(engines())('AppSettings entity on %s', (engine) => {
 
   it('keeps a long text value whole', async () => {
     const value = 'x'.repeat(100_000);
-    const saved = await db.manager.save(setting({ key: 'long.value', value }));
-    expect((await db.manager.findOneByOrFail(AppSettings, { id: saved.id })).value).toBe(value);
+    const saved = await suite.db.manager.save(setting({ key: 'long.value', value }));
+    expect((await suite.db.manager.findOneByOrFail(AppSettings, { id: saved.id })).value).toBe(value);
   });
 
   it('refuses a second setting with the same key', async () => {
-    await db.manager.save(setting({ key: 'dup.key' }));
-    await expectRefused(db.manager.save(setting({ key: 'dup.key' })), /unique|duplicate/i);
+    await suite.db.manager.save(setting({ key: 'dup.key' }));
+    await expectRefused(suite.db.manager.save(setting({ key: 'dup.key' })), /unique|duplicate/i);
   });
 
   it('refuses a raw insert of an unknown value type', async () => {
     await expectRefused(
-      sql(db, `INSERT INTO "app_settings" ("key", "value", "value_type") VALUES ('bad.type', 'x', 'yaml')`),
+      sql(suite.db, `INSERT INTO "app_settings" ("key", "value", "value_type") VALUES ('bad.type', 'x', 'yaml')`),
       /CHK_app_settings_value_type|check/i,
     );
   });
 
   it('masks a sensitive value loaded from the database in toJSON', async () => {
-    const saved = await db.manager.save(setting({ key: 'secret.token', value: 'EAAB-very-secret', isSensitive: true }));
-    const loaded = await db.manager.findOneByOrFail(AppSettings, { id: saved.id });
+    const saved = await suite.db.manager.save(setting({ key: 'secret.token', value: 'EAAB-very-secret', isSensitive: true }));
+    const loaded = await suite.db.manager.findOneByOrFail(AppSettings, { id: saved.id });
     expect(JSON.stringify(loaded)).not.toContain('EAAB-very-secret');
     expect(loaded.value).toBe('EAAB-very-secret');
   });

@@ -1,33 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { describe, expect, it } from 'vitest';
 import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../../src/entities/conversation.entity';
-import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { makeUser } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const conversation = (values: Partial<Conversation>): Conversation =>
   Object.assign(new Conversation(), { source: MessageSource.MESSENGER, ...values });
 
 describe.each(engines())('Conversation entity on %s', (engine) => {
-  let db: Database;
-  let seq = 0;
-  const newUser = async (): Promise<number> => (await db.manager.save(Object.assign(new User(), { psid: `conv-user-${++seq}` }))).id;
-
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
+  const newUser = async (): Promise<number> => (await makeUser(suite.db)).id;
 
   it('round-trips every column through the manager', async () => {
     const userId = await newUser();
     const startedAt = new Date('2024-01-01T00:00:00.000Z');
     const lastMessageAt = new Date('2024-01-02T03:04:05.678Z');
     const endedAt = new Date('2024-01-03T23:59:59.001Z');
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       conversation({
         userId,
         source: MessageSource.LEAD_CENTER,
@@ -39,7 +31,7 @@ describe.each(engines())('Conversation entity on %s', (engine) => {
         endedAt,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(Conversation, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(Conversation, { id: saved.id });
     expect(loaded).toMatchObject({
       userId,
       source: 'lead_center',
@@ -50,62 +42,62 @@ describe.each(engines())('Conversation entity on %s', (engine) => {
     expect(loaded.startedAt?.toISOString()).toBe(startedAt.toISOString());
     expect(loaded.lastMessageAt?.toISOString()).toBe(lastMessageAt.toISOString());
     expect(loaded.endedAt?.toISOString()).toBe(endedAt.toISOString());
-    await expectStoredAsUtc(db, 'conversations', 'ended_at', saved.id, endedAt);
+    await expectStoredAsUtc(suite.db, 'conversations', 'ended_at', saved.id, endedAt);
   });
 
   it('defaults to an active conversation with no messages', async () => {
-    const saved = await db.manager.save(conversation({ userId: await newUser() }));
-    const loaded = await db.manager.findOneByOrFail(Conversation, { id: saved.id });
+    const saved = await suite.db.manager.save(conversation({ userId: await newUser() }));
+    const loaded = await suite.db.manager.findOneByOrFail(Conversation, { id: saved.id });
     expect(loaded).toMatchObject({ isActive: true, messageCount: 0, lastMessageText: null, lastMessageAt: null, endedAt: null });
   });
 
   it('allows only one active conversation per user and source', async () => {
     const userId = await newUser();
-    await db.manager.save(conversation({ userId }));
-    await expectRefused(db.manager.save(conversation({ userId })), /unique|duplicate/i);
+    await suite.db.manager.save(conversation({ userId }));
+    await expectRefused(suite.db.manager.save(conversation({ userId })), /unique|duplicate/i);
   });
 
   it('allows an active conversation per source for the same user', async () => {
     const userId = await newUser();
-    await db.manager.save([conversation({ userId }), conversation({ userId, source: MessageSource.WHATSAPP })]);
-    expect(await db.manager.countBy(Conversation, { userId, isActive: true })).toBe(2);
+    await suite.db.manager.save([conversation({ userId }), conversation({ userId, source: MessageSource.WHATSAPP })]);
+    expect(await suite.db.manager.countBy(Conversation, { userId, isActive: true })).toBe(2);
   });
 
   it('allows many closed conversations next to the active one', async () => {
     const userId = await newUser();
-    await db.manager.save([
+    await suite.db.manager.save([
       conversation({ userId, isActive: false }),
       conversation({ userId, isActive: false }),
       conversation({ userId, isActive: false }),
       conversation({ userId }),
     ]);
-    expect(await db.manager.countBy(Conversation, { userId, isActive: false })).toBe(3);
-    expect(await db.manager.countBy(Conversation, { userId, isActive: true })).toBe(1);
+    expect(await suite.db.manager.countBy(Conversation, { userId, isActive: false })).toBe(3);
+    expect(await suite.db.manager.countBy(Conversation, { userId, isActive: true })).toBe(1);
   });
 
   it('allows a new active conversation once the previous one is closed', async () => {
     const userId = await newUser();
-    const first = await db.manager.save(conversation({ userId }));
-    await db.manager.update(Conversation, { id: first.id }, { isActive: false });
-    await db.manager.save(conversation({ userId }));
-    expect(await db.manager.countBy(Conversation, { userId })).toBe(2);
+    const first = await suite.db.manager.save(conversation({ userId }));
+    await suite.db.manager.update(Conversation, { id: first.id }, { isActive: false });
+    await suite.db.manager.save(conversation({ userId }));
+    expect(await suite.db.manager.countBy(Conversation, { userId })).toBe(2);
   });
 
   it('refuses to reopen a closed conversation while another is active', async () => {
     const userId = await newUser();
-    const closed = await db.manager.save(conversation({ userId, isActive: false }));
-    await db.manager.save(conversation({ userId }));
-    await expectRefused(db.manager.update(Conversation, { id: closed.id }, { isActive: true }), /unique|duplicate/i);
+    const closed = await suite.db.manager.save(conversation({ userId, isActive: false }));
+    await suite.db.manager.save(conversation({ userId }));
+    await expectRefused(suite.db.manager.update(Conversation, { id: closed.id }, { isActive: true }), /unique|duplicate/i);
   });
 
   it('refuses a conversation for a user that does not exist', async () => {
-    await expectRefused(db.manager.save(conversation({ userId: 987_654 })), /foreign key/i);
+    await expectRefused(suite.db.manager.save(conversation({ userId: 987_654 })), /foreign key/i);
   });
 
   it('refuses a raw insert of an unknown source', async () => {
     const userId = await newUser();
     await expectRefused(
-      sql(db, `INSERT INTO "conversations" ("user_id", "source") VALUES (?, 'telegram')`, [userId]),
+      sql(suite.db, `INSERT INTO "conversations" ("user_id", "source") VALUES (?, 'telegram')`, [userId]),
       /CHK_conversations_source|check/i,
     );
   });
@@ -113,7 +105,7 @@ describe.each(engines())('Conversation entity on %s', (engine) => {
   it('refuses a raw insert with a negative message count', async () => {
     const userId = await newUser();
     await expectRefused(
-      sql(db, `INSERT INTO "conversations" ("user_id", "source", "message_count") VALUES (?, 'manual', -1)`, [userId]),
+      sql(suite.db, `INSERT INTO "conversations" ("user_id", "source", "message_count") VALUES (?, 'manual', -1)`, [userId]),
       /CHK_conversations_message_count|check/i,
     );
   });

@@ -1,29 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LeadActivity } from '../../src/entities/lead-activity.entity';
-import { User } from '../../src/entities/user.entity';
 import { CustomerLabel, LeadActivityType, LeadStage } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { makeUser } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const activity = (values: Partial<LeadActivity>): LeadActivity =>
   Object.assign(new LeadActivity(), { activityType: LeadActivityType.NOTE, ...values });
 
 describe.each(engines())('LeadActivity entity on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let userId: number;
 
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    userId = (await db.manager.save(Object.assign(new User(), { psid: 'activity-owner' }))).id;
-  });
-  afterAll(async () => {
-    await db?.close();
+    userId = (await makeUser(suite.db)).id;
   });
 
   it('round-trips every column through the manager', async () => {
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       activity({
         userId,
         activityType: LeadActivityType.STAGE_CHANGE,
@@ -37,7 +33,7 @@ describe.each(engines())('LeadActivity entity on %s', (engine) => {
         performedBy: 'agent-7',
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(LeadActivity, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(LeadActivity, { id: saved.id });
     expect(loaded).toMatchObject({
       userId,
       activityType: 'stage_change',
@@ -52,12 +48,12 @@ describe.each(engines())('LeadActivity entity on %s', (engine) => {
     });
     expect(loaded.createdAt).toBeInstanceOf(Date);
     expect(loaded.createdAt.getTime()).toBe(saved.createdAt.getTime());
-    await expectStoredAsUtc(db, 'lead_activities', 'created_at', saved.id, saved.createdAt);
+    await expectStoredAsUtc(suite.db, 'lead_activities', 'created_at', saved.id, saved.createdAt);
   });
 
   it('keeps optional columns null', async () => {
-    const saved = await db.manager.save(activity({ userId }));
-    expect(await db.manager.findOneByOrFail(LeadActivity, { id: saved.id })).toMatchObject({
+    const saved = await suite.db.manager.save(activity({ userId }));
+    expect(await suite.db.manager.findOneByOrFail(LeadActivity, { id: saved.id })).toMatchObject({
       stageBefore: null,
       stageAfter: null,
       labelBefore: null,
@@ -73,14 +69,14 @@ describe.each(engines())('LeadActivity entity on %s', (engine) => {
     expect('updatedAt' in new LeadActivity()).toBe(false);
     const columns =
       engine === 'postgres'
-        ? Object.keys(await pgColumnTypes(db, 'lead_activities'))
-        : (await sql<{ name: string }>(db, `SELECT name FROM pragma_table_info('lead_activities')`)).map((c) => c.name);
+        ? Object.keys(await pgColumnTypes(suite.db, 'lead_activities'))
+        : (await sql<{ name: string }>(suite.db, `SELECT name FROM pragma_table_info('lead_activities')`)).map((c) => c.name);
     expect(columns).toContain('created_at');
     expect(columns).not.toContain('updated_at');
   });
 
   it('refuses an activity for a user that does not exist', async () => {
-    await expectRefused(db.manager.save(activity({ userId: 987_654 })), /foreign key/i);
+    await expectRefused(suite.db.manager.save(activity({ userId: 987_654 })), /foreign key/i);
   });
 
   it.each([
@@ -93,7 +89,7 @@ describe.each(engines())('LeadActivity entity on %s', (engine) => {
     const values: Record<string, unknown> = { user_id: userId, activity_type: 'note', [column]: value };
     const columns = Object.keys(values);
     await expectRefused(
-      sql(db, `INSERT INTO "lead_activities" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(values)),
+      sql(suite.db, `INSERT INTO "lead_activities" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(values)),
       /CHK_lead_activities_|check constraint/i,
     );
   });

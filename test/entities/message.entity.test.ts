@@ -1,36 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { Message, type MessageAttachment } from '../../src/entities/message.entity';
 import { Post } from '../../src/entities/post.entity';
-import { User } from '../../src/entities/user.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { makeAdCampaign, makeConversation, makePost } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const message = (values: Partial<Message>): Message =>
   Object.assign(new Message(), { direction: MessageDirection.INBOUND, source: MessageSource.MESSENGER, ...values });
 
 describe.each(engines())('Message entity on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let userId: number;
   let conversationId: number;
   const mine = (values: Partial<Message>): Message => message({ userId, conversationId, ...values });
 
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    userId = (await db.manager.save(Object.assign(new User(), { psid: 'msg-owner' }))).id;
-    conversationId = (await db.manager.save(Object.assign(new Conversation(), { userId, source: MessageSource.MESSENGER }))).id;
-  });
-  afterAll(async () => {
-    await db?.close();
+    ({ id: conversationId, userId } = await makeConversation(suite.db));
   });
 
   it('round-trips every column, attachments as JSON and dates as the same UTC instant', async () => {
-    const post = await db.manager.save(Object.assign(new Post(), { facebookPostId: 'msg-post-rt' }));
-    const campaign = await db.manager.save(Object.assign(new AdCampaign(), { facebookCampaignId: 'msg-camp-rt', name: 'Spring' }));
+    const post = await makePost(suite.db);
+    const campaign = await makeAdCampaign(suite.db, { name: 'Spring' });
     const attachments: MessageAttachment[] = [
       { type: 'image', url: 'https://cdn.example.com/a.jpg', payload: { width: 640, sticker: false, tags: ['a', 'ب'] } },
       { type: 'location', coordinates: { lat: 30.0444, long: 31.2357 } },
@@ -38,7 +33,7 @@ describe.each(engines())('Message entity on %s', (engine) => {
     const sentAt = new Date('2024-06-01T09:00:00.001Z');
     const deliveredAt = new Date('2024-06-01T09:00:01.500Z');
     const readAt = new Date('2024-06-01T09:05:00.999Z');
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       mine({
         facebookMessageId: 'm_rt',
         whatsappMessageId: 'wamid.rt',
@@ -56,7 +51,7 @@ describe.each(engines())('Message entity on %s', (engine) => {
         readAt,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(Message, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(Message, { id: saved.id });
     expect(loaded).toMatchObject({
       userId,
       conversationId,
@@ -75,12 +70,12 @@ describe.each(engines())('Message entity on %s', (engine) => {
     expect(loaded.sentAt?.toISOString()).toBe(sentAt.toISOString());
     expect(loaded.deliveredAt?.toISOString()).toBe(deliveredAt.toISOString());
     expect(loaded.readAt?.toISOString()).toBe(readAt.toISOString());
-    await expectStoredAsUtc(db, 'messages', 'sent_at', saved.id, sentAt);
+    await expectStoredAsUtc(suite.db, 'messages', 'sent_at', saved.id, sentAt);
   });
 
   it('fills in the defaults and keeps null attachments null', async () => {
-    const saved = await db.manager.save(mine({ text: 'defaults' }));
-    const loaded = await db.manager.findOneByOrFail(Message, { id: saved.id });
+    const saved = await suite.db.manager.save(mine({ text: 'defaults' }));
+    const loaded = await suite.db.manager.findOneByOrFail(Message, { id: saved.id });
     expect(loaded).toMatchObject({
       status: MessageStatus.SENT,
       isAiResponse: false,
@@ -94,60 +89,54 @@ describe.each(engines())('Message entity on %s', (engine) => {
   });
 
   it('round-trips an empty attachment list', async () => {
-    const saved = await db.manager.save(mine({ attachments: [] }));
-    expect((await db.manager.findOneByOrFail(Message, { id: saved.id })).attachments).toEqual([]);
+    const saved = await suite.db.manager.save(mine({ attachments: [] }));
+    expect((await suite.db.manager.findOneByOrFail(Message, { id: saved.id })).attachments).toEqual([]);
   });
 
   it('stores attachments as JSON (json on PostgreSQL, JSON text on SQLite)', async () => {
-    const saved = await db.manager.save(mine({ attachments: [{ type: 'file', name: 'a.pdf' }] }));
+    const saved = await suite.db.manager.save(mine({ attachments: [{ type: 'file', name: 'a.pdf' }] }));
     if (engine === 'postgres') {
-      expect((await pgColumnTypes(db, 'messages'))['attachments']).toBe('json');
-      const [row] = await sql<{ t: string }>(db, `SELECT "attachments"->0->>'type' AS t FROM "messages" WHERE "id" = ?`, [saved.id]);
+      expect((await pgColumnTypes(suite.db, 'messages'))['attachments']).toBe('json');
+      const [row] = await sql<{ t: string }>(suite.db, `SELECT "attachments"->0->>'type' AS t FROM "messages" WHERE "id" = ?`, [saved.id]);
       expect(row?.t).toBe('file');
     } else {
-      const [row] = await sql<{ t: string }>(db, `SELECT json_extract("attachments", '$[0].type') AS t FROM "messages" WHERE "id" = ?`, [saved.id]);
+      const [row] = await sql<{ t: string }>(suite.db, `SELECT json_extract("attachments", '$[0].type') AS t FROM "messages" WHERE "id" = ?`, [saved.id]);
       expect(row?.t).toBe('file');
     }
   });
 
-  it('refuses a second message with the same facebook message id', async () => {
-    await db.manager.save(mine({ facebookMessageId: 'm_dup' }));
-    await expectRefused(db.manager.save(mine({ facebookMessageId: 'm_dup' })), /unique|duplicate/i);
-  });
-
-  it('refuses a second message with the same whatsapp message id', async () => {
-    await db.manager.save(mine({ whatsappMessageId: 'wamid.dup' }));
-    await expectRefused(db.manager.save(mine({ whatsappMessageId: 'wamid.dup' })), /unique|duplicate/i);
+  it.each([
+    { platform: 'facebook', ids: { facebookMessageId: 'm_dup' } },
+    { platform: 'whatsapp', ids: { whatsappMessageId: 'wamid.dup' } },
+  ])('refuses a second message with the same $platform message id', async ({ ids }) => {
+    await suite.db.manager.save(mine(ids));
+    await expectRefused(suite.db.manager.save(mine(ids)), /unique|duplicate/i);
   });
 
   it('allows many messages without external ids', async () => {
-    await db.manager.save([mine({ text: 'no id 1' }), mine({ text: 'no id 2' })]);
-    expect(await db.manager.countBy(Message, { text: 'no id 2' })).toBe(1);
+    await suite.db.manager.save([mine({ text: 'no id 1' }), mine({ text: 'no id 2' })]);
+    expect(await suite.db.manager.countBy(Message, { text: 'no id 2' })).toBe(1);
   });
 
-  it('keeps the message but clears post_id when its post is deleted', async () => {
-    const post = await db.manager.save(Object.assign(new Post(), { facebookPostId: 'msg-post-del' }));
-    const saved = await db.manager.save(mine({ postId: post.id }));
-    await db.manager.delete(Post, { id: post.id });
-    expect((await db.manager.findOneByOrFail(Message, { id: saved.id })).postId).toBeNull();
-  });
-
-  it('keeps the message but clears ad_campaign_id when its campaign is deleted', async () => {
-    const campaign = await db.manager.save(Object.assign(new AdCampaign(), { facebookCampaignId: 'msg-camp-del', name: 'Gone' }));
-    const saved = await db.manager.save(mine({ adCampaignId: campaign.id }));
-    await db.manager.delete(AdCampaign, { id: campaign.id });
-    expect((await db.manager.findOneByOrFail(Message, { id: saved.id })).adCampaignId).toBeNull();
+  it.each([
+    { column: 'post_id', parent: 'post', property: 'postId', entity: Post, make: makePost },
+    { column: 'ad_campaign_id', parent: 'campaign', property: 'adCampaignId', entity: AdCampaign, make: makeAdCampaign },
+  ] as const)('keeps the message but clears $column when its $parent is deleted', async ({ property, entity, make }) => {
+    const parent = await make(suite.db);
+    const saved = await suite.db.manager.save(mine({ [property]: parent.id }));
+    await suite.db.manager.delete(entity, { id: parent.id });
+    expect((await suite.db.manager.findOneByOrFail(Message, { id: saved.id }))[property]).toBeNull();
   });
 
   it('is deleted with its conversation', async () => {
-    const conversation = await db.manager.save(Object.assign(new Conversation(), { userId, source: MessageSource.MANUAL }));
-    const saved = await db.manager.save(mine({ conversationId: conversation.id }));
-    await db.manager.delete(Conversation, { id: conversation.id });
-    expect(await db.manager.countBy(Message, { id: saved.id })).toBe(0);
+    const conversation = await makeConversation(suite.db, { userId, source: MessageSource.MANUAL });
+    const saved = await suite.db.manager.save(mine({ conversationId: conversation.id }));
+    await suite.db.manager.delete(Conversation, { id: conversation.id });
+    expect(await suite.db.manager.countBy(Message, { id: saved.id })).toBe(0);
   });
 
   it('refuses a message for a user that does not exist', async () => {
-    await expectRefused(db.manager.save(mine({ userId: 987_654 })), /foreign key/i);
+    await expectRefused(suite.db.manager.save(mine({ userId: 987_654 })), /foreign key/i);
   });
 
   it.each([
@@ -158,14 +147,14 @@ describe.each(engines())('Message entity on %s', (engine) => {
     const values: Record<string, unknown> = { user_id: userId, conversation_id: conversationId, direction: 'inbound', source: 'messenger', [column]: value };
     const columns = Object.keys(values);
     await expectRefused(
-      sql(db, `INSERT INTO "messages" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(values)),
+      sql(suite.db, `INSERT INTO "messages" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(values)),
       /CHK_messages_|check constraint/i,
     );
   });
 
   it('refuses a raw insert with a negative AI response time', async () => {
     await expectRefused(
-      sql(db, `INSERT INTO "messages" ("user_id", "conversation_id", "direction", "source", "ai_response_time_ms") VALUES (?, ?, 'outbound', 'manual', -5)`, [userId, conversationId]),
+      sql(suite.db, `INSERT INTO "messages" ("user_id", "conversation_id", "direction", "source", "ai_response_time_ms") VALUES (?, ?, 'outbound', 'manual', -5)`, [userId, conversationId]),
       /CHK_messages_ai_response_time_ms|check/i,
     );
   });

@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { describe, expect, it } from 'vitest';
 import { Post } from '../../src/entities/post.entity';
 import { PostType } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const post = (values: Partial<Post>): Post => Object.assign(new Post(), values);
 
 describe.each(engines())('Post entity on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('round-trips every column through the manager', async () => {
     const publishedAt = new Date('2024-02-29T12:00:00.250Z');
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       post({
         facebookPostId: '1234567890_987654321',
         postType: PostType.REEL,
@@ -32,7 +26,7 @@ describe.each(engines())('Post entity on %s', (engine) => {
         publishedAt,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(Post, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(Post, { id: saved.id });
     expect(loaded).toMatchObject({
       facebookPostId: '1234567890_987654321',
       postType: 'reel',
@@ -44,12 +38,12 @@ describe.each(engines())('Post entity on %s', (engine) => {
       sharesCount: 0,
     });
     expect(loaded.publishedAt?.toISOString()).toBe(publishedAt.toISOString());
-    await expectStoredAsUtc(db, 'posts', 'published_at', saved.id, publishedAt);
+    await expectStoredAsUtc(suite.db, 'posts', 'published_at', saved.id, publishedAt);
   });
 
   it('defaults to a feed post with zero counters', async () => {
-    const saved = await db.manager.save(post({ facebookPostId: 'post-defaults' }));
-    expect(await db.manager.findOneByOrFail(Post, { id: saved.id })).toMatchObject({
+    const saved = await suite.db.manager.save(post({ facebookPostId: 'post-defaults' }));
+    expect(await suite.db.manager.findOneByOrFail(Post, { id: saved.id })).toMatchObject({
       postType: PostType.POST,
       likesCount: 0,
       commentsCount: 0,
@@ -60,17 +54,17 @@ describe.each(engines())('Post entity on %s', (engine) => {
   });
 
   it('refuses a second post with the same facebook post id', async () => {
-    await db.manager.save(post({ facebookPostId: 'post-dup' }));
-    await expectRefused(db.manager.save(post({ facebookPostId: 'post-dup' })), /unique|duplicate/i);
+    await suite.db.manager.save(post({ facebookPostId: 'post-dup' }));
+    await expectRefused(suite.db.manager.save(post({ facebookPostId: 'post-dup' })), /unique|duplicate/i);
   });
 
   it('refuses a raw insert of an unknown post type', async () => {
-    await expectRefused(sql(db, `INSERT INTO "posts" ("facebook_post_id", "post_type") VALUES ('post-bad-type', 'tweet')`), /CHK_posts_post_type|check/i);
+    await expectRefused(sql(suite.db, `INSERT INTO "posts" ("facebook_post_id", "post_type") VALUES ('post-bad-type', 'tweet')`), /CHK_posts_post_type|check/i);
   });
 
   it.each(['likes_count', 'comments_count', 'shares_count'])('refuses a raw insert with a negative %s', async (column) => {
     await expectRefused(
-      sql(db, `INSERT INTO "posts" ("facebook_post_id", "${column}") VALUES (?, -1)`, [`post-neg-${column}`]),
+      sql(suite.db, `INSERT INTO "posts" ("facebook_post_id", "${column}") VALUES (?, -1)`, [`post-neg-${column}`]),
       /CHK_posts_|check/i,
     );
   });

@@ -1,40 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { LeadActivity } from '../../src/entities/lead-activity.entity';
 import { Message } from '../../src/entities/message.entity';
 import { User } from '../../src/entities/user.entity';
-import {
-  CustomerLabel,
-  CustomerType,
-  Governorate,
-  LeadActivityType,
-  LeadStage,
-  MessageDirection,
-  MessageSource,
-} from '../../src/enums';
+import { CustomerLabel, CustomerType, Governorate, LeadStage, MessageSource } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { makeMessage } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { expectRefused, expectStoredAsUtc, sql, sqliteUtcText, validationIssues } from './fixtures';
 
 const user = (values: Partial<User>): User => Object.assign(new User(), values);
 
 describe.each(engines())('User entity on %s', (engine) => {
-  let db: Database;
   const tz = process.env['TZ'];
-  beforeAll(async () => {
-    // A local zone far from UTC: stored and read dates must not shift with it.
+  beforeAll(() => {
+    // A local zone far from UTC, set before the database opens: stored and read dates must not shift with it.
     process.env['TZ'] = 'Pacific/Kiritimati';
-    db = await openTestDb(engine);
   });
-  afterAll(async () => {
-    await db?.close();
+  afterAll(() => {
     process.env['TZ'] = tz;
   });
+  const suite = useTestDatabase(engine);
 
   it('round-trips every column through the manager', async () => {
     const lastMessageAt = new Date('2024-03-05T22:15:30.123Z');
-    const saved = await db.manager.save(
+    const saved = await suite.db.manager.save(
       user({
         psid: 'psid-round-trip',
         phoneNumber: '+201001234567',
@@ -53,7 +44,7 @@ describe.each(engines())('User entity on %s', (engine) => {
         lastMessageAt,
       }),
     );
-    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    const loaded = await suite.db.manager.findOneByOrFail(User, { id: saved.id });
     expect(loaded).toBeInstanceOf(User);
     expect(loaded).toMatchObject({
       psid: 'psid-round-trip',
@@ -79,8 +70,8 @@ describe.each(engines())('User entity on %s', (engine) => {
   });
 
   it('fills in the defaults of the design', async () => {
-    const saved = await db.manager.save(user({ psid: 'psid-defaults' }));
-    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    const saved = await suite.db.manager.save(user({ psid: 'psid-defaults' }));
+    const loaded = await suite.db.manager.findOneByOrFail(User, { id: saved.id });
     expect(loaded).toMatchObject({
       phoneNumber: null,
       leadStage: LeadStage.NEW,
@@ -95,73 +86,60 @@ describe.each(engines())('User entity on %s', (engine) => {
   });
 
   it('accepts a user known only by phone number', async () => {
-    const saved = await db.manager.save(user({ phoneNumber: '+201111111111' }));
-    expect((await db.manager.findOneByOrFail(User, { id: saved.id })).psid).toBeNull();
+    const saved = await suite.db.manager.save(user({ phoneNumber: '+201111111111' }));
+    expect((await suite.db.manager.findOneByOrFail(User, { id: saved.id })).psid).toBeNull();
   });
 
   it('stores dates as UTC (text on SQLite, timestamptz on PostgreSQL)', async () => {
     const at = new Date('2023-12-31T23:59:59.999Z');
-    const saved = await db.manager.save(user({ psid: 'psid-utc', lastMessageAt: at }));
-    await expectStoredAsUtc(db, 'users', 'last_message_at', saved.id, at);
-    await expectStoredAsUtc(db, 'users', 'created_at', saved.id, saved.createdAt);
+    const saved = await suite.db.manager.save(user({ psid: 'psid-utc', lastMessageAt: at }));
+    await expectStoredAsUtc(suite.db, 'users', 'last_message_at', saved.id, at);
+    await expectStoredAsUtc(suite.db, 'users', 'created_at', saved.id, saved.createdAt);
   });
 
   it('moves updatedAt forward on update, kept to the millisecond and never before createdAt', async () => {
-    const saved = await db.manager.save(user({ psid: 'psid-updated-at' }));
+    const saved = await suite.db.manager.save(user({ psid: 'psid-updated-at' }));
     saved.firstName = 'changed';
-    await db.manager.save(saved);
-    await db.manager.update(User, { id: saved.id }, { lastName: 'also changed' });
-    const loaded = await db.manager.findOneByOrFail(User, { id: saved.id });
+    await suite.db.manager.save(saved);
+    await suite.db.manager.update(User, { id: saved.id }, { lastName: 'also changed' });
+    const loaded = await suite.db.manager.findOneByOrFail(User, { id: saved.id });
     expect(loaded.lastName).toBe('also changed');
     expect(loaded.updatedAt.getTime()).toBeGreaterThanOrEqual(loaded.createdAt.getTime());
     if (engine === 'sqlite') {
-      const [row] = await sql<{ updated_at: string }>(db, 'SELECT "updated_at" FROM "users" WHERE "id" = ?', [saved.id]);
+      const [row] = await sql<{ updated_at: string }>(suite.db, 'SELECT "updated_at" FROM "users" WHERE "id" = ?', [saved.id]);
       expect(row?.updated_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
       expect(row?.updated_at).toBe(sqliteUtcText(loaded.updatedAt));
     }
   });
 
   it('refuses a second user with the same psid', async () => {
-    await db.manager.save(user({ psid: 'psid-unique' }));
-    await expectRefused(db.manager.save(user({ psid: 'psid-unique' })), /unique|duplicate/i);
+    await suite.db.manager.save(user({ psid: 'psid-unique' }));
+    await expectRefused(suite.db.manager.save(user({ psid: 'psid-unique' })), /unique|duplicate/i);
   });
 
   it('refuses a second user with the same phone number', async () => {
-    await db.manager.save(user({ phoneNumber: '+201222222222' }));
-    await expectRefused(db.manager.save(user({ phoneNumber: '+201222222222' })), /unique|duplicate/i);
+    await suite.db.manager.save(user({ phoneNumber: '+201222222222' }));
+    await expectRefused(suite.db.manager.save(user({ phoneNumber: '+201222222222' })), /unique|duplicate/i);
   });
 
   it('allows many users without a psid or without a phone number', async () => {
-    await db.manager.save([user({ phoneNumber: '+201333333331' }), user({ phoneNumber: '+201333333332' })]);
-    await db.manager.save([user({ psid: 'psid-nophone-1' }), user({ psid: 'psid-nophone-2' })]);
-    const rows = await sql<{ n: number | string }>(db, `SELECT COUNT(*) AS n FROM "users" WHERE "phone_number" LIKE '+20133333333%'`);
+    await suite.db.manager.save([user({ phoneNumber: '+201333333331' }), user({ phoneNumber: '+201333333332' })]);
+    await suite.db.manager.save([user({ psid: 'psid-nophone-1' }), user({ psid: 'psid-nophone-2' })]);
+    const rows = await sql<{ n: number | string }>(suite.db, `SELECT COUNT(*) AS n FROM "users" WHERE "phone_number" LIKE '+20133333333%'`);
     expect(Number(rows[0]?.n)).toBe(2);
   });
 
   it('deletes the messages, conversations and lead activities of a deleted user', async () => {
-    const owner = await db.manager.save(user({ psid: 'psid-cascade' }));
-    const other = await db.manager.save(user({ psid: 'psid-survivor' }));
+    const owner = await suite.db.manager.save(user({ psid: 'psid-cascade' }));
+    const other = await suite.db.manager.save(user({ psid: 'psid-survivor' }));
     for (const who of [owner, other]) {
-      const conversation = await db.manager.save(
-        Object.assign(new Conversation(), { userId: who.id, source: MessageSource.MESSENGER }),
-      );
-      await db.manager.save(
-        Object.assign(new Message(), {
-          userId: who.id,
-          conversationId: conversation.id,
-          direction: MessageDirection.INBOUND,
-          source: MessageSource.MESSENGER,
-          text: 'hi',
-        }),
-      );
-      await db.manager.save(
-        Object.assign(new LeadActivity(), { userId: who.id, activityType: LeadActivityType.NOTE, note: 'n' }),
-      );
+      await makeMessage(suite.db, { userId: who.id, text: 'hi' });
+      await suite.db.leadActivities.addNote(who.id, 'n');
     }
-    await db.manager.delete(User, { id: owner.id });
+    await suite.db.manager.delete(User, { id: owner.id });
     for (const entity of [Message, Conversation, LeadActivity]) {
-      expect(await db.manager.countBy(entity, { userId: owner.id }), entity.name).toBe(0);
-      expect(await db.manager.countBy(entity, { userId: other.id }), entity.name).toBe(1);
+      expect(await suite.db.manager.countBy(entity, { userId: owner.id }), entity.name).toBe(0);
+      expect(await suite.db.manager.countBy(entity, { userId: other.id }), entity.name).toBe(1);
     }
   });
 
@@ -173,25 +151,25 @@ describe.each(engines())('User entity on %s', (engine) => {
     ['primary_source', 'telegram'],
   ])('refuses a raw insert of an unknown %s value', async (column, value) => {
     await expectRefused(
-      sql(db, `INSERT INTO "users" ("psid", "${column}") VALUES (?, ?)`, [`psid-check-${column}`, value]),
+      sql(suite.db, `INSERT INTO "users" ("psid", "${column}") VALUES (?, ?)`, [`psid-check-${column}`, value]),
       /CHK_users_|check constraint/i,
     );
   });
 
   it('accepts a raw insert of a known enum value', async () => {
-    await sql(db, `INSERT INTO "users" ("psid", "lead_stage", "governorate") VALUES (?, ?, ?)`, ['psid-raw-ok', 'hot', 'giza']);
-    const loaded = await db.manager.findOneByOrFail(User, { psid: 'psid-raw-ok' });
+    await sql(suite.db, `INSERT INTO "users" ("psid", "lead_stage", "governorate") VALUES (?, ?, ?)`, ['psid-raw-ok', 'hot', 'giza']);
+    const loaded = await suite.db.manager.findOneByOrFail(User, { psid: 'psid-raw-ok' });
     expect(loaded.leadStage).toBe(LeadStage.HOT);
     expect(loaded.governorate).toBe(Governorate.GIZA);
   });
 
   it('refuses a raw insert with a lead score above 100 or below 0', async () => {
-    await expectRefused(sql(db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-high', 101)`), /CHK_users_lead_score|check/i);
-    await expectRefused(sql(db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-low', -1)`), /CHK_users_lead_score|check/i);
+    await expectRefused(sql(suite.db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-high', 101)`), /CHK_users_lead_score|check/i);
+    await expectRefused(sql(suite.db, `INSERT INTO "users" ("psid", "lead_score") VALUES ('psid-score-low', -1)`), /CHK_users_lead_score|check/i);
   });
 
   it('refuses a raw insert with neither psid nor phone number', async () => {
-    await expectRefused(sql(db, `INSERT INTO "users" ("first_name") VALUES ('nobody')`), /CHK_users_identity|check/i);
+    await expectRefused(sql(suite.db, `INSERT INTO "users" ("first_name") VALUES ('nobody')`), /CHK_users_identity|check/i);
   });
 });
 

@@ -10,15 +10,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openDatabase, type Database } from '../../src/database';
 import { LeadActivityType, LeadStage, MessageSource } from '../../src/enums';
-import { createTestDatabase } from '../../src/testing';
-import { engines, pgUrl, type EngineName } from '../support/engines';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { conversationCounters, messageRows, stageTrail } from './fixtures/invariants';
 
 const WRITER = join(__dirname, 'fixtures', 'sqlite-writer.cjs');
-
-function openWithPool(engine: EngineName): Promise<Database> {
-  return createTestDatabase({ engine, url: engine === 'postgres' ? pgUrl() : undefined, options: { poolSize: 10 } });
-}
 
 function expectChainWithoutGaps(trail: Array<{ activityType: string; stageBefore: string | null; stageAfter: string | null }>, finalStage: string): void {
   expect(trail.length).toBeGreaterThan(0);
@@ -32,22 +28,16 @@ function expectChainWithoutGaps(trail: Array<{ activityType: string; stageBefore
 }
 
 describe.each(engines())('1,000 concurrent inbound messages to one user on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openWithPool(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine, { options: { poolSize: 10 } });
 
   it('counts every message exactly once and keeps the latest sentAt as last_message_at', async () => {
-    const user = await db.users.create({ psid: `burst-${engine}` });
+    const user = await suite.db.users.create({ psid: `burst-${engine}` });
     const base = Date.UTC(2026, 0, 1);
     // Arrival order differs from sentAt order, so a last-writer-wins bug would show.
     const offsets = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
     const results = await Promise.allSettled(
       offsets.map((o, i) =>
-        db.messages.recordInbound({
+        suite.db.messages.recordInbound({
           userId: user.id,
           source: MessageSource.MESSENGER,
           text: `burst ${i}`,
@@ -58,13 +48,13 @@ describe.each(engines())('1,000 concurrent inbound messages to one user on %s', 
     );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
 
-    expect(await messageRows(db)).toBe(1000);
-    const counters = await conversationCounters(db);
+    expect(await messageRows(suite.db)).toBe(1000);
+    const counters = await conversationCounters(suite.db);
     expect(counters).toHaveLength(1);
     expect(counters[0]).toMatchObject({ messageCount: 1000, rows: 1000 });
-    const conversation = await db.conversations.findActive(user.id, MessageSource.MESSENGER);
+    const conversation = await suite.db.conversations.findActive(user.id, MessageSource.MESSENGER);
     expect(conversation?.lastMessageAt?.toISOString()).toBe(new Date(base + 999_000).toISOString());
-    expect((await db.users.getById(user.id)).lastMessageAt?.toISOString()).toBe(new Date(base + 999_000).toISOString());
+    expect((await suite.db.users.getById(user.id)).lastMessageAt?.toISOString()).toBe(new Date(base + 999_000).toISOString());
   });
 });
 
@@ -128,28 +118,22 @@ describe('several SQLite Database instances on one file in worker threads', () =
 });
 
 describe.each(engines())('concurrent lead-stage changes with a pool of 10 on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openWithPool(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine, { options: { poolSize: 10 } });
 
   it('writes one activity per real change, mixed with inbound messages for the same user, with a gapless chain', async () => {
-    const user = await db.users.create({ psid: `stage-race-${engine}` });
+    const user = await suite.db.users.create({ psid: `stage-race-${engine}` });
     const stages = [LeadStage.CONTACTED, LeadStage.CONTACTED, LeadStage.QUALIFIED, LeadStage.HOT, LeadStage.HOT, LeadStage.PROPOSAL];
     const calls: Array<Promise<unknown>> = [];
     for (let i = 0; i < 60; i++) {
-      calls.push(db.users.changeLeadStage(user.id, stages[i % stages.length] as LeadStage, { performedBy: `agent-${i}` }));
-      calls.push(db.messages.recordInbound({ userId: user.id, source: MessageSource.WHATSAPP, text: `m${i}`, whatsappMessageId: `wamid-${engine}-${i}` }));
+      calls.push(suite.db.users.changeLeadStage(user.id, stages[i % stages.length] as LeadStage, { performedBy: `agent-${i}` }));
+      calls.push(suite.db.messages.recordInbound({ userId: user.id, source: MessageSource.WHATSAPP, text: `m${i}`, whatsappMessageId: `wamid-${engine}-${i}` }));
     }
     const results = await Promise.allSettled(calls);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
 
-    const final = await db.users.getById(user.id);
-    expectChainWithoutGaps(await stageTrail(db, user.id), final.leadStage);
-    const counters = await conversationCounters(db);
+    const final = await suite.db.users.getById(user.id);
+    expectChainWithoutGaps(await stageTrail(suite.db, user.id), final.leadStage);
+    const counters = await conversationCounters(suite.db);
     expect(counters).toEqual([expect.objectContaining({ messageCount: 60, rows: 60 })]);
   });
 });

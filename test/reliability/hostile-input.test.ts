@@ -2,15 +2,16 @@
 // quotes, control characters, variation selectors, astral characters, text
 // at the column limits) round-trips verbatim through every text column, and
 // invalid inputs end as typed errors with nothing written.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Database } from '../../src/database';
 import { AdCampaign, AppSettings, Conversation, LeadActivity, Message, Post, User } from '../../src/entities/index';
 import { MessageSource } from '../../src/enums';
 import { EntityValidationError, isMigochatDbError } from '../../src/errors';
 import type { CreateUserInput, RecordInboundInput, SettingValue, SetSettingOptions } from '../../src/repositories/index';
 import { textProblem } from '../../src/validation';
-import { engines, openTestDb } from '../support/engines';
+import { makeUser } from '../../src/testing';
+import { engines } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 
 const RUNS = { numRuns: 60 };
 
@@ -38,24 +39,18 @@ let serial = 0;
 const unique = (s: string, limit: number) => fit(`${++serial}|${s}`, limit);
 
 describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('keeps user psid, names and notes verbatim through create, update and a lookup by psid', async () => {
     await fc.assert(
       fc.asyncProperty(hostile(), hostile(), hostile(), hostile(200), async (psidText, first, last, notes) => {
         const psid = unique(psidText, 64);
-        const created = await db.users.create({ psid, firstName: fit(first, 100), lastName: fit(last, 100), notes });
-        const found = await db.users.findByPsid(psid);
+        const created = await suite.db.users.create({ psid, firstName: fit(first, 100), lastName: fit(last, 100), notes });
+        const found = await suite.db.users.findByPsid(psid);
         expect(found?.id).toBe(created.id);
         expect(found).toMatchObject({ psid, firstName: fit(first, 100), lastName: fit(last, 100), notes });
-        await db.users.update(created.id, { notes: `${notes}${first}` });
-        expect((await db.users.getById(created.id)).notes).toBe(`${notes}${first}`);
+        await suite.db.users.update(created.id, { notes: `${notes}${first}` });
+        expect((await suite.db.users.getById(created.id)).notes).toBe(`${notes}${first}`);
       }),
       RUNS,
     );
@@ -65,31 +60,31 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
     await fc.assert(
       fc.asyncProperty(hostile(60), async (text) => {
         const firstName = fit(`zq${++serial}#${text}`, 100);
-        const user = await db.users.create({ psid: `search-${engine}-${serial}`, firstName });
-        const page = await db.users.search({ query: firstName, limit: 100 });
+        const user = await suite.db.users.create({ psid: `search-${engine}-${serial}`, firstName });
+        const page = await suite.db.users.search({ query: firstName, limit: 100 });
         expect(page.items.map((u) => u.id)).toEqual([user.id]);
       }),
       RUNS,
     );
-    const accented = await db.users.create({ psid: `search-accent-${engine}`, firstName: 'Élodie ÖZTÜRK' });
-    expect((await db.users.search({ query: 'Élodie' })).items.map((u) => u.id)).toContain(accented.id);
-    expect((await db.users.search({ query: 'ÖZTÜRK' })).items.map((u) => u.id)).toContain(accented.id);
+    const accented = await suite.db.users.create({ psid: `search-accent-${engine}`, firstName: 'Élodie ÖZTÜRK' });
+    expect((await suite.db.users.search({ query: 'Élodie' })).items.map((u) => u.id)).toContain(accented.id);
+    expect((await suite.db.users.search({ query: 'ÖZTÜRK' })).items.map((u) => u.id)).toContain(accented.id);
   });
 
   it('keeps message text and external ids verbatim, and the conversation preview is their first 500 code points', async () => {
-    const user = await db.users.create({ psid: `hostile-messages-${engine}` });
+    const user = await suite.db.users.create({ psid: `hostile-messages-${engine}` });
     await fc.assert(
       fc.asyncProperty(hostile(), fc.string({ unit, minLength: 1, maxLength: 300 }), async (idText, text) => {
         const facebookMessageId = unique(idText, 255);
-        const message = await db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text, facebookMessageId, sentAt: new Date(Date.UTC(2030, 0, 1) + serial) });
-        const stored = await db.manager.findOneByOrFail(Message, { id: message.id });
+        const message = await suite.db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text, facebookMessageId, sentAt: new Date(Date.UTC(2030, 0, 1) + serial) });
+        const stored = await suite.db.manager.findOneByOrFail(Message, { id: message.id });
         expect(stored.text).toBe(text);
         expect(stored.facebookMessageId).toBe(facebookMessageId);
         // A redelivery with the same hostile id is recognised as the same message.
-        const again = await db.messages.recordInboundDetailed({ userId: user.id, source: MessageSource.MESSENGER, text: 'x', facebookMessageId });
+        const again = await suite.db.messages.recordInboundDetailed({ userId: user.id, source: MessageSource.MESSENGER, text: 'x', facebookMessageId });
         expect(again.created).toBe(false);
         expect(again.message.id).toBe(message.id);
-        const conversation = await db.manager.findOneByOrFail(Conversation, { id: stored.conversationId });
+        const conversation = await suite.db.manager.findOneByOrFail(Conversation, { id: stored.conversationId });
         expect(conversation.lastMessageText).toBe(fit(text, 500));
       }),
       RUNS,
@@ -100,11 +95,11 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
     await fc.assert(
       fc.asyncProperty(hostile(), hostile(300), hostile(), hostile(), async (postId, content, campaignId, name) => {
         const facebookPostId = unique(postId, 255);
-        await db.posts.upsertByFacebookId({ facebookPostId, content });
-        expect((await db.posts.findByFacebookId(facebookPostId))?.content).toBe(content);
+        await suite.db.posts.upsertByFacebookId({ facebookPostId, content });
+        expect((await suite.db.posts.findByFacebookId(facebookPostId))?.content).toBe(content);
         const facebookCampaignId = unique(campaignId, 255);
-        const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId, name: fit(`n${name}`, 255) });
-        const stored = await db.adCampaigns.findByFacebookId(facebookCampaignId);
+        const campaign = await suite.db.adCampaigns.upsertByFacebookId({ facebookCampaignId, name: fit(`n${name}`, 255) });
+        const stored = await suite.db.adCampaigns.findByFacebookId(facebookCampaignId);
         expect(stored?.id).toBe(campaign.id);
         expect(stored?.name).toBe(fit(`n${name}`, 255));
       }),
@@ -117,9 +112,9 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
       fc.asyncProperty(hostile(300), hostile(), hostile(), async (value, category, description) => {
         const key = `hostile.${++serial}`;
         const cat = fit(`c${category}`, 64);
-        await db.settings.set(key, value, { category: cat, description: fit(description, 1000) });
-        expect(await db.settings.get(key)).toBe(value);
-        const row = await db.manager.findOneByOrFail(AppSettings, { key });
+        await suite.db.settings.set(key, value, { category: cat, description: fit(description, 1000) });
+        expect(await suite.db.settings.get(key)).toBe(value);
+        const row = await suite.db.manager.findOneByOrFail(AppSettings, { key });
         expect(row).toMatchObject({ value, category: cat, description: fit(description, 1000) });
       }),
       RUNS,
@@ -127,12 +122,12 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
   });
 
   it('keeps activity notes and performers verbatim', async () => {
-    const user = await db.users.create({ psid: `hostile-notes-${engine}` });
+    const user = await suite.db.users.create({ psid: `hostile-notes-${engine}` });
     await fc.assert(
       fc.asyncProperty(hostile(300), hostile(), async (note, by) => {
         const text = `n${note}`;
-        const activity = await db.leadActivities.addNote(user.id, text, fit(by, 100));
-        const stored = await db.manager.findOneByOrFail(LeadActivity, { id: activity.id });
+        const activity = await suite.db.leadActivities.addNote(user.id, text, fit(by, 100));
+        const stored = await suite.db.manager.findOneByOrFail(LeadActivity, { id: activity.id });
         expect(stored.note).toBe(text);
         expect(stored.performedBy).toBe(fit(by, 100));
       }),
@@ -143,39 +138,35 @@ describe.each(engines())('hostile text round-trips verbatim on %s', (engine) => 
   it('stores text exactly at each column limit, astral characters and SQL included', async () => {
     const repeatTo = (pattern: string, limit: number) => fit(pattern.repeat(Math.ceil(limit / [...pattern].length)), limit);
     const pattern = "\u{1f431}'; DROP TABLE users; --\u202e\ufe0f\u0001";
-    const user = await db.users.create({ psid: repeatTo(pattern, 64), firstName: repeatTo(pattern, 100), lastName: repeatTo(pattern, 100), notes: repeatTo(pattern, 10_000) });
-    expect(await db.manager.findOneByOrFail(User, { id: user.id })).toMatchObject({
+    const user = await suite.db.users.create({ psid: repeatTo(pattern, 64), firstName: repeatTo(pattern, 100), lastName: repeatTo(pattern, 100), notes: repeatTo(pattern, 10_000) });
+    expect(await suite.db.manager.findOneByOrFail(User, { id: user.id })).toMatchObject({
       psid: repeatTo(pattern, 64),
       firstName: repeatTo(pattern, 100),
       lastName: repeatTo(pattern, 100),
       notes: repeatTo(pattern, 10_000),
     });
-    const message = await db.messages.recordInbound({ userId: user.id, source: MessageSource.WHATSAPP, text: repeatTo(pattern, 20_000), whatsappMessageId: repeatTo(pattern, 255) });
-    expect(await db.manager.findOneByOrFail(Message, { id: message.id })).toMatchObject({ text: repeatTo(pattern, 20_000), whatsappMessageId: repeatTo(pattern, 255) });
-    const post = await db.posts.upsertByFacebookId({ facebookPostId: repeatTo(pattern, 255), content: repeatTo(pattern, 65_535) });
-    expect((await db.manager.findOneByOrFail(Post, { id: post.id })).content).toBe(repeatTo(pattern, 65_535));
-    const campaign = await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: repeatTo(pattern, 255), name: repeatTo(pattern, 255) });
-    expect((await db.manager.findOneByOrFail(AdCampaign, { id: campaign.id })).name).toBe(repeatTo(pattern, 255));
-    await db.settings.set('hostile.long', repeatTo(pattern, 1_000_000));
-    expect(await db.settings.get('hostile.long')).toBe(repeatTo(pattern, 1_000_000));
-    const note = await db.leadActivities.addNote(user.id, repeatTo(pattern, 10_000), repeatTo(pattern, 100));
-    expect(await db.manager.findOneByOrFail(LeadActivity, { id: note.id })).toMatchObject({ note: repeatTo(pattern, 10_000), performedBy: repeatTo(pattern, 100) });
+    const message = await suite.db.messages.recordInbound({ userId: user.id, source: MessageSource.WHATSAPP, text: repeatTo(pattern, 20_000), whatsappMessageId: repeatTo(pattern, 255) });
+    expect(await suite.db.manager.findOneByOrFail(Message, { id: message.id })).toMatchObject({ text: repeatTo(pattern, 20_000), whatsappMessageId: repeatTo(pattern, 255) });
+    const post = await suite.db.posts.upsertByFacebookId({ facebookPostId: repeatTo(pattern, 255), content: repeatTo(pattern, 65_535) });
+    expect((await suite.db.manager.findOneByOrFail(Post, { id: post.id })).content).toBe(repeatTo(pattern, 65_535));
+    const campaign = await suite.db.adCampaigns.upsertByFacebookId({ facebookCampaignId: repeatTo(pattern, 255), name: repeatTo(pattern, 255) });
+    expect((await suite.db.manager.findOneByOrFail(AdCampaign, { id: campaign.id })).name).toBe(repeatTo(pattern, 255));
+    await suite.db.settings.set('hostile.long', repeatTo(pattern, 1_000_000));
+    expect(await suite.db.settings.get('hostile.long')).toBe(repeatTo(pattern, 1_000_000));
+    const note = await suite.db.leadActivities.addNote(user.id, repeatTo(pattern, 10_000), repeatTo(pattern, 100));
+    expect(await suite.db.manager.findOneByOrFail(LeadActivity, { id: note.id })).toMatchObject({ note: repeatTo(pattern, 10_000), performedBy: repeatTo(pattern, 100) });
   });
 });
 
 describe.each(engines())('invalid input ends as a typed error with nothing written on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let userId: number;
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    userId = (await db.users.create({ psid: `invalid-input-${engine}` })).id;
-  });
-  afterAll(async () => {
-    await db?.close();
+    userId = (await makeUser(suite.db)).id;
   });
 
   async function rowCounts(): Promise<number[]> {
-    return Promise.all([User, Message, Conversation, AppSettings, LeadActivity, Post, AdCampaign].map((e) => db.manager.count(e)));
+    return Promise.all([User, Message, Conversation, AppSettings, LeadActivity, Post, AdCampaign].map((e) => suite.db.manager.count(e)));
   }
 
   /** Runs `call`; a failure must be one of ours with no row written, a success may add at most `allowed` rows per table. */
@@ -214,7 +205,7 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
         { requiredKeys: [] },
       ),
     );
-    await fc.assert(fc.asyncProperty(input, (value) => expectTypedOrValid(() => db.messages.recordInbound(value as unknown as RecordInboundInput))), { numRuns: 100 });
+    await fc.assert(fc.asyncProperty(input, (value) => expectTypedOrValid(() => suite.db.messages.recordInbound(value as unknown as RecordInboundInput))), { numRuns: 100 });
   });
 
   it('users.create with random objects and random field values', async () => {
@@ -236,13 +227,13 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
         { requiredKeys: [] },
       ),
     );
-    await fc.assert(fc.asyncProperty(input, (value) => expectTypedOrValid(() => db.users.create(value as unknown as CreateUserInput))), { numRuns: 100 });
+    await fc.assert(fc.asyncProperty(input, (value) => expectTypedOrValid(() => suite.db.users.create(value as unknown as CreateUserInput))), { numRuns: 100 });
   });
 
   it('settings.set with random keys, values and options', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(loose, fc.constantFrom('a.b', 'x:y')), fc.oneof(fc.anything(), fc.double()), fc.oneof(fc.anything(), fc.record({ category: loose, description: loose, sensitive: loose }, { requiredKeys: [] })), (key, value, options) =>
-        expectTypedOrValid(() => db.settings.set(key as string, value as SettingValue, options as SetSettingOptions)),
+        expectTypedOrValid(() => suite.db.settings.set(key as string, value as SettingValue, options as SetSettingOptions)),
       ),
       { numRuns: 100 },
     );
@@ -252,11 +243,11 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
     const arg = fc.oneof(fc.anything(), fc.record({ facebookPostId: loose, facebookCampaignId: loose, name: loose, content: loose, postType: loose, likesCount: loose, spendMinor: loose, currency: loose }, { requiredKeys: [] }));
     await fc.assert(
       fc.asyncProperty(arg, loose, loose, async (value, a, b) => {
-        await expectTypedOrValid(() => db.posts.upsertByFacebookId(value as never));
-        await expectTypedOrValid(() => db.adCampaigns.upsertByFacebookId(value as never));
-        await expectTypedOrValid(() => db.leadActivities.addNote(userId, a as string, b as string));
-        await expectTypedOrValid(() => db.users.changeLeadStage(userId, a as never, b as never));
-        await expectTypedOrValid(() => db.users.update(userId, value as never));
+        await expectTypedOrValid(() => suite.db.posts.upsertByFacebookId(value as never));
+        await expectTypedOrValid(() => suite.db.adCampaigns.upsertByFacebookId(value as never));
+        await expectTypedOrValid(() => suite.db.leadActivities.addNote(userId, a as string, b as string));
+        await expectTypedOrValid(() => suite.db.users.changeLeadStage(userId, a as never, b as never));
+        await expectTypedOrValid(() => suite.db.users.update(userId, value as never));
       }),
       { numRuns: 60 },
     );
@@ -267,10 +258,10 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
     const before = await rowCounts();
     const tooLong = 'a\ufe0f'.repeat(100);
     for (const call of [
-      () => db.users.create({ psid: `vs-${engine}`, firstName: tooLong }),
-      () => db.users.create({ psid: tooLong }),
-      () => db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, facebookMessageId: 'a\ufe0f'.repeat(255) }),
-      () => db.leadActivities.addNote(userId, 'note', tooLong),
+      () => suite.db.users.create({ psid: `vs-${engine}`, firstName: tooLong }),
+      () => suite.db.users.create({ psid: tooLong }),
+      () => suite.db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, facebookMessageId: 'a\ufe0f'.repeat(255) }),
+      () => suite.db.leadActivities.addNote(userId, 'note', tooLong),
     ]) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EntityValidationError);
@@ -286,21 +277,21 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
         const call = (): Promise<unknown> => {
           switch (field) {
             case 'psid':
-              return db.users.findOrCreateByPsid(text);
+              return suite.db.users.findOrCreateByPsid(text);
             case 'firstName':
             case 'notes':
-              return db.users.update(userId, { [field]: text });
+              return suite.db.users.update(userId, { [field]: text });
             case 'text':
             case 'facebookMessageId':
-              return db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'x', [field]: text });
+              return suite.db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'x', [field]: text });
             case 'content':
-              return db.posts.upsertByFacebookId({ facebookPostId: `lone-${engine}`, content: text });
+              return suite.db.posts.upsertByFacebookId({ facebookPostId: `lone-${engine}`, content: text });
             case 'name':
-              return db.adCampaigns.upsertByFacebookId({ facebookCampaignId: `lone-${engine}`, name: text });
+              return suite.db.adCampaigns.upsertByFacebookId({ facebookCampaignId: `lone-${engine}`, name: text });
             case 'settingValue':
-              return db.settings.set('lone.value', text);
+              return suite.db.settings.set('lone.value', text);
             default:
-              return db.leadActivities.addNote(userId, text);
+              return suite.db.leadActivities.addNote(userId, text);
           }
         };
         const error = await call().catch((e: unknown) => e);
@@ -314,7 +305,7 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
 
   it('a NUL character is refused with EntityValidationError (rule noNul) on both engines, never a raw driver error', async () => {
     const before = await rowCounts();
-    const outcome = await db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'a\u0000b', facebookMessageId: `nul-${engine}` }).catch((e: unknown) => e);
+    const outcome = await suite.db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'a\u0000b', facebookMessageId: `nul-${engine}` }).catch((e: unknown) => e);
     expect(outcome).toBeInstanceOf(EntityValidationError);
     expect((outcome as EntityValidationError).issues).toEqual([expect.objectContaining({ property: 'text', rules: ['noNul'] })]);
     expect(await rowCounts()).toEqual(before);
