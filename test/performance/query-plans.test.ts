@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import { makeAdCampaign } from '../../src/testing';
-import { engines, openTestDb, type EngineName } from '../support/engines';
+import { engines, type EngineName } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 import { captureQueries } from '../support/query-plan';
 
 /*
@@ -127,30 +128,26 @@ async function fullScans(db: Database, engine: EngineName, statement: Statement,
 }
 
 describe.each(engines())('hot query plans on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let userId: number;
   let conversationId: number;
 
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    await fill(db, engine);
-    const row = (await db.manager.query(`SELECT "id", "user_id" FROM "conversations" WHERE "is_active" = true ORDER BY "id" LIMIT 1 OFFSET 500`)) as Array<{
+    await fill(suite.db, engine);
+    const row = (await suite.db.manager.query(`SELECT "id", "user_id" FROM "conversations" WHERE "is_active" = true ORDER BY "id" LIMIT 1 OFFSET 500`)) as Array<{
       id: number | string;
       user_id: number | string;
     }>;
     conversationId = Number(row[0]!.id);
     userId = Number(row[0]!.user_id);
   }, 120_000);
-  afterAll(async () => {
-    await db?.close();
-  });
 
   /** Runs `fn`, then explains every data statement it ran and expects no full scan of a hot table. */
   async function expectIndexed(fn: () => Promise<unknown>, preferIndexes = false): Promise<Statement[]> {
-    const statements = await captureDataStatements(db, fn);
+    const statements = await captureDataStatements(suite.db, fn);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
-      const { scans, plan } = await fullScans(db, engine, statement, preferIndexes);
+      const { scans, plan } = await fullScans(suite.db, engine, statement, preferIndexes);
       expect(scans, `${statement.sql}\n${plan}`).toEqual([]);
     }
     return statements;
@@ -158,65 +155,65 @@ describe.each(engines())('hot query plans on %s', (engine) => {
 
   it('reports a full scan when a query has no index to use (the check is not vacuous)', async () => {
     const sql = engine === 'sqlite' ? 'SELECT * FROM "messages" "m" WHERE "m"."text" = ?' : 'SELECT * FROM "messages" "m" WHERE "m"."text" = $1';
-    const { scans } = await fullScans(db, engine, { sql, params: ['message 7'] });
+    const { scans } = await fullScans(suite.db, engine, { sql, params: ['message 7'] });
     expect(scans).toHaveLength(1);
   });
 
   it('reads messages.listForUser pages through an index', async () => {
-    const first = await db.messages.listForUser(userId, { limit: 5 });
+    const first = await suite.db.messages.listForUser(userId, { limit: 5 });
     expect(first.items).toHaveLength(5);
-    await expectIndexed(() => db.messages.listForUser(userId, { limit: 5 }));
-    await expectIndexed(() => db.messages.listForUser(userId, { limit: 5, cursor: first.nextCursor }));
+    await expectIndexed(() => suite.db.messages.listForUser(userId, { limit: 5 }));
+    await expectIndexed(() => suite.db.messages.listForUser(userId, { limit: 5, cursor: first.nextCursor }));
   });
 
   it('reads messages.listForConversation pages through an index', async () => {
-    const first = await db.messages.listForConversation(conversationId, { limit: 5 });
+    const first = await suite.db.messages.listForConversation(conversationId, { limit: 5 });
     expect(first.items).toHaveLength(5);
-    await expectIndexed(() => db.messages.listForConversation(conversationId, { limit: 5 }));
-    await expectIndexed(() => db.messages.listForConversation(conversationId, { limit: 5, cursor: first.nextCursor }));
+    await expectIndexed(() => suite.db.messages.listForConversation(conversationId, { limit: 5 }));
+    await expectIndexed(() => suite.db.messages.listForConversation(conversationId, { limit: 5, cursor: first.nextCursor }));
   });
 
   it('reads the first inbox page through an index', async () => {
-    const statements = await expectIndexed(() => db.conversations.inbox({ limit: 20 }));
+    const statements = await expectIndexed(() => suite.db.conversations.inbox({ limit: 20 }));
     expect(statements.some((s) => /FROM "conversations"/.test(s.sql))).toBe(true);
   });
 
   it('reads a deep inbox page through an index', async () => {
-    let page = await db.conversations.inbox({ limit: 100 });
-    for (let i = 0; i < 10 && page.nextCursor; i++) page = await db.conversations.inbox({ limit: 100, cursor: page.nextCursor });
+    let page = await suite.db.conversations.inbox({ limit: 100 });
+    for (let i = 0; i < 10 && page.nextCursor; i++) page = await suite.db.conversations.inbox({ limit: 100, cursor: page.nextCursor });
     expect(page.nextCursor).not.toBeNull();
-    await expectIndexed(() => db.conversations.inbox({ limit: 20, cursor: page.nextCursor }));
+    await expectIndexed(() => suite.db.conversations.inbox({ limit: 20, cursor: page.nextCursor }));
   });
 
   it('finds a user by psid through an index', async () => {
-    await expectIndexed(async () => expect(await db.users.findByPsid('plan-psid-1234')).not.toBeNull());
+    await expectIndexed(async () => expect(await suite.db.users.findByPsid('plan-psid-1234')).not.toBeNull());
   });
 
   it('finds a user by phone through an index', async () => {
-    await expectIndexed(async () => expect(await db.users.findByPhone('+201010001234')).not.toBeNull());
+    await expectIndexed(async () => expect(await suite.db.users.findByPhone('+201010001234')).not.toBeNull());
   });
 
   it('reads leadActivities.listForUser pages through an index', async () => {
-    const first = await db.leadActivities.listForUser(userId, { limit: 1 });
+    const first = await suite.db.leadActivities.listForUser(userId, { limit: 1 });
     expect(first.items).toHaveLength(1);
-    await expectIndexed(() => db.leadActivities.listForUser(userId, { limit: 1 }));
-    await expectIndexed(() => db.leadActivities.listForUser(userId, { limit: 1, cursor: first.nextCursor }));
+    await expectIndexed(() => suite.db.leadActivities.listForUser(userId, { limit: 1 }));
+    await expectIndexed(() => suite.db.leadActivities.listForUser(userId, { limit: 1, cursor: first.nextCursor }));
   });
 
   it('records a Messenger message (idempotency lookup, insert and counters) through indexes only', async () => {
     const statements = await expectIndexed(() =>
-      db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'plan', facebookMessageId: 'plan-new-mid' }),
+      suite.db.messages.recordInbound({ userId, source: MessageSource.MESSENGER, text: 'plan', facebookMessageId: 'plan-new-mid' }),
     );
     expect(statements.some((s) => /facebook_message_id/.test(s.sql) && /^\s*SELECT/i.test(s.sql))).toBe(true);
   });
 
   it('records a WhatsApp message through indexes only', async () => {
-    await expectIndexed(() => db.messages.recordInbound({ userId, source: MessageSource.WHATSAPP, text: 'plan', whatsappMessageId: 'plan-new-wamid' }));
+    await expectIndexed(() => suite.db.messages.recordInbound({ userId, source: MessageSource.WHATSAPP, text: 'plan', whatsappMessageId: 'plan-new-wamid' }));
   });
 
   it('answers a redelivered Messenger message from the unique index', async () => {
     const statements = await expectIndexed(async () =>
-      expect(await db.messages.recordInboundDetailed({ userId, source: MessageSource.MESSENGER, text: 'again', facebookMessageId: 'plan-mid-2' })).toMatchObject({
+      expect(await suite.db.messages.recordInboundDetailed({ userId, source: MessageSource.MESSENGER, text: 'again', facebookMessageId: 'plan-mid-2' })).toMatchObject({
         created: false,
       }),
     );
@@ -225,7 +222,7 @@ describe.each(engines())('hot query plans on %s', (engine) => {
 
   it('answers a redelivered WhatsApp message from the unique index', async () => {
     await expectIndexed(async () =>
-      expect(await db.messages.recordInboundDetailed({ userId, source: MessageSource.WHATSAPP, text: 'again', whatsappMessageId: 'plan-wamid-3' })).toMatchObject({
+      expect(await suite.db.messages.recordInboundDetailed({ userId, source: MessageSource.WHATSAPP, text: 'again', whatsappMessageId: 'plan-wamid-3' })).toMatchObject({
         created: false,
       }),
     );
@@ -234,9 +231,9 @@ describe.each(engines())('hot query plans on %s', (engine) => {
   // of conversations, so it is asked to prefer indexes, as it would on a CRM's tables; the check is
   // then that every statement of the batch has an index it can use.
   it('records a batch of 40 messages over 40 users (bulk lookups, multi-row insert, counter updates) through indexes only', async () => {
-    const users = (await db.manager.query(`SELECT "id" FROM "users" ORDER BY "id" LIMIT 40 OFFSET 1000`)) as Array<{ id: number | string }>;
+    const users = (await suite.db.manager.query(`SELECT "id" FROM "users" ORDER BY "id" LIMIT 40 OFFSET 1000`)) as Array<{ id: number | string }>;
     const statements = await expectIndexed(() =>
-      db.messages.recordInboundBatch(
+      suite.db.messages.recordInboundBatch(
         users.map((u, i) => ({ userId: Number(u.id), source: MessageSource.MESSENGER, text: `batch ${i}`, facebookMessageId: `plan-batch-${i}` })),
       ),
       true,
@@ -245,11 +242,11 @@ describe.each(engines())('hot query plans on %s', (engine) => {
   });
 
   it('reads adCampaigns.performance (the campaign and its message count) through indexes', async () => {
-    const campaign = await makeAdCampaign(db);
-    await db.manager.query(`UPDATE "messages" SET "ad_campaign_id" = ${campaign.id} WHERE "id" IN (SELECT "id" FROM "messages" ORDER BY "id" LIMIT 50)`);
-    let performance: Awaited<ReturnType<typeof db.adCampaigns.performance>> | undefined;
+    const campaign = await makeAdCampaign(suite.db);
+    await suite.db.manager.query(`UPDATE "messages" SET "ad_campaign_id" = ${campaign.id} WHERE "id" IN (SELECT "id" FROM "messages" ORDER BY "id" LIMIT 50)`);
+    let performance: Awaited<ReturnType<typeof suite.db.adCampaigns.performance>> | undefined;
     await expectIndexed(async () => {
-      performance = await db.adCampaigns.performance(campaign.id);
+      performance = await suite.db.adCampaigns.performance(campaign.id);
     });
     expect(performance?.attributedMessages).toBe(50);
   });

@@ -29,7 +29,8 @@ import {
   SettingsRepository,
   UserRepository,
 } from '../../src/repositories/index';
-import { engines, openTestDb, type EngineName } from '../support/engines';
+import { engines, type EngineName } from '../support/engines';
+import { useTestDatabase } from '../support/database';
 
 /** The repositories as `db` exposes them. */
 const REPOSITORIES = {
@@ -455,27 +456,25 @@ describe('the public repository API', () => {
 });
 
 describe.each(engines())('every public repository method with arbitrary arguments on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let models: Record<RepositoryName, Record<string, fc.Arbitrary<unknown[]>>>;
   let fingerprint: () => Promise<string>;
   const delay = monitorEventLoopDelay({ resolution: 5 });
 
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    models = argumentModels(await seed(db, engine), hostileValues());
-    const sql = fingerprintSql(db);
-    fingerprint = async () => JSON.stringify(await db.manager.query(sql));
+    models = argumentModels(await seed(suite.db, engine), hostileValues());
+    const sql = fingerprintSql(suite.db);
+    fingerprint = async () => JSON.stringify(await suite.db.manager.query(sql));
   });
   const tally = new Map<string, number>();
   afterAll(async () => {
     if (process.env['PROPERTY_DEBUG']) console.log([...tally].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
     delay.disable();
-    await db?.close();
   });
 
   /** Calls the method, timing the longest stall of the event loop while it runs. */
   async function timedCall(repository: RepositoryName, method: string, args: readonly unknown[]): Promise<{ outcome: { ok: true } | { ok: false; error: unknown }; blockedMs: number }> {
-    const target = db[repository] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const target = suite.db[repository] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     delay.reset();
     delay.enable();
     const started = performance.now();
