@@ -16,9 +16,6 @@ export const TIMESTAMP = 'datetime' satisfies ColumnType;
 /** The neutral type of JSON columns: `json` on both engines (text on SQLite). */
 export const JSON_COLUMN = 'json' satisfies ColumnType;
 
-/** SQLite's current UTC time with milliseconds, in the format TypeORM reads back. */
-export const SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-
 /** The engines this library supports. */
 export type Engine = 'sqlite' | 'postgres';
 

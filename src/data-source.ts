@@ -9,6 +9,7 @@ import { ENTITIES } from './entities/all';
 import { ConfigError } from './errors';
 import { RedactingLogger } from './logger';
 import { MIGRATIONS } from './migrations';
+import { MIGRATIONS_TABLE } from './migrations/history';
 import { SnakeNamingStrategy } from './naming-strategy';
 import { adaptDriverTypes, adaptSqliteFileCreation, adaptSqliteQueries, usePerConnectionConnectTimeout } from './typeorm/index';
 
@@ -28,7 +29,7 @@ function typeormOptions(resolved: ResolvedDatabaseOptions, opened: { connection?
   const common = {
     entities: [...ENTITIES],
     migrations: [...MIGRATIONS],
-    migrationsTableName: 'migrations',
+    migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each' as const,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,

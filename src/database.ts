@@ -10,8 +10,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
 import { maskUrl, resolveDatabaseOptions, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
 import { createDataSource, releaseFailedInitialize } from './data-source';
+import { dialectFor } from './dialect/index';
 import { isConflict, toDatabaseError } from './driver-errors';
 import { DatabaseClosedError, DatabaseReadOnlyError, isMigochatDbError, TransactionConflictError } from './errors';
+import { executedMigrations, MIGRATIONS_TABLE, pendingMigrations, type PendingMigration } from './migrations/history';
 import { checkHealth, type HealthOptions, type HealthReport } from './operations/health';
 import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
 import type { ConversationRepository } from './repositories/conversation.repository';
@@ -25,11 +27,7 @@ import { Scope } from './scope-impl';
 import { SqliteSession } from './sqlite-session';
 import { WorkTracker } from './work-tracker';
 
-/** One migration that has not run yet. */
-export interface PendingMigration {
-  /** The migration's class name, e.g. `InitialSchema1763900000000`. */
-  name: string;
-}
+export type { PendingMigration } from './migrations/history';
 
 const DEFAULT_RETRIES = 5;
 
@@ -181,7 +179,7 @@ export class Database implements DatabaseScope {
 
   private async transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
     const retries = options.retries ?? DEFAULT_RETRIES;
-    const isolation = this.engine === 'postgres' ? options.isolation : undefined;
+    const isolation = dialectFor(this.engine).transactionIsolation(options.isolation);
     const attempt = (): Promise<T> => {
       const body = (manager: EntityManager): Promise<T> =>
         fn(
@@ -242,21 +240,13 @@ export class Database implements DatabaseScope {
    */
   async pendingMigrations(): Promise<PendingMigration[]> {
     try {
-      const executed = new Set<string>();
       const runner = this.dataSource.createQueryRunner();
       try {
-        const hasTable = await runner.hasTable('migrations');
-        if (hasTable) {
-          const rows = (await runner.query('SELECT "name" FROM "migrations"')) as Array<{ name: string }>;
-          for (const row of rows) executed.add(row.name);
-        }
+        const executed = (await runner.hasTable(MIGRATIONS_TABLE)) ? await executedMigrations((sql) => runner.query(sql)) : [];
+        return pendingMigrations(this.dataSource, executed);
       } finally {
         await runner.release();
       }
-      return this.dataSource.migrations
-        .map((m) => m.name ?? m.constructor.name)
-        .filter((name) => !executed.has(name))
-        .map((name) => ({ name }));
     } catch (error) {
       throw toDatabaseError(error, this.engine);
     }

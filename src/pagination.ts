@@ -15,6 +15,7 @@
  * @module
  */
 import type { Engine } from './column-types';
+import { dialectFor } from './dialect/index';
 import { InvalidCursorError } from './errors';
 import { describeValue, invalid, MAX_INT4 } from './validation';
 
@@ -142,22 +143,18 @@ export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown):
 }
 
 /**
- * A timestamp as the engine writes one: `YYYY-MM-DD HH:MM:SS[.ffffff]`, with
- * the UTC offset PostgreSQL adds (`+00`, `+05:30`) and without one on SQLite.
+ * Whether `value` is timestamp text of the engine's form (its dialect's
+ * `timestampTextPattern`: `YYYY-MM-DD HH:MM:SS[.ffffff]`, with the UTC offset
+ * PostgreSQL adds, `+00` or `+05:30`, and without one on SQLite) that names a
+ * real instant (no 31 February, no hour 24, no offset over 15 hours).
  */
-const TIMESTAMP_TEXT = {
-  sqlite: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?$/,
-  postgres: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?[+-](\d\d)(?::(\d\d)){0,2}$/,
-} as const;
-
-/** Whether `value` is timestamp text of the engine's form that names a real instant (no 31 February, no hour 24). */
 function isTimestampText(value: unknown, engine: Engine): value is string {
   if (typeof value !== 'string' || value.length > 40) return false;
-  const m = TIMESTAMP_TEXT[engine].exec(value);
+  const m = dialectFor(engine).timestampTextPattern.exec(value);
   if (!m) return false;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
   if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
-  if (engine === 'postgres' && Number(m[7]) > 15) return false;
+  if (m[7] !== undefined && Number(m[7]) > 15) return false;
   // Day 0 of the next month is the last day of this one. Leap years repeat every 400 years, and
   // a year from 2000 keeps Date.UTC from reading 0-99 as 19xx.
   const last = new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
+import { dialectFor, type Dialect } from './dialect/index';
 import { toDatabaseError } from './driver-errors';
 import { DatabaseClosedError } from './errors';
 import { AdCampaignRepository } from './repositories/ad-campaign.repository';
@@ -13,7 +14,16 @@ import { SettingsRepository } from './repositories/settings.repository';
 import { UserRepository } from './repositories/user.repository';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import type { WorkTracker } from './work-tracker';
-import { DateUtils } from 'typeorm/util/DateUtils';
+
+/** Rethrows a failure as a typed error, per engine (made once, not per call). */
+const TYPED: Record<Engine, (error: unknown) => never> = {
+  sqlite: (error) => {
+    throw toDatabaseError(error, 'sqlite');
+  },
+  postgres: (error) => {
+    throw toDatabaseError(error, 'postgres');
+  },
+};
 
 /** A manager on a connection of its own, released after one unit of work. @internal */
 export type ManagerLease = () => { manager: EntityManager; release: () => Promise<void> };
@@ -33,6 +43,7 @@ export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, optio
  */
 export class Scope implements DatabaseScope, RepositoryContext {
   readonly engine: Engine;
+  readonly dialect: Dialect;
   readonly manager: EntityManager;
   readonly inTransaction: boolean;
   private readonly queue: UnitQueue | null;
@@ -57,6 +68,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   }) {
     this.lease = args.lease;
     this.engine = args.engine;
+    this.dialect = dialectFor(args.engine);
     this.manager = args.manager;
     this.inTransaction = args.inTransaction;
     this.queue = args.inTransaction ? null : args.queue;
@@ -117,11 +129,21 @@ export class Scope implements DatabaseScope, RepositoryContext {
     }
   }
 
+  /**
+   * Opens a transaction (the database's, which types driver errors and
+   * retries conflicts), or joins this one: then driver errors are typed here,
+   * so every repository gets typed errors from one place.
+   */
   transaction<T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return this.inTransaction ? fn(this) : this.openTransaction(fn, options);
+    if (!this.inTransaction) return this.openTransaction(fn, options);
+    try {
+      return Promise.resolve(fn(this)).then(undefined, TYPED[this.engine]);
+    } catch (error) {
+      return TYPED[this.engine](error);
+    }
   }
 
   dateParam(date: Date): Date | string {
-    return this.engine === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
+    return this.dialect.dateParam(date);
   }
 }

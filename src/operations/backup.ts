@@ -14,12 +14,12 @@ import { dirname, resolve } from 'node:path';
 import type { Engine } from '../column-types';
 import type { Database } from '../database';
 import { BackupError } from '../errors';
+import { MIGRATIONS_TABLE } from '../migrations/history';
 import {
   asBackupError,
   checkSqliteFile,
   errorText,
   libpqConnection,
-  MIGRATIONS_TABLE,
   type ProgressCallback,
   runTool,
   stderrSummary,

@@ -18,10 +18,12 @@ import { createGzip } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Database } from '../database';
+import { dialectFor } from '../dialect/index';
 import { toDatabaseError } from '../driver-errors';
 import { BackupError } from '../errors';
+import { executedMigrations, MIGRATIONS_TABLE } from '../migrations/history';
 import { columnsOf, EXPORT_FORMAT, EXPORT_VERSION, type ExportHeader, type ExportValue, quote, type Row, type TableRowCount } from './format';
-import { asBackupError, MIGRATIONS_TABLE, openSqliteFile, type ProgressCallback, sqliteHandle, tablesOf } from './shared';
+import { asBackupError, openSqliteFile, type ProgressCallback, sqliteHandle, tablesOf } from './shared';
 import { assertNotLiveDatabase } from './target-guard';
 import { makePrivate, PRIVATE_MODE, removeStaleTempFiles, removeWithSidecars, tempPathFor } from './temp-files';
 
@@ -54,7 +56,6 @@ const DEFAULT_PAGE_SIZE = 1000;
 /** Reads from one consistent snapshot of the database. */
 interface SnapshotReader {
   all(sql: string, params: unknown[]): Promise<Row[]>;
-  param(index: number): string;
 }
 
 /**
@@ -71,7 +72,7 @@ async function withSnapshot<T>(db: Database, fn: (reader: SnapshotReader) => Pro
     try {
       await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       try {
-        const result = await fn({ all: (sql, params) => runner.query(sql, params) as Promise<Row[]>, param: (i) => `$${i}` });
+        const result = await fn({ all: (sql, params) => runner.query(sql, params) as Promise<Row[]> });
         await runner.query('COMMIT');
         return result;
       } catch (error) {
@@ -86,7 +87,7 @@ async function withSnapshot<T>(db: Database, fn: (reader: SnapshotReader) => Pro
   }
   const main = sqliteHandle(db);
   if (main.memory) {
-    return db.run((manager) => fn({ all: (sql, params) => manager.query(sql, params) as Promise<Row[]>, param: () => '?' }));
+    return db.run((manager) => fn({ all: (sql, params) => manager.query(sql, params) as Promise<Row[]> }));
   }
   let handle: BetterSqlite3.Database;
   try {
@@ -98,7 +99,6 @@ async function withSnapshot<T>(db: Database, fn: (reader: SnapshotReader) => Pro
     handle.exec('BEGIN');
     const result = await fn({
       all: async (sql, params) => handle.prepare(sql).all(...params) as Row[],
-      param: () => '?',
     });
     handle.exec('COMMIT');
     return result;
@@ -162,30 +162,18 @@ export async function exportDatabase(db: Database, target: string, options: Expo
   await removeStaleTempFiles(dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   const metas = tablesOf(db);
+  const dialect = dialectFor(db.engine);
   try {
     const summary = await withSnapshot(db, async (reader) => {
-      const names = new Set(
-        (
-          await reader.all(
-            db.engine === 'postgres'
-              ? 'SELECT tablename AS "name" FROM pg_tables WHERE schemaname = current_schema()'
-              : "SELECT name AS \"name\" FROM sqlite_master WHERE type = 'table'",
-            [],
-          )
-        ).map((r) => String(r['name'])),
-      );
+      const names = new Set((await reader.all(dialect.listTablesSql, [])).map((r) => String(r['name'])));
       if (!names.has(MIGRATIONS_TABLE)) {
         throw new BackupError('The database has no migrations table: run migrate before exporting');
       }
       const missing = metas.filter((m) => !names.has(m.tableName)).map((m) => m.tableName);
       if (missing.length > 0) throw new BackupError(`The database lacks the table(s) ${missing.join(', ')}: run migrate before exporting`);
-      const [last] = await reader.all(`SELECT "name" FROM ${quote(MIGRATIONS_TABLE)} ORDER BY "timestamp" DESC, "id" DESC LIMIT 1`, []);
-      if (!last) throw new BackupError('The database has run no migration: run migrate before exporting');
-      const migration = String(last['name']);
-      const [countRow] = await reader.all(
-        `SELECT ${metas.map((m) => `(SELECT COUNT(*) FROM ${quote(m.tableName)}) AS ${quote(m.tableName)}`).join(', ')}`,
-        [],
-      );
+      const migration = (await executedMigrations((sql) => reader.all(sql, []))).at(-1);
+      if (migration === undefined) throw new BackupError('The database has run no migration: run migrate before exporting');
+      const [countRow] = await reader.all(dialect.countRowsSql(metas.map((m) => m.tableName)), []);
       const tables = metas.map((m) => ({ name: m.tableName, rows: Number(countRow?.[m.tableName] ?? 0) }));
       const total = tables.reduce((sum, t) => sum + t.rows, 0);
       const header: ExportHeader = {
@@ -209,7 +197,7 @@ export async function exportDatabase(db: Database, target: string, options: Expo
             const rows =
               after === undefined
                 ? await reader.all(`SELECT * FROM ${quote(table)} ORDER BY "id" LIMIT ${pageSize}`, [])
-                : await reader.all(`SELECT * FROM ${quote(table)} WHERE "id" > ${reader.param(1)} ORDER BY "id" LIMIT ${pageSize}`, [after]);
+                : await reader.all(`SELECT * FROM ${quote(table)} WHERE "id" > ${dialect.param(1)} ORDER BY "id" LIMIT ${pageSize}`, [after]);
             if (rows.length === 0) break;
             if (!order) {
               // Entity order first (the same on both engines), then anything the entities do not know.

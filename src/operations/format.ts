@@ -12,6 +12,7 @@
  */
 import type { EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { quoteIdentifier } from '../dialect/index';
 
 /** The `format` of every export file's header. */
 export const EXPORT_FORMAT = 'migochat-db-export';
@@ -56,9 +57,7 @@ export interface ExportRow {
 export type Row = Record<string, unknown>;
 
 /** An SQL identifier in double quotes. @internal */
-export function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export const quote = quoteIdentifier;
 
 /** A column's type name, lower-case (`varchar`, `integer`, `timestamptz`, ...). @internal */
 export function typeName(column: ColumnMetadata): string {

@@ -8,7 +8,9 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Engine } from '../column-types';
 import { maskUrl } from '../config';
 import type { Database } from '../database';
-import { errorText, MIGRATIONS_TABLE, tablesOf } from './shared';
+import { dialectFor } from '../dialect/index';
+import { executedMigrations, MIGRATIONS_TABLE, pendingMigrations } from '../migrations/history';
+import { errorText, tablesOf } from './shared';
 
 /** How long {@link checkHealth} waits for the database by default, in milliseconds. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
@@ -115,34 +117,26 @@ interface Probe {
   pendingMigrations: string[];
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 async function probeWith(db: Database, query: Query, started: number): Promise<Probe> {
   await query('SELECT 1 AS "ok"');
   const latencyMs = Math.round(performance.now() - started);
-  const postgres = db.engine === 'postgres';
-  const [versionRow] = await query(postgres ? 'SHOW server_version' : 'SELECT sqlite_version() AS "server_version"');
+  const dialect = dialectFor(db.engine);
+  const [versionRow] = await query(dialect.serverVersionSql);
   const serverVersion = String(versionRow?.['server_version'] ?? '');
 
+  // Each table with the planner's row estimate (-1 where the engine keeps none: SQLite).
   const existing = new Map<string, number>();
-  const listSql = postgres
-    ? `SELECT c.relname AS "name", c.reltuples AS "estimate" FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`
-    : `SELECT name AS "name", -1 AS "estimate" FROM sqlite_master WHERE type = 'table'`;
-  for (const row of await query(listSql)) existing.set(String(row['name']), Number(row['estimate']));
+  for (const row of await query(dialect.listTablesSql)) existing.set(String(row['name']), Number(row['estimate']));
 
   const expected = tablesOf(db).map((m) => m.tableName);
   const present = expected.filter((name) => existing.has(name));
   const missingTables = expected.filter((name) => !existing.has(name));
 
   // Exact counts in one round trip; very large PostgreSQL tables use the planner's estimate.
-  const exact = present.filter((name) => !(postgres && (existing.get(name) ?? -1) >= EXACT_COUNT_LIMIT));
+  const exact = present.filter((name) => (existing.get(name) ?? -1) < EXACT_COUNT_LIMIT);
   const counts = new Map<string, number>();
   if (exact.length > 0) {
-    const [row] = await query(`SELECT ${exact.map((name) => `(SELECT COUNT(*) FROM ${quote(name)}) AS ${quote(name)}`).join(', ')}`);
+    const [row] = await query(dialect.countRowsSql(exact));
     for (const name of exact) counts.set(name, Number(row?.[name] ?? 0));
   }
   const tables = present.map((name) => {
@@ -152,15 +146,10 @@ async function probeWith(db: Database, query: Query, started: number): Promise<P
       : { name, rows: count, estimated: false };
   });
 
-  const executed = new Set<string>();
-  if (existing.has(MIGRATIONS_TABLE)) {
-    for (const row of await query(`SELECT "name" FROM ${quote(MIGRATIONS_TABLE)}`)) executed.add(String(row['name']));
-  }
-  const pendingMigrations = db.dataSource.migrations
-    .map((m) => m.name ?? m.constructor.name)
-    .filter((name) => !executed.has(name));
+  const executed = existing.has(MIGRATIONS_TABLE) ? await executedMigrations(query) : [];
+  const pending = pendingMigrations(db.dataSource, executed).map((m) => m.name);
 
-  return { latencyMs, serverVersion, tables, missingTables, pendingMigrations };
+  return { latencyMs, serverVersion, tables, missingTables, pendingMigrations: pending };
 }
 
 async function probe(db: Database, started: number): Promise<Probe> {

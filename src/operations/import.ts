@@ -8,15 +8,17 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Database } from '../database';
+import { dialectFor } from '../dialect/index';
 import { toDatabaseError } from '../driver-errors';
 import { BackupError, isMigochatDbError } from '../errors';
 import { REDACTED } from '../logger';
+import { executedMigrations, MIGRATIONS_TABLE } from '../migrations/history';
 import { ImportLineError } from './errors';
 import { columnsOf, EXPORT_FORMAT, EXPORT_VERSION, type ExportHeader, quote, type Row, type TableRowCount } from './format';
 import { checkConsistency } from './import-checks';
 import { clipped, type ImportTable, parseEntry, prepareRow, shown } from './import-row';
 import { type Line, type LineLimits, readLines } from './line-reader';
-import { asBackupError, errorText, MIGRATIONS_TABLE, type ProgressCallback, tablesOf } from './shared';
+import { asBackupError, errorText, type ProgressCallback, tablesOf } from './shared';
 
 /** Options of {@link importDatabase}; the limits are those of the line reader. */
 export interface ImportOptions extends LineLimits {
@@ -161,8 +163,7 @@ export async function importDatabase(db: Database, source: string, options: Impo
   }
   const metas = tablesOf(db);
   const byName = new Map<string, ImportTable>(metas.map((m, i) => [m.tableName, { meta: m, columns: columnsOf(m), index: i }]));
-  const postgres = db.engine === 'postgres';
-  const placeholder = (i: number): string => (postgres ? `$${i}` : '?');
+  const dialect = dialectFor(db.engine);
 
   const lines = readLines(file, source, options);
   try {
@@ -194,7 +195,7 @@ export async function importDatabase(db: Database, source: string, options: Impo
         const insert = async (b: Batch, rows: unknown[][]): Promise<void> => {
           const columnList = b.columns.map(quote).join(', ');
           let n = 0;
-          const values = rows.map((row) => `(${row.map(() => placeholder(++n)).join(', ')})`).join(', ');
+          const values = rows.map((row) => `(${row.map(() => dialect.param(++n)).join(', ')})`).join(', ');
           await query(`INSERT INTO ${quote(b.table)} (${columnList}) VALUES ${values}`, rows.flat());
         };
         const flush = async (): Promise<void> => {
@@ -202,12 +203,10 @@ export async function importDatabase(db: Database, source: string, options: Impo
           batch = undefined;
           if (!b || b.rows.length === 0) return;
           try {
-            if (postgres) await query('SAVEPOINT migochat_import');
-            await insert(b, b.rows);
-            if (postgres) await query('RELEASE SAVEPOINT migochat_import');
+            // A failed batch leaves the transaction usable (a savepoint on PostgreSQL).
+            await dialect.recoverable(query, () => insert(b, b.rows));
           } catch (error) {
             // Find the row at fault, so the error can name its line; everything rolls back anyway.
-            if (postgres) await query('ROLLBACK TO SAVEPOINT migochat_import');
             for (let i = 0; i < b.rows.length; i++) {
               try {
                 await insert(b, [b.rows[i] ?? []]);
@@ -266,15 +265,7 @@ export async function importDatabase(db: Database, source: string, options: Impo
           }
         }
         await checkConsistency(query);
-        if (postgres) {
-          for (const meta of metas) {
-            const t = quote(meta.tableName);
-            await query(
-              `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX("id") FROM ${t}), 1), (SELECT MAX("id") FROM ${t}) IS NOT NULL)`,
-              [t],
-            );
-          }
-        }
+        for (const meta of metas) await dialect.resetIdentity(query, meta.tableName);
         return header.tables.map((t) => ({ name: t.name, rows: imported.get(t.name) ?? 0 }));
       },
       { retries: 0 },
@@ -295,17 +286,10 @@ export async function importDatabase(db: Database, source: string, options: Impo
 
 /** The target must be migrated (with the file's migration) and hold no rows. */
 async function checkTarget(db: Database, query: Query, header: ExportHeader): Promise<void> {
-  const names = new Set(
-    (
-      await query(
-        db.engine === 'postgres'
-          ? 'SELECT tablename AS "name" FROM pg_tables WHERE schemaname = current_schema()'
-          : "SELECT name AS \"name\" FROM sqlite_master WHERE type = 'table'",
-      )
-    ).map((r) => String(r['name'])),
-  );
+  const dialect = dialectFor(db.engine);
+  const names = new Set((await query(dialect.listTablesSql)).map((r) => String(r['name'])));
   if (!names.has(MIGRATIONS_TABLE)) throw new BackupError('The target database is not migrated: run migrate first, then import');
-  const executed = new Set((await query(`SELECT "name" FROM ${quote(MIGRATIONS_TABLE)}`)).map((r) => String(r['name'])));
+  const executed = new Set(await executedMigrations((sql) => query(sql)));
   if (!executed.has(header.migration)) {
     throw new BackupError(
       `The file comes from migration ${clipped(header.migration)}, which the target database has not run: upgrade @migochat/db and run migrate first`,
@@ -314,7 +298,7 @@ async function checkTarget(db: Database, query: Query, header: ExportHeader): Pr
   const metas = tablesOf(db);
   const missing = metas.filter((m) => !names.has(m.tableName)).map((m) => m.tableName);
   if (missing.length > 0) throw new BackupError(`The target database lacks the table(s) ${missing.join(', ')}: run migrate first`);
-  const [counts] = await query(`SELECT ${metas.map((m) => `(SELECT COUNT(*) FROM ${quote(m.tableName)}) AS ${quote(m.tableName)}`).join(', ')}`);
+  const [counts] = await query(dialect.countRowsSql(metas.map((m) => m.tableName)));
   const filled = metas
     .map((m) => ({ name: m.tableName, rows: Number(counts?.[m.tableName] ?? 0) }))
     .filter((t) => t.rows > 0);

@@ -14,18 +14,17 @@ import type { EntityMetadata } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import { maskUrl, type PostgresTarget } from '../config';
 import type { Database } from '../database';
+import { sqliteDialect } from '../dialect/index';
 import { scrubMessage } from '../driver-errors';
 import { ENTITIES } from '../entities/all';
 import { BackupError, isMigochatDbError } from '../errors';
+import { EXECUTED_MIGRATIONS_SQL, MIGRATIONS_TABLE } from '../migrations/history';
 
 /**
  * Called as long work advances: `done` out of `total` units (pages for a
  * SQLite backup, tables for a PostgreSQL backup, rows for export and import).
  */
 export type ProgressCallback = (done: number, total: number) => void;
-
-/** The name of the table that records which migrations ran. */
-export const MIGRATIONS_TABLE = 'migrations';
 
 /** The message of any error, with URL passwords masked. @internal */
 export function errorText(error: unknown): string {
@@ -90,14 +89,14 @@ export function checkSqliteFile(db: Database, file: string, label: string): stri
       throw new BackupError(`${label} failed the SQLite integrity check: ${verdict.slice(0, 5).join('; ')}`);
     }
     const tables = new Set(
-      (handle.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name),
+      (handle.prepare(sqliteDialect.listTablesSql).all() as Array<{ name: string }>).map((r) => r.name),
     );
     for (const required of [MIGRATIONS_TABLE, 'users']) {
       if (!tables.has(required)) {
         throw new BackupError(`${label} is not a @migochat/db database: it has no "${required}" table`);
       }
     }
-    const names = handle.prepare(`SELECT "name" FROM "${MIGRATIONS_TABLE}" ORDER BY "timestamp", "id"`).all() as Array<{ name: string }>;
+    const names = handle.prepare(EXECUTED_MIGRATIONS_SQL).all() as Array<{ name: string }>;
     return names.map((r) => r.name);
   } catch (error) {
     if (isMigochatDbError(error)) throw error;

@@ -5,7 +5,7 @@ import { pageRequest, toPage, type CursorList, type Page, type PageRequest } fro
 import { invalid } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
-import { hydrateRow, queryRows, statement } from './sql';
+import { hydrateRow, statement } from './sql';
 import { checkCount, checkEnum, checkId, checkKey, optionsOf, pickInput } from './support/checks';
 import { updateRow, upsertRow, validated } from './support/writes';
 
@@ -212,7 +212,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
     for (const [key, value] of Object.entries(values)) checkCount('AdCampaign', key, value, Number.MAX_SAFE_INTEGER);
     return this.ctx.run(async (m) => {
       if (Object.keys(values).length > 0) {
-        await updateRow(m, this.ctx.engine, AdCampaign, { facebookCampaignId }, values);
+        await updateRow(m, this.ctx.dialect, AdCampaign, { facebookCampaignId }, values);
       }
       const campaign = await m.findOneBy(AdCampaign, { facebookCampaignId });
       if (!campaign) throw new NotFoundError('AdCampaign', { facebookCampaignId });
@@ -237,15 +237,15 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    */
   async performance(id: number): Promise<AdCampaignPerformance> {
     checkId('AdCampaign', 'id', id);
-    const engine = this.ctx.engine;
+    const dialect = this.ctx.dialect;
     // One statement: the campaign and its count over the `ad_campaign_id` index.
     const sql = statement(
-      engine,
+      dialect,
       'campaign-performance',
       () => 'SELECT a.*, (SELECT COUNT(*) FROM "messages" m WHERE m."ad_campaign_id" = a."id") AS "attributed_messages" FROM "ad_campaigns" a WHERE a."id" = ?',
     );
     const { campaign, attributed } = await this.ctx.run(async (m) => {
-      const row = (await queryRows(m, sql, [id]))[0];
+      const row = (await dialect.queryRows(m, sql, [id]))[0];
       if (!row) throw new NotFoundError('AdCampaign', { id });
       return { campaign: hydrateRow(m, AdCampaign, row), attributed: Number(row['attributed_messages']) };
     });

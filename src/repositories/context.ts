@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Engine } from '../column-types';
+import type { Dialect } from '../dialect/index';
 import type { DatabaseScope } from '../scope';
 
 /**
@@ -10,6 +11,8 @@ import type { DatabaseScope } from '../scope';
 export interface RepositoryContext {
   /** `'sqlite'` or `'postgres'`. */
   readonly engine: Engine;
+  /** What differs between the engines: SQL for now, placeholders, timestamps, row locks, the fixed-SQL runner. @internal */
+  readonly dialect: Dialect;
   /** The manager queries run on: the DataSource's, or the current transaction's. */
   readonly manager: EntityManager;
   /** Whether this context is bound to an open transaction. */
@@ -19,8 +22,11 @@ export interface RepositoryContext {
    * in the database's queue; driver errors come out as typed errors.
    */
   run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
-  /** Runs `fn` in a transaction: joins the current one, or opens a new one (retried on conflicts). */
+  /**
+   * Runs `fn` in a transaction: joins the current one, or opens a new one
+   * (retried on conflicts). Driver errors come out as typed errors either way.
+   */
   transaction<T>(fn: (tx: DatabaseScope) => Promise<T>): Promise<T>;
-  /** A Date as a query parameter for this engine (UTC text on SQLite). */
+  /** A Date as a query parameter for this engine (UTC text on SQLite): the dialect's `dateParam`. */
   dateParam(date: Date): Date | string;
 }

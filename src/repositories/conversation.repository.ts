@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Engine } from '../column-types';
+import type { Dialect } from '../dialect/index';
 import { Conversation } from '../entities/conversation.entity';
 import { User } from '../entities/user.entity';
 import { MessageSource } from '../enums';
@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors';
 import { pageRequest, toPage, type CursorKey, type CursorList, type Page, type PageRequest } from '../pagination';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
-import { hydrateRow, limitLiteral, nowSql, prefixedColumns, queryRows, statement, timestampParam, timestampPlaceholder, timestampText } from './sql';
+import { hydrateRow, limitLiteral, prefixedColumns, statement } from './sql';
 import { checkDate, checkEnum, checkId, optionsOf } from './support/checks';
 
 /** Which page of the inbox to fetch, and an optional channel filter. */
@@ -48,7 +48,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   async findActive(userId: number, source: MessageSource): Promise<Conversation | null> {
     checkId('Conversation', 'userId', userId);
     const channel = checkEnum(MessageSource, 'MessageSource', source);
-    return this.ctx.run((m) => findActiveIn(m, this.ctx.engine, userId, channel));
+    return this.ctx.run((m) => findActiveIn(m, this.ctx.dialect, userId, channel));
   }
 
   /**
@@ -98,8 +98,8 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    */
   async inbox(request?: InboxRequest): Promise<Page<Conversation>> {
     const options = optionsOf('InboxRequest', 'request', request);
-    const engine = this.ctx.engine;
-    const { limit, key } = pageRequest(INBOX, engine, options);
+    const dialect = this.ctx.dialect;
+    const { limit, key } = pageRequest(INBOX, dialect.engine, options);
     const source = options.source === undefined ? undefined : checkEnum(MessageSource, 'MessageSource', options.source);
     return this.ctx.run(async (m) => {
       const rows: Array<{ item: Conversation; key: CursorKey }> = [];
@@ -108,11 +108,11 @@ export class ConversationRepository extends EntityRepository<Conversation> {
       // with a time and the rows without one are read separately, each in index order.
       if (key === null || key[0] !== null) {
         const after = key === null ? [] : [key[0], key[0], key[1]];
-        rows.push(...(await inboxRows(m, engine, 'timed', source, key !== null, after, limit + 1)));
+        rows.push(...(await inboxRows(m, dialect, 'timed', source, key !== null, after, limit + 1)));
       }
       if (rows.length <= limit) {
         const after = key !== null && key[0] === null ? [key[1]] : [];
-        rows.push(...(await inboxRows(m, engine, 'untimed', source, after.length > 0, after, limit + 1 - rows.length)));
+        rows.push(...(await inboxRows(m, dialect, 'untimed', source, after.length > 0, after, limit + 1 - rows.length)));
       }
       const page = toPage(rows, limit, INBOX, (r) => r.key);
       return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
@@ -172,15 +172,15 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    */
   async closeIdle(olderThan: Date): Promise<number> {
     checkDate('Conversation', 'olderThan', olderThan);
-    const engine = this.ctx.engine;
-    const cutOff = this.ctx.dateParam(olderThan);
+    const dialect = this.ctx.dialect;
+    const cutOff = dialect.dateParam(olderThan);
     const result = await this.ctx.run((m) =>
       m
         .createQueryBuilder()
         .update(Conversation)
-        .set({ isActive: false, endedAt: new Date(), updatedAt: () => nowSql(engine) })
+        .set({ isActive: false, endedAt: new Date(), updatedAt: () => dialect.now })
         .where('"is_active" = true')
-        .andWhere(`COALESCE("last_message_at", "started_at", "created_at") < ${timestampParam(engine, 'cutOff')}`, { cutOff })
+        .andWhere(`COALESCE("last_message_at", "started_at", "created_at") < ${dialect.timestampParam('cutOff')}`, { cutOff })
         .execute(),
     );
     return result.affected ?? 0;
@@ -191,7 +191,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     return this.ctx.run(async (m) => {
       // More than one round only if another caller closes the conversation in between.
       for (let round = 0; round < 3; round++) {
-        const existing = await findActiveIn(m, this.ctx.engine, userId, source);
+        const existing = await findActiveIn(m, this.ctx.dialect, userId, source);
         if (existing) return existing;
         // DO NOTHING swallows the duplicate when a concurrent caller opened one first;
         // on PostgreSQL it waits for that caller to commit, so the next read sees its row.
@@ -204,7 +204,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
           .updateEntity(false)
           .execute();
       }
-      const opened = await findActiveIn(m, this.ctx.engine, userId, source);
+      const opened = await findActiveIn(m, this.ctx.dialect, userId, source);
       if (!opened) throw new NotFoundError('Conversation', { userId, source, isActive: true });
       return opened;
     });
@@ -212,12 +212,12 @@ export class ConversationRepository extends EntityRepository<Conversation> {
 
   /** close on this (transaction) scope. */
   async #closeHere(id: number): Promise<Conversation> {
-    const engine = this.ctx.engine;
+    const dialect = this.ctx.dialect;
     return this.ctx.run(async (m) => {
       await m
         .createQueryBuilder()
         .update(Conversation)
-        .set({ isActive: false, endedAt: new Date(), updatedAt: () => nowSql(engine) })
+        .set({ isActive: false, endedAt: new Date(), updatedAt: () => dialect.now })
         .where('"id" = :id AND "is_active" = true', { id })
         .execute();
       const found = await m.findOneBy(Conversation, { id });
@@ -227,9 +227,9 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   }
 }
 
-async function findActiveIn(m: EntityManager, engine: Engine, userId: number, source: MessageSource): Promise<Conversation | null> {
-  const sql = statement(engine, 'conversation-active', () => 'SELECT * FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true');
-  const row = (await queryRows(m, sql, [userId, source]))[0];
+async function findActiveIn(m: EntityManager, dialect: Dialect, userId: number, source: MessageSource): Promise<Conversation | null> {
+  const sql = statement(dialect, 'conversation-active', () => 'SELECT * FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true');
+  const row = (await dialect.queryRows(m, sql, [userId, source]))[0];
   return row === undefined ? null : hydrateRow(m, Conversation, row);
 }
 
@@ -241,27 +241,27 @@ async function findActiveIn(m: EntityManager, engine: Engine, userId: number, so
  */
 async function inboxRows(
   m: EntityManager,
-  engine: Engine,
+  dialect: Dialect,
   part: 'timed' | 'untimed',
   source: MessageSource | undefined,
   after: boolean,
   parameters: unknown[],
   rowLimit: number,
 ): Promise<Array<{ item: Conversation; key: CursorKey }>> {
-  const sql = statement(engine, `inbox:${part}:${source === undefined ? 'all' : 'source'}:${after ? 'after' : 'first'}:${rowLimit}`, () => {
-    const at = timestampPlaceholder(engine);
+  const sql = statement(dialect, `inbox:${part}:${source === undefined ? 'all' : 'source'}:${after ? 'after' : 'first'}:${rowLimit}`, () => {
+    const at = dialect.timestampPlaceholder;
     const where = ['c."is_active" = true', part === 'timed' ? 'c."last_message_at" IS NOT NULL' : 'c."last_message_at" IS NULL'];
     if (source !== undefined) where.push('c."source" = ?');
     // The `<=` bound is the index range; the OR breaks ties within one instant by id.
     if (after) where.push(part === 'timed' ? `c."last_message_at" <= ${at} AND (c."last_message_at" < ${at} OR c."id" < ?)` : 'c."id" < ?');
     return (
-      `SELECT c.*, ${timestampText(engine, 'c."last_message_at"')} AS "cursor_ts", ${prefixedColumns(m, User, 'u', USER_PREFIX)} ` +
+      `SELECT c.*, ${dialect.timestampText('c."last_message_at"')} AS "cursor_ts", ${prefixedColumns(m, User, 'u', USER_PREFIX)} ` +
       `FROM "conversations" c INNER JOIN "users" u ON u."id" = c."user_id" WHERE ${where.join(' AND ')} ` +
       // The limit is part of the text: SQLite runs this a third slower with `LIMIT ?` (measured).
       `ORDER BY ${part === 'timed' ? 'c."last_message_at" DESC, ' : ''}c."id" DESC LIMIT ${limitLiteral(rowLimit)}`
     );
   });
-  const rows = await queryRows(m, sql, source === undefined ? parameters : [source, ...parameters]);
+  const rows = await dialect.queryRows(m, sql, source === undefined ? parameters : [source, ...parameters]);
   return rows.map((row) => {
     const item = hydrateRow(m, Conversation, row);
     item.user = hydrateRow(m, User, row, USER_PREFIX);

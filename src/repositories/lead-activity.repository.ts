@@ -114,12 +114,12 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
 
   async #append(values: NewLeadActivity): Promise<LeadActivity> {
     const activity = await buildActivity(values);
+    const dialect = this.ctx.dialect;
     return this.ctx.transaction(async (tx) => {
       // FOR SHARE keeps the user from being deleted between the check and the insert.
       const qb = tx.manager.createQueryBuilder(User, 'u').select('u.id').where('u.id = :id', { id: values.userId });
-      if (tx.engine === 'postgres') qb.setLock('pessimistic_read');
-      if (!(await qb.getOne())) throw new NotFoundError('User', { id: values.userId });
-      return insertActivity(tx.manager, tx.engine, activity);
+      if (!(await dialect.lock(qb, 'read').getOne())) throw new NotFoundError('User', { id: values.userId });
+      return insertActivity(tx.manager, dialect, activity);
     });
   }
 
@@ -133,9 +133,9 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
     page: PageRequest | undefined,
     filter: (qb: SelectQueryBuilder<LeadActivity>) => SelectQueryBuilder<LeadActivity>,
   ): Promise<Page<LeadActivity>> {
-    const engine = this.ctx.engine;
-    const { limit, key } = pageRequest(list, engine, page);
-    const stamp = engine === 'postgres' ? 'CAST("a"."created_at" AS text)' : '"a"."created_at"';
+    const dialect = this.ctx.dialect;
+    const { limit, key } = pageRequest(list, dialect.engine, page);
+    const stamp = dialect.timestampText('"a"."created_at"');
     return this.ctx.run(async (m) => {
       const qb = filter(m.createQueryBuilder(LeadActivity, 'a')).addSelect(stamp, 'cursor_at');
       if (key) {

@@ -1,12 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import type { Engine } from '../column-types';
+import type { Dialect, Row } from '../dialect/index';
 import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
 import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
 import type { MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
 import type { RecordMessageResult } from './message.repository';
-import { chunks, columnOf, hydrateRow, marks, nowSql, queryRows, statement, timestampPlaceholder, type Row } from './sql';
+import { chunks, columnOf, hydrateRow, marks, statement } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const IDS_PER_LOOKUP = 500;
@@ -43,9 +43,9 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  *
  * @internal
  */
-export async function recordMessages(m: EntityManager, engine: Engine, messages: readonly Message[]): Promise<RecordMessageResult[]> {
+export async function recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<RecordMessageResult[]> {
   const keysOf = messages.map(platformKeys);
-  const recorded = await recordedByPlatformId(m, engine, keysOf.flat());
+  const recorded = await recordedByPlatformId(m, dialect, keysOf.flat());
   // Each message is fresh (to insert), already recorded, or a repeat of an earlier fresh one.
   const existing = new Map<number, Row>();
   const repeatOf = new Map<number, number>();
@@ -62,19 +62,19 @@ export async function recordMessages(m: EntityManager, engine: Engine, messages:
     for (const k of keys) freshByKey.set(k, i);
   });
 
-  const conversationOf = await activeConversations(m, engine, fresh.map((i) => messages[i]!));
+  const conversationOf = await activeConversations(m, dialect, fresh.map((i) => messages[i]!));
   for (const i of fresh) {
     const message = messages[i]!;
     message.conversationId = conversationOf.get(pairKey(message.userId, message.source))!;
   }
 
-  const inserted = await insertMessages(m, engine, fresh.map((i) => messages[i]!));
-  const updated = await bumpCounters(m, engine, fresh.filter((_, k) => inserted[k] !== undefined).map((i) => messages[i]!));
+  const inserted = await insertMessages(m, dialect, fresh.map((i) => messages[i]!));
+  const updated = await bumpCounters(m, dialect, fresh.filter((_, k) => inserted[k] !== undefined).map((i) => messages[i]!));
 
   // Fresh messages another transaction recorded first (their insert did nothing) are duplicates too.
   const lost = fresh.filter((_, k) => inserted[k] === undefined);
   if (lost.length > 0) {
-    const winners = await recordedByPlatformId(m, engine, lost.flatMap((i) => keysOf[i]!));
+    const winners = await recordedByPlatformId(m, dialect, lost.flatMap((i) => keysOf[i]!));
     for (const i of lost) {
       const winner = firstRecorded(winners, keysOf[i]!);
       if (!winner) throw new NotFoundError('Message', platformIdsOf(messages[i]!));
@@ -85,7 +85,7 @@ export async function recordMessages(m: EntityManager, engine: Engine, messages:
   const conversations = new Map<number, Conversation>();
   for (const row of updated) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
   const missing = [...new Set([...existing.values()].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
-  for (const row of await rowsWithIds(m, engine, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
+  for (const row of await rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
 
   const results: RecordMessageResult[] = new Array(messages.length);
   fresh.forEach((i, k) => {
@@ -125,7 +125,7 @@ function firstRecorded(recorded: ReadonlyMap<string, Row>, keys: readonly string
 }
 
 /** Messages already recorded under these platform keys, by key. */
-async function recordedByPlatformId(m: EntityManager, engine: Engine, keys: readonly string[]): Promise<Map<string, Row>> {
+async function recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: readonly string[]): Promise<Map<string, Row>> {
   const found = new Map<string, Row>();
   for (const [prefix, column] of [
     ['fb:', 'facebook_message_id'],
@@ -133,8 +133,8 @@ async function recordedByPlatformId(m: EntityManager, engine: Engine, keys: read
   ] as const) {
     const ids = [...new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))];
     for (const chunk of chunks(ids, IDS_PER_LOOKUP)) {
-      const sql = statement(engine, `recorded:${column}:${chunk.length}`, () => `SELECT * FROM "messages" WHERE "${column}" IN (${marks(chunk.length)})`);
-      for (const row of await queryRows(m, sql, chunk)) found.set(prefix + String(row[column]), row);
+      const sql = statement(dialect, `recorded:${column}:${chunk.length}`, () => `SELECT * FROM "messages" WHERE "${column}" IN (${marks(chunk.length)})`);
+      for (const row of await dialect.queryRows(m, sql, chunk)) found.set(prefix + String(row[column]), row);
     }
   }
   return found;
@@ -144,7 +144,7 @@ async function recordedByPlatformId(m: EntityManager, engine: Engine, keys: read
  * The active conversation id of every (user, source) the messages need, opening
  * the missing ones. Throws NotFoundError for a user that does not exist.
  */
-async function activeConversations(m: EntityManager, engine: Engine, messages: readonly Message[]): Promise<Map<string, number>> {
+async function activeConversations(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Map<string, number>> {
   const byPair = new Map<string, number>();
   const needed = new Map<string, { userId: number; source: MessageSource }>();
   for (const message of messages) needed.set(pairKey(message.userId, message.source), { userId: message.userId, source: message.source });
@@ -152,13 +152,13 @@ async function activeConversations(m: EntityManager, engine: Engine, messages: r
   const users = new Set<number>();
   for (const chunk of chunks(userIds, IDS_PER_LOOKUP)) {
     const sql = statement(
-      engine,
+      dialect,
       `active:${chunk.length}`,
       () =>
         `SELECT u."id" AS "user_id", c."id" AS "conversation_id", c."source" AS "source" FROM "users" u ` +
         `LEFT JOIN "conversations" c ON c."user_id" = u."id" AND c."is_active" = true WHERE u."id" IN (${marks(chunk.length)})`,
     );
-    for (const row of await queryRows(m, sql, chunk)) {
+    for (const row of await dialect.queryRows(m, sql, chunk)) {
       users.add(Number(row['user_id']));
       if (row['conversation_id'] !== null) byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['conversation_id']));
     }
@@ -172,21 +172,21 @@ async function activeConversations(m: EntityManager, engine: Engine, messages: r
       // DO NOTHING skips a pair a concurrent caller opened first (the partial unique index on
       // active conversations); on PostgreSQL it waits for that caller, so the re-read sees its row.
       const sql = statement(
-        engine,
+        dialect,
         `open:${chunk.length}`,
         () =>
           `INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "started_at") VALUES ` +
-          Array.from({ length: chunk.length }, () => `(?, ?, true, 0, ${nowSql(engine)})`).join(', ') +
+          Array.from({ length: chunk.length }, () => `(?, ?, true, 0, ${dialect.now})`).join(', ') +
           ` ON CONFLICT DO NOTHING RETURNING "id", "user_id", "source"`,
       );
-      const rows = await queryRows(m, sql, chunk.flatMap((p) => [p.userId, p.source]));
+      const rows = await dialect.queryRows(m, sql, chunk.flatMap((p) => [p.userId, p.source]));
       for (const row of rows) byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['id']));
     }
     for (const pair of toOpen) {
       const key = pairKey(pair.userId, pair.source);
       if (byPair.has(key)) continue;
-      const sql = statement(engine, 'active-one', () => `SELECT "id" FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true`);
-      const row = (await queryRows(m, sql, [pair.userId, pair.source]))[0];
+      const sql = statement(dialect, 'active-one', () => `SELECT "id" FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true`);
+      const row = (await dialect.queryRows(m, sql, [pair.userId, pair.source]))[0];
       if (row) byPair.set(key, Number(row['id']));
     }
   }
@@ -205,20 +205,20 @@ function pairKey(userId: number, source: string): string {
  * id first. ON CONFLICT DO NOTHING (not an error) keeps a PostgreSQL
  * transaction usable after such a race.
  */
-async function insertMessages(m: EntityManager, engine: Engine, messages: readonly Message[]): Promise<Array<Row | undefined>> {
+async function insertMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Array<Row | undefined>> {
   const out: Array<Row | undefined> = [];
   const columns = INSERTED.map((p) => columnOf(m, Message, p));
   const driver = m.connection.driver;
   for (const chunk of chunks(messages, MESSAGES_PER_INSERT)) {
     const sql = statement(
-      engine,
+      dialect,
       `insert:${chunk.length}`,
       () =>
         `INSERT INTO "messages" (${columns.map((c) => `"${c.databaseName}"`).join(', ')}) VALUES ` +
         Array.from({ length: chunk.length }, () => `(${marks(INSERTED.length)})`).join(', ') +
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
-    const rows = await queryRows(m, sql, chunk.flatMap((message) => INSERTED.map((p, k) => driver.preparePersistentValue(message[p], columns[k]!))));
+    const rows = await dialect.queryRows(m, sql, chunk.flatMap((message) => INSERTED.map((p, k) => driver.preparePersistentValue(message[p], columns[k]!))));
     // RETURNING order is not promised: rows with a platform id are matched by it, the
     // rest (they cannot conflict) by id, which both engines assign in VALUES order.
     const byKey = new Map<string, Row>();
@@ -245,7 +245,7 @@ async function insertMessages(m: EntityManager, engine: Engine, messages: readon
  * preview and the time, so the result equals applying them one by one.
  * Returns the conversations' rows after the update.
  */
-async function bumpCounters(m: EntityManager, engine: Engine, messages: readonly Message[]): Promise<Row[]> {
+async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Row[]> {
   const conversations = new Map<number, { count: number; at: Date; text: string | null }>();
   const users = new Map<number, Date>();
   for (const message of messages) {
@@ -262,35 +262,35 @@ async function bumpCounters(m: EntityManager, engine: Engine, messages: readonly
   const driver = m.connection.driver;
   const conversationAt = columnOf(m, Conversation, 'lastMessageAt');
   const userAt = columnOf(m, User, 'lastMessageAt');
-  const ts = timestampPlaceholder(engine);
+  const ts = dialect.timestampPlaceholder;
   const int = 'CAST(? AS integer)';
-  const now = nowSql(engine);
+  const now = dialect.now;
   const later = (at: string): string => `CASE WHEN "last_message_at" IS NULL OR "last_message_at" < ${at} THEN ${at} ELSE "last_message_at" END`;
   const updated: Row[] = [];
   for (const chunk of chunks([...conversations], ROWS_PER_UPDATE)) {
     // VALUES columns are column1..column4 on both engines: id, count, time, preview.
     const sql = statement(
-      engine,
+      dialect,
       `bump-conversations:${chunk.length}`,
       () =>
         `UPDATE "conversations" SET "message_count" = "message_count" + v.column2, ` +
         `"last_message_text" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= v.column3 THEN v.column4 ELSE "last_message_text" END, ` +
         `"last_message_at" = ${later('v.column3')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${int}, ${ts}, CAST(? AS text))`).join(', ')}) AS v ` +
-        `WHERE "conversations"."id" = v.column1 RETURNING ${engine === 'postgres' ? '"conversations".*' : '*'}`,
+        `WHERE "conversations"."id" = v.column1 RETURNING ${dialect.returningAll('conversations')}`,
     );
     const params = chunk.flatMap(([id, c]) => [id, c.count, driver.preparePersistentValue(c.at, conversationAt), preview(c.text)]);
-    updated.push(...(await queryRows(m, sql, params)));
+    updated.push(...(await dialect.queryRows(m, sql, params)));
   }
   for (const chunk of chunks([...users], ROWS_PER_UPDATE)) {
     const sql = statement(
-      engine,
+      dialect,
       `bump-users:${chunk.length}`,
       () =>
         `UPDATE "users" SET "last_message_at" = ${later('v.column2')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${ts})`).join(', ')}) AS v WHERE "users"."id" = v.column1`,
     );
-    await queryRows(m, sql, chunk.flatMap(([id, at]) => [id, driver.preparePersistentValue(at, userAt)]));
+    await dialect.queryRows(m, sql, chunk.flatMap(([id, at]) => [id, driver.preparePersistentValue(at, userAt)]));
   }
   return updated;
 }
@@ -300,11 +300,11 @@ function preview(text: string | null): string | null {
   return text === null ? null : Array.from(text).slice(0, LAST_MESSAGE_PREVIEW_LENGTH).join('');
 }
 
-async function rowsWithIds(m: EntityManager, engine: Engine, table: 'conversations', ids: readonly number[]): Promise<Row[]> {
+async function rowsWithIds(m: EntityManager, dialect: Dialect, table: 'conversations', ids: readonly number[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const chunk of chunks(ids, IDS_PER_LOOKUP)) {
-    const sql = statement(engine, `${table}-by-id:${chunk.length}`, () => `SELECT * FROM "${table}" WHERE "id" IN (${marks(chunk.length)})`);
-    rows.push(...(await queryRows(m, sql, chunk)));
+    const sql = statement(dialect, `${table}-by-id:${chunk.length}`, () => `SELECT * FROM "${table}" WHERE "id" IN (${marks(chunk.length)})`);
+    rows.push(...(await dialect.queryRows(m, sql, chunk)));
   }
   return rows;
 }

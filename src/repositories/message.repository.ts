@@ -1,6 +1,5 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Engine } from '../column-types';
 import type { Conversation } from '../entities/conversation.entity';
 import { Message, type MessageAttachment } from '../entities/message.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../enums';
@@ -9,7 +8,8 @@ import { describeValue, invalid, validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 import { recordMessages } from './message-ingest';
-import { hydrateRow, limitLiteral, nowSql, queryRows, statement, timestampParam, timestampPlaceholder, timestampText } from './sql';
+import type { Dialect } from '../dialect/index';
+import { hydrateRow, limitLiteral, statement } from './sql';
 import { checkDate, checkEnum, checkId, checkKey, checkObject, optionsOf } from './support/checks';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
@@ -510,21 +510,21 @@ export class MessageRepository extends EntityRepository<Message> {
 
   /** The recording itself, on this (transaction) scope. */
   async #recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
-    const engine = this.ctx.engine;
-    return this.ctx.run((m) => recordMessages(m, engine, messages));
+    const dialect = this.ctx.dialect;
+    return this.ctx.run((m) => recordMessages(m, dialect, messages));
   }
 
   /** updateStatus on this (transaction) scope. */
   async #updateStatusHere(externalId: string, target: MessageStatus, at: Date): Promise<Message | null> {
-    const engine = this.ctx.engine;
-    const when = this.ctx.dateParam(at);
+    const dialect = this.ctx.dialect;
+    const when = dialect.dateParam(at);
     return this.ctx.run(async (m) => {
-      const change = statusChange(target, engine);
+      const change = statusChange(target, dialect);
       if (change) {
         await m
           .createQueryBuilder()
           .update(Message)
-          .set({ ...change.set, updatedAt: () => nowSql(engine) })
+          .set({ ...change.set, updatedAt: () => dialect.now })
           .where('("facebook_message_id" = :ext OR "whatsapp_message_id" = :ext)', { ext: externalId })
           .andWhere(change.where)
           .setParameters({
@@ -546,30 +546,30 @@ export class MessageRepository extends EntityRepository<Message> {
   }
 
   async #listBy(list: CursorList, column: 'userId' | 'conversationId', value: number, page: PageRequest | undefined): Promise<Page<Message>> {
-    const engine = this.ctx.engine;
-    const { limit, key } = pageRequest(list, engine, page);
+    const dialect = this.ctx.dialect;
+    const { limit, key } = pageRequest(list, dialect.engine, page);
     const columnName = column === 'userId' ? 'user_id' : 'conversation_id';
-    const sql = statement(engine, `messages-by:${columnName}:${key === null ? 'first' : 'after'}:${limit}`, () => {
-      const at = timestampPlaceholder(engine);
+    const sql = statement(dialect, `messages-by:${columnName}:${key === null ? 'first' : 'after'}:${limit}`, () => {
+      const at = dialect.timestampPlaceholder;
       // The `<=` bound is the index range; the OR breaks ties within one instant by id.
       const after = key === null ? '' : ` AND m."created_at" <= ${at} AND (m."created_at" < ${at} OR m."id" < ?)`;
       return (
-        `SELECT m.*, ${timestampText(engine, 'm."created_at"')} AS "cursor_ts" FROM "messages" m ` +
+        `SELECT m.*, ${dialect.timestampText('m."created_at"')} AS "cursor_ts" FROM "messages" m ` +
         `WHERE m."${columnName}" = ?${after} ORDER BY m."created_at" DESC, m."id" DESC LIMIT ${limitLiteral(limit + 1)}`
       );
     });
     const parameters = key === null ? [value] : [value, key[0], key[0], key[1]];
     return this.ctx.run(async (m) => {
-      const rows = await queryRows(m, sql, parameters);
+      const rows = await dialect.queryRows(m, sql, parameters);
       const result = toPage(rows, limit, list, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
       return { items: result.items.map((row) => hydrateRow(m, Message, row)), nextCursor: result.nextCursor };
     });
   }
 
   #applyRange(qb: SelectQueryBuilder<Message>, range: MessageTimeRange): void {
-    const engine = this.ctx.engine;
-    if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${timestampParam(engine, 'since')}`, { since: this.ctx.dateParam(range.since) });
-    if (range.until !== undefined) qb.andWhere(`m.createdAt < ${timestampParam(engine, 'until')}`, { until: this.ctx.dateParam(range.until) });
+    const dialect = this.ctx.dialect;
+    if (range.since !== undefined) qb.andWhere(`m.createdAt >= ${dialect.timestampParam('since')}`, { since: dialect.dateParam(range.since) });
+    if (range.until !== undefined) qb.andWhere(`m.createdAt < ${dialect.timestampParam('until')}`, { until: dialect.dateParam(range.until) });
   }
 }
 
@@ -626,9 +626,9 @@ async function prepare(input: unknown, direction: MessageDirection): Promise<Mes
  */
 function statusChange(
   target: MessageStatus,
-  engine: Engine,
+  dialect: Dialect,
 ): { set: QueryDeepPartialEntity<Message>; where: string } | null {
-  const at = timestampParam(engine, 'at');
+  const at = dialect.timestampParam('at');
   switch (target) {
     case MessageStatus.DELIVERED:
       return {

@@ -177,7 +177,7 @@ export class PostRepository extends EntityRepository<Post> {
     }
     return this.ctx.run(async (m) => {
       if (Object.keys(set).length > 0) {
-        await updateRow(m, this.ctx.engine, Post, { facebookPostId }, set);
+        await updateRow(m, this.ctx.dialect, Post, { facebookPostId }, set);
       }
       const post = await m.findOneBy(Post, { facebookPostId });
       if (!post) throw new NotFoundError('Post', { facebookPostId });

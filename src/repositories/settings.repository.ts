@@ -163,18 +163,18 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
     if (given.description !== undefined) values['description'] = given.description;
     if (given.sensitive !== undefined) values['isSensitive'] = given.sensitive;
     await validated(AppSettings, values as Partial<AppSettings>);
+    const dialect = this.ctx.dialect;
     try {
       return await this.ctx.transaction(async (tx) => {
         const m = tx.manager;
         const read = m.createQueryBuilder(AppSettings, 's').where('s.key = :key', { key });
         // PostgreSQL: lock the row so a concurrent set cannot change its type under us
         // (on SQLite the transaction already holds the write lock).
-        if (tx.engine === 'postgres') read.setLock('pessimistic_write');
-        const existing = await read.getOne();
+        const existing = await dialect.lock(read, 'write').getOne();
         if (existing && existing.valueType !== valueType) throw typeMismatch(key, existing.valueType, valueType, 'refuses');
         await upsertRow(m, AppSettings, values, 'key', {
           // A row inserted concurrently after our read keeps its type: the update is skipped and caught below.
-          guard: tx.engine === 'postgres' ? '"app_settings"."value_type" = EXCLUDED."value_type"' : undefined,
+          guard: dialect.upsertGuard('"app_settings"."value_type" = EXCLUDED."value_type"'),
         });
         const stored = await m.findOneByOrFail(AppSettings, { key });
         if (stored.valueType !== valueType) throw typeMismatch(key, stored.valueType, valueType, 'refuses');

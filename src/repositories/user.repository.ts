@@ -1,7 +1,6 @@
 import { Brackets, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { SQLITE_NOW, type Engine } from '../column-types';
-import { toDatabaseError } from '../driver-errors';
+import type { Dialect } from '../dialect/index';
 import type { LeadActivity } from '../entities/lead-activity.entity';
 import { User } from '../entities/user.entity';
 import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, MessageSource } from '../enums';
@@ -173,7 +172,7 @@ export class UserRepository extends EntityRepository<User> {
    * every event, and `findOneBy` spends ~10x the query's own time building SQL and mapping aliases.
    */
   async #findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
-    return this.ctx.run((m) => selectOne(m, this.ctx.engine, User, column, value));
+    return this.ctx.run((m) => selectOne(m, this.ctx.dialect, User, column, value));
   }
 
   /**
@@ -266,8 +265,9 @@ export class UserRepository extends EntityRepository<User> {
   async update(id: number, patch: UserPatch): Promise<User> {
     checkId('User', 'id', id);
     const changes = cleanInput(patch, true);
-    return this.#inTransaction(async (tx) => {
-      const current = await lockUser(tx, id);
+    const dialect = this.ctx.dialect;
+    return this.ctx.transaction(async (tx) => {
+      const current = await lockUser(tx, dialect, id);
       const merged = Object.assign(new User(), current, changes);
       await validateEntity(merged);
       const changed: Record<string, unknown> = {};
@@ -275,7 +275,7 @@ export class UserRepository extends EntityRepository<User> {
         if (!sameValue(value, (current as unknown as Record<string, unknown>)[key])) changed[key] = value;
       }
       if (Object.keys(changed).length === 0) return current;
-      await writeUser(tx.manager, tx.engine, id, changed as QueryDeepPartialEntity<User>);
+      await writeUser(tx.manager, dialect, id, changed as QueryDeepPartialEntity<User>);
       return tx.manager.findOneByOrFail(User, { id });
     });
   }
@@ -492,41 +492,30 @@ export class UserRepository extends EntityRepository<User> {
     id: number,
     decide: (user: User) => { values: QueryDeepPartialEntity<User>; activity: LeadActivity } | null,
   ): Promise<User> {
-    return this.#inTransaction(async (tx) => {
-      const user = await lockUser(tx, id);
+    const dialect = this.ctx.dialect;
+    return this.ctx.transaction(async (tx) => {
+      const user = await lockUser(tx, dialect, id);
       const change = decide(user);
       if (!change) return user;
       await validateEntity(change.activity);
-      await writeUser(tx.manager, tx.engine, id, change.values);
-      await insertActivity(tx.manager, tx.engine, change.activity);
+      await writeUser(tx.manager, dialect, id, change.values);
+      await insertActivity(tx.manager, dialect, change.activity);
       return tx.manager.findOneByOrFail(User, { id });
-    });
-  }
-
-  /** `ctx.transaction` with driver errors typed even when joining a caller's transaction. */
-  #inTransaction<T>(fn: (tx: DatabaseScope) => Promise<T>): Promise<T> {
-    return this.ctx.transaction(async (tx) => {
-      try {
-        return await fn(tx);
-      } catch (error) {
-        throw toDatabaseError(error, tx.engine);
-      }
     });
   }
 }
 
 /** Reads the user for a change; on PostgreSQL `FOR UPDATE` serialises concurrent changers (SQLite's queue already does). */
-async function lockUser(tx: DatabaseScope, id: number): Promise<User> {
+async function lockUser(tx: DatabaseScope, dialect: Dialect, id: number): Promise<User> {
   const qb = tx.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id });
-  if (tx.engine === 'postgres') qb.setLock('pessimistic_write');
-  const user = await qb.getOne();
+  const user = await dialect.lock(qb, 'write').getOne();
   if (!user) throw new NotFoundError('User', { id });
   return user;
 }
 
 /** UPDATE of the given columns; `updated_at` keeps milliseconds on SQLite (TypeORM would write CURRENT_TIMESTAMP). */
-async function writeUser(manager: EntityManager, engine: Engine, id: number, values: QueryDeepPartialEntity<User>): Promise<void> {
-  const set: QueryDeepPartialEntity<User> = engine === 'sqlite' ? { ...values, updatedAt: () => SQLITE_NOW } : values;
+async function writeUser(manager: EntityManager, dialect: Dialect, id: number, values: QueryDeepPartialEntity<User>): Promise<void> {
+  const set = dialect.touch(values);
   await manager.createQueryBuilder().update(User).set(set).where('id = :id', { id }).execute();
 }
 

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { engineOf, SQLITE_NOW, TIMESTAMP } from '../column-types';
+import { engineOf, TIMESTAMP } from '../column-types';
+import { SQLITE_NOW } from '../dialect/index';
 
 /**
  * Makes a DataSource's driver map {@link TIMESTAMP} to `timestamp with time zone`

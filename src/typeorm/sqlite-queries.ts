@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SQLITE_NOW } from '../column-types';
+import { SQLITE_NOW } from '../dialect/index';
 import { bindNumbersAsParameters, sqliteParameters } from './sqlite-parameters';
 
 /**

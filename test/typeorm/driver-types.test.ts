@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { SQLITE_NOW, TIMESTAMP } from '../../src/column-types';
+import { TIMESTAMP } from '../../src/column-types';
+import { SQLITE_NOW } from '../../src/dialect';
 import { createDataSource } from '../../src/data-source';
 import { adaptDriverTypes } from '../../src/typeorm/index';
 

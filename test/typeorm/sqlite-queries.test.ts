@@ -1,6 +1,6 @@
 // SQLite: what TypeORM's runner sends, adjusted (src/typeorm/sqlite-queries.ts).
 import { describe, expect, it } from 'vitest';
-import { SQLITE_NOW } from '../../src/column-types';
+import { SQLITE_NOW } from '../../src/dialect';
 import { rewriteSqliteQuery } from '../../src/typeorm/index';
 
 describe('rewriteSqliteQuery', () => {

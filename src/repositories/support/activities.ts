@@ -7,7 +7,7 @@
  * @module
  */
 import type { EntityManager } from 'typeorm';
-import { SQLITE_NOW, type Engine } from '../../column-types';
+import type { Dialect } from '../../dialect/index';
 import { LeadActivity } from '../../entities/lead-activity.entity';
 import { validateEntity } from '../../validation';
 
@@ -39,12 +39,12 @@ export async function buildActivity(values: NewLeadActivity): Promise<LeadActivi
 /**
  * Inserts a validated audit entry on `manager` and returns it as stored.
  *
- * `created_at` is the time of the write itself (`clock_timestamp()` on
- * PostgreSQL, not the transaction's start), so entries written one after
- * another under a row lock sort in the order they happened.
+ * `created_at` is the time of the write itself ({@link Dialect.statementNow}:
+ * `clock_timestamp()` on PostgreSQL, not the transaction's start), so entries
+ * written one after another under a row lock sort in the order they happened.
  */
-export async function insertActivity(manager: EntityManager, engine: Engine, activity: LeadActivity): Promise<LeadActivity> {
-  const now = engine === 'postgres' ? 'clock_timestamp()' : SQLITE_NOW;
+export async function insertActivity(manager: EntityManager, dialect: Dialect, activity: LeadActivity): Promise<LeadActivity> {
+  const now = dialect.statementNow;
   const result = await manager
     .createQueryBuilder()
     .insert()

@@ -7,7 +7,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { SQLITE_NOW, type Engine } from '../../column-types';
+import type { Dialect } from '../../dialect/index';
 import type { TimestampedEntity } from '../../entities/base-record';
 import { validateEntity } from '../../validation';
 
@@ -54,15 +54,15 @@ export async function upsertRow<T extends TimestampedEntity>(
 
 /**
  * UPDATE of the given columns where `where` matches; `updated_at` keeps
- * milliseconds on SQLite (TypeORM alone would write whole seconds).
+ * milliseconds on SQLite (TypeORM alone would write whole seconds): see {@link Dialect.touch}.
  */
 export async function updateRow<T extends TimestampedEntity>(
   manager: EntityManager,
-  engine: Engine,
+  dialect: Dialect,
   entity: new () => T,
   where: Record<string, unknown>,
   values: Record<string, unknown>,
 ): Promise<void> {
-  const set = (engine === 'sqlite' ? { ...values, updatedAt: () => SQLITE_NOW } : values) as QueryDeepPartialEntity<T>;
+  const set = dialect.touch(values) as QueryDeepPartialEntity<T>;
   await manager.createQueryBuilder().update(entity).set(set).where(where).execute();
 }

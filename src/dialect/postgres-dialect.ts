@@ -1,0 +1,79 @@
+/**
+ * The PostgreSQL dialect (pg): `timestamptz` columns, `$n` placeholders, row
+ * locks, savepoints around statements that may fail, and fixed SQL run
+ * through the manager (or a read replica for a plain `SELECT`).
+ *
+ * @internal
+ * @module
+ */
+import type { EntityManager } from 'typeorm';
+import { countRowsSql, quoteIdentifier, rowsOf } from './common';
+import type { Dialect, Row, SqlRunner } from './dialect';
+
+const SAVEPOINT = 'migochat_recoverable';
+
+/** The PostgreSQL {@link Dialect}. @internal */
+export const postgresDialect: Dialect = Object.freeze<Dialect>({
+  engine: 'postgres',
+  now: 'CURRENT_TIMESTAMP',
+  statementNow: 'clock_timestamp()',
+  touch: (values) => values,
+  placeholders,
+  param: (index) => `$${index}`,
+  timestampPlaceholder: 'CAST(? AS timestamptz)',
+  timestampParam: (name) => `CAST(:${name} AS timestamptz)`,
+  dateParam: (date) => date,
+  timestampText: (column) => `CAST(${column} AS text)`,
+  timestampTextPattern: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?[+-](\d\d)(?::(\d\d)){0,2}$/,
+  // `RETURNING *` of an UPDATE ... FROM would add the FROM list's columns.
+  returningAll: (table) => `${quoteIdentifier(table)}.*`,
+  lock: (qb, mode) => qb.setLock(mode === 'write' ? 'pessimistic_write' : 'pessimistic_read'),
+  upsertGuard: (condition) => condition,
+  transactionIsolation: (level) => level,
+  recoverable,
+  resetIdentity,
+  serverVersionSql: 'SHOW server_version',
+  listTablesSql: `SELECT c.relname AS "name", c.reltuples AS "estimate" FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`,
+  countRowsSql,
+  queryRows,
+  nativeBooleans: true,
+  parseStoredTimestamp: null,
+});
+
+/** `?` placeholders as `$1`, `$2`, ... */
+function placeholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const PLAIN_SELECT = /^\s*SELECT\b/i;
+
+/** On the manager's transaction if it has one; a `SELECT` outside one goes to a read replica when there is one, as the query builder's do. */
+async function queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
+  if (m.queryRunner || !PLAIN_SELECT.test(sql)) return rowsOf(await m.query(sql, [...parameters]));
+  const runner = m.connection.createQueryRunner('slave');
+  try {
+    return rowsOf(await runner.query(sql, [...parameters]));
+  } finally {
+    await runner.release();
+  }
+}
+
+async function recoverable<T>(run: SqlRunner, fn: () => Promise<T>): Promise<T> {
+  try {
+    await run(`SAVEPOINT ${SAVEPOINT}`);
+    const result = await fn();
+    await run(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+    return result;
+  } catch (error) {
+    await run(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+    throw error;
+  }
+}
+
+async function resetIdentity(run: SqlRunner, table: string): Promise<void> {
+  const t = quoteIdentifier(table);
+  await run(`SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX("id") FROM ${t}), 1), (SELECT MAX("id") FROM ${t}) IS NOT NULL)`, [t]);
+}

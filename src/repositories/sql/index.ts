@@ -1,0 +1,12 @@
+/**
+ * Fixed SQL for the repositories' hot paths: the SQL text cache
+ * (`statements.ts`), the compiled hydrator (`hydrator.ts`) and small helpers
+ * (`helpers.ts`). What differs per engine is in `src/dialect/`.
+ *
+ * @internal
+ * @module
+ */
+export type { Row } from '../../dialect/index';
+export { inDialect, statement } from './statements';
+export { hydrateRow } from './hydrator';
+export { chunks, columnOf, limitLiteral, marks, prefixedColumns, queryRows, selectOne } from './helpers';
