@@ -8,7 +8,9 @@ import { openDatabase, type Database } from '../src/database';
 import { MessageSource } from '../src/enums';
 import { isMigochatDbError } from '../src/errors';
 import { engines, openTestDb, pgUrl, type EngineName } from './support/engines';
+import { useTestDatabase } from './support/database';
 import { emptyDatabase } from './support/pg-cluster';
+import { rejection } from './support/errors';
 
 /** A database that outlives its Database object (a file, or a database of its own on the server), and a way to drop it. */
 async function durableUrl(engine: EngineName): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -22,61 +24,39 @@ async function countMessages(db: Database, prefix: string): Promise<number> {
   return rows.filter((r) => r.external.startsWith(prefix)).length;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('a call on db inside db.transaction on sqlite', () => {
+  const suite = useTestDatabase('sqlite');
+
   it('fails at once with TRANSACTION_SCOPE naming tx, instead of waiting for itself forever', async () => {
-    const db = await openTestDb('sqlite');
-    try {
-      const started = Date.now();
-      const error = await rejection(
-        db.transaction(async (tx) => {
-          await tx.users.create({ psid: 'inside' });
-          await db.users.findByPsid('inside');
-        }),
-      );
-      expect(Date.now() - started).toBeLessThan(1000);
-      expect(isMigochatDbError(error) && error.code).toBe('TRANSACTION_SCOPE');
-      expect((error as Error).message).toContain('tx');
-      // The transaction rolled back, and the database still works.
-      expect(await db.users.findByPsid('inside')).toBeNull();
-      expect((await db.users.create({ psid: 'after' })).psid).toBe('after');
-    } finally {
-      await db.close();
-    }
+    const started = Date.now();
+    const error = await rejection(
+      suite.db.transaction(async (tx) => {
+        await tx.users.create({ psid: 'inside' });
+        await suite.db.users.findByPsid('inside');
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(isMigochatDbError(error) && error.code).toBe('TRANSACTION_SCOPE');
+    expect((error as Error).message).toContain('tx');
+    // The transaction rolled back, and the database still works.
+    expect(await suite.db.users.findByPsid('inside')).toBeNull();
+    expect((await suite.db.users.create({ psid: 'after' })).psid).toBe('after');
   });
 
   it('fails a nested db.transaction and a db.run inside a run() the same way', async () => {
-    const db = await openTestDb('sqlite');
-    try {
-      const nested = await rejection(db.transaction(() => db.transaction(async () => 1)));
-      expect(isMigochatDbError(nested) && nested.code).toBe('TRANSACTION_SCOPE');
-      const inRun = await rejection(db.run(() => db.users.findById(1)));
-      expect(isMigochatDbError(inRun) && inRun.code).toBe('TRANSACTION_SCOPE');
-    } finally {
-      await db.close();
-    }
+    const nested = await rejection(suite.db.transaction(() => suite.db.transaction(async () => 1)));
+    expect(isMigochatDbError(nested) && nested.code).toBe('TRANSACTION_SCOPE');
+    const inRun = await rejection(suite.db.run(() => suite.db.users.findById(1)));
+    expect(isMigochatDbError(inRun) && inRun.code).toBe('TRANSACTION_SCOPE');
   });
 
   it('lets work started inside a transaction but run after it call db', async () => {
-    const db = await openTestDb('sqlite');
-    try {
-      let later: Promise<unknown> = Promise.resolve();
-      await db.transaction(async (tx) => {
-        await tx.users.create({ psid: 'committed-first' });
-        later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => db.users.findByPsid('committed-first'));
-      });
-      expect(await later).not.toBeNull();
-    } finally {
-      await db.close();
-    }
+    let later: Promise<unknown> = Promise.resolve();
+    await suite.db.transaction(async (tx) => {
+      await tx.users.create({ psid: 'committed-first' });
+      later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => suite.db.users.findByPsid('committed-first'));
+    });
+    expect(await later).not.toBeNull();
   });
 });
 

@@ -1,45 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppSettings } from '../src/entities/app-settings.entity';
 import { User } from '../src/entities/user.entity';
-import { SettingValueType } from '../src/enums';
 import { isMigochatDbError, TransactionConflictError } from '../src/errors';
 import type { Database } from '../src/database';
 import { openDatabase } from '../src/database';
-import { createTestDatabase } from '../src/testing';
-import { engines, openTestDb, pgUrl } from './support/engines';
+import { engines } from './support/engines';
+import { useTestDatabase } from './support/database';
 
 const newUser = (psid: string): User => Object.assign(new User(), { psid });
 
 describe.each(engines())('Database on %s', (engine) => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('rolls back every write of a transaction whose callback throws, and rethrows', async () => {
-    const before = await db.manager.count(User);
+    const before = await suite.db.manager.count(User);
     const boom = new Error('boom');
     await expect(
-      db.transaction(async (tx) => {
+      suite.db.transaction(async (tx) => {
         await tx.manager.save(newUser('rollback-1'));
         await tx.manager.save(newUser('rollback-2'));
         throw boom;
       }),
     ).rejects.toBe(boom);
-    expect(await db.manager.count(User)).toBe(before);
+    expect(await suite.db.manager.count(User)).toBe(before);
   });
 
   it('commits a transaction and returns its callback result', async () => {
-    const id = await db.transaction(async (tx) => (await tx.manager.save(newUser('commit-1'))).id);
-    expect((await db.users.getById(id)).psid).toBe('commit-1');
+    const id = await suite.db.transaction(async (tx) => (await tx.manager.save(newUser('commit-1'))).id);
+    expect((await suite.db.users.getById(id)).psid).toBe('commit-1');
   });
 
   it('joins the outer transaction when tx.transaction is called inside it', async () => {
     await expect(
-      db.transaction(async (tx) => {
+      suite.db.transaction(async (tx) => {
         await tx.transaction(async (inner) => {
           expect(inner.manager).toBe(tx.manager);
           await inner.manager.save(newUser('nested-1'));
@@ -47,13 +40,13 @@ describe.each(engines())('Database on %s', (engine) => {
         throw new Error('outer fails');
       }),
     ).rejects.toThrow('outer fails');
-    expect(await db.manager.countBy(User, { psid: 'nested-1' })).toBe(0);
+    expect(await suite.db.manager.countBy(User, { psid: 'nested-1' })).toBe(0);
   });
 
   it('runs 200 concurrent transactions without interleaving them', async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 200 }, (_, i) =>
-        db.transaction(async (tx) => {
+        suite.db.transaction(async (tx) => {
           await tx.manager.save(newUser(`concurrent-${i}`));
           if (i % 10 === 0) throw new Error(`fail ${i}`);
           await tx.manager.save(newUser(`concurrent-b-${i}`));
@@ -61,7 +54,7 @@ describe.each(engines())('Database on %s', (engine) => {
       ),
     );
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(20);
-    const count = await db.manager
+    const count = await suite.db.manager
       .createQueryBuilder(User, 'u')
       .where('u.psid LIKE :p', { p: 'concurrent-%' })
       .getCount();
@@ -73,7 +66,7 @@ describe.each(engines())('Database on %s', (engine) => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
-    const tx = db
+    const tx = suite.db
       .transaction(async (t) => {
         await t.manager.save(newUser('isolation-1'));
         entered();
@@ -82,17 +75,17 @@ describe.each(engines())('Database on %s', (engine) => {
       })
       .catch(() => 'rolled back');
     if (engine === 'postgres') await inside;
-    const write = db.users.findById(999_999).then(() => db.manager.save(newUser('isolation-2')));
+    const write = suite.db.users.findById(999_999).then(() => suite.db.manager.save(newUser('isolation-2')));
     release();
     expect(await tx).toBe('rolled back');
     await write;
-    expect(await db.manager.countBy(User, { psid: 'isolation-1' })).toBe(0);
-    expect(await db.manager.countBy(User, { psid: 'isolation-2' })).toBe(1);
+    expect(await suite.db.manager.countBy(User, { psid: 'isolation-1' })).toBe(0);
+    expect(await suite.db.manager.countBy(User, { psid: 'isolation-2' })).toBe(1);
   });
 
   it('retries a transaction that hits a write conflict and then succeeds', async () => {
     let attempts = 0;
-    const result = await db.transaction(
+    const result = await suite.db.transaction(
       async () => {
         attempts++;
         if (attempts < 3) throw Object.assign(new Error('conflict'), { code: engine === 'postgres' ? '40001' : 'SQLITE_BUSY' });
@@ -106,7 +99,7 @@ describe.each(engines())('Database on %s', (engine) => {
 
   it('gives up with TransactionConflictError after the allowed retries', async () => {
     let attempts = 0;
-    const error = await db
+    const error = await suite.db
       .transaction(
         async () => {
           attempts++;
@@ -122,28 +115,22 @@ describe.each(engines())('Database on %s', (engine) => {
   });
 
   it('reports no pending migrations once migrated', async () => {
-    expect(await db.pendingMigrations()).toEqual([]);
-    expect(await db.migrate()).toEqual([]);
+    expect(await suite.db.pendingMigrations()).toEqual([]);
+    expect(await suite.db.migrate()).toEqual([]);
   });
 });
 
 describe.runIf(engines().includes('postgres'))('Database on postgres, serializable', () => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDb('postgres');
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase('postgres');
 
   it('retries a real serialization failure so both read-modify-write transactions count', async () => {
-    await db.manager.save(Object.assign(new AppSettings(), { key: 'counter', value: '0', valueType: SettingValueType.NUMBER }));
+    await suite.db.settings.set('counter', 0);
     let waiting = 0;
     let open!: () => void;
     const bothRead = new Promise<void>((resolve) => (open = resolve));
     let attempts = 0;
     const increment = () =>
-      db.transaction(
+      suite.db.transaction(
         async (tx) => {
           attempts++;
           const row = await tx.manager.findOneByOrFail(AppSettings, { key: 'counter' });
@@ -155,7 +142,7 @@ describe.runIf(engines().includes('postgres'))('Database on postgres, serializab
         { isolation: 'SERIALIZABLE', retries: 10 },
       );
     await Promise.all([increment(), increment()]);
-    const final = await db.manager.findOneByOrFail(AppSettings, { key: 'counter' });
+    const final = await suite.db.manager.findOneByOrFail(AppSettings, { key: 'counter' });
     expect(final.value).toBe('2');
     expect(attempts).toBeGreaterThan(2);
   });
@@ -197,15 +184,12 @@ describe('SQLite transactions', () => {
 });
 
 describe.runIf(engines().includes('postgres'))('PostgreSQL pool under load', () => {
+  const suite = useTestDatabase('postgres', { options: { poolSize: 1, connectTimeoutMs: 300 } });
+
   it('lets callers wait for a busy pool longer than the connect timeout', async () => {
-    const db = await createTestDatabase({ engine: 'postgres', url: pgUrl(), options: { poolSize: 1, connectTimeoutMs: 300 } });
-    try {
-      const slow = db.transaction((tx) => tx.manager.query('SELECT pg_sleep(1)'));
-      const waiting = db.transaction((tx) => tx.manager.query('SELECT 1 AS "one"'));
-      await expect(slow).resolves.toBeDefined();
-      await expect(waiting).resolves.toEqual([{ one: 1 }]);
-    } finally {
-      await db.close();
-    }
+    const slow = suite.db.transaction((tx) => tx.manager.query('SELECT pg_sleep(1)'));
+    const waiting = suite.db.transaction((tx) => tx.manager.query('SELECT 1 AS "one"'));
+    await expect(slow).resolves.toBeDefined();
+    await expect(waiting).resolves.toEqual([{ one: 1 }]);
   });
 });

@@ -1,9 +1,8 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Conversation } from '../src/entities/conversation.entity';
 import { Message } from '../src/entities/message.entity';
 import { User } from '../src/entities/user.entity';
-import type { Database } from '../src/database';
 import { openDatabase } from '../src/database';
 import { isConflict, isUnavailable, scrubMessage, toDatabaseError } from '../src/driver-errors';
 import { MessageDirection, MessageSource } from '../src/enums';
@@ -17,31 +16,27 @@ import {
   TransactionConflictError,
   UniqueConstraintError,
 } from '../src/errors';
-import { engines, openTestDb, pgUrl } from './support/engines';
+import { makeConversation, makeUser } from '../src/testing';
+import { engines, pgUrl } from './support/engines';
+import { useTestDatabase } from './support/database';
 import { freePort } from './support/pg-cluster';
 import { rejection } from './support/errors';
 
-/** What `promise` rejects with (fails the test when it resolves). */
-
 describe.each(engines())('driver errors from %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
   let userId: number;
   let conversationId: number;
 
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    userId = (await db.manager.save(Object.assign(new User(), { psid: 'drv-owner', phoneNumber: '+201000000001' }))).id;
-    conversationId = (await db.manager.save(Object.assign(new Conversation(), { userId, source: MessageSource.MESSENGER }))).id;
-  });
-  afterAll(async () => {
-    await db?.close();
+    userId = (await makeUser(suite.db, { psid: 'drv-owner', phoneNumber: '+201000000001' })).id;
+    conversationId = (await makeConversation(suite.db, { userId, source: MessageSource.MESSENGER })).id;
   });
 
   const message = (values: Partial<Message>): Message =>
     Object.assign(new Message(), { userId, conversationId, direction: MessageDirection.INBOUND, source: MessageSource.MESSENGER, ...values });
 
   it('turns a duplicate psid into UniqueConstraintError naming the table and column', async () => {
-    const raw = await rejection(db.manager.save(Object.assign(new User(), { psid: 'drv-owner' })));
+    const raw = await rejection(suite.db.manager.save(Object.assign(new User(), { psid: 'drv-owner' })));
     const error = toDatabaseError(raw, engine);
     expect(error).toBeInstanceOf(UniqueConstraintError);
     const unique = error as UniqueConstraintError;
@@ -52,20 +47,20 @@ describe.each(engines())('driver errors from %s', (engine) => {
   });
 
   it('names the phone_number column of a duplicate phone number', async () => {
-    const raw = await rejection(db.manager.save(Object.assign(new User(), { psid: 'drv-other', phoneNumber: '+201000000001' })));
+    const raw = await rejection(suite.db.manager.save(Object.assign(new User(), { psid: 'drv-other', phoneNumber: '+201000000001' })));
     expect((toDatabaseError(raw, engine) as UniqueConstraintError).columns).toEqual(['phone_number']);
   });
 
   it('names both columns of a violated composite unique index', async () => {
-    const raw = await rejection(db.manager.save(Object.assign(new Conversation(), { userId, source: MessageSource.MESSENGER })));
+    const raw = await rejection(suite.db.manager.save(Object.assign(new Conversation(), { userId, source: MessageSource.MESSENGER })));
     const error = toDatabaseError(raw, engine) as UniqueConstraintError;
     expect(error).toBeInstanceOf(UniqueConstraintError);
     expect(error.columns).toEqual(['user_id', 'source']);
   });
 
   it('names the facebook_message_id column of a duplicate message id', async () => {
-    await db.manager.save(message({ facebookMessageId: 'm_drv_1' }));
-    const raw = await rejection(db.manager.save(message({ facebookMessageId: 'm_drv_1' })));
+    await suite.db.manager.save(message({ facebookMessageId: 'm_drv_1' }));
+    const raw = await rejection(suite.db.manager.save(message({ facebookMessageId: 'm_drv_1' })));
     const error = toDatabaseError(raw, engine) as UniqueConstraintError;
     expect(error).toBeInstanceOf(UniqueConstraintError);
     expect(error.table).toBe('messages');
@@ -73,7 +68,7 @@ describe.each(engines())('driver errors from %s', (engine) => {
   });
 
   it('turns a missing parent row into ForeignKeyError', async () => {
-    const raw = await rejection(db.manager.save(message({ userId: 987_654 })));
+    const raw = await rejection(suite.db.manager.save(message({ userId: 987_654 })));
     const error = toDatabaseError(raw, engine);
     expect(error).toBeInstanceOf(ForeignKeyError);
     expect((error as ForeignKeyError).code).toBe('FOREIGN_KEY');
@@ -82,7 +77,7 @@ describe.each(engines())('driver errors from %s', (engine) => {
   });
 
   it('turns a CHECK violation of a raw insert into EntityValidationError naming the table and column', async () => {
-    const raw = await rejection(db.manager.query(`INSERT INTO "users" ("psid", "lead_stage") VALUES ('drv-check', 'bogus')`));
+    const raw = await rejection(suite.db.manager.query(`INSERT INTO "users" ("psid", "lead_stage") VALUES ('drv-check', 'bogus')`));
     const error = toDatabaseError(raw, engine);
     expect(error).toBeInstanceOf(EntityValidationError);
     const invalid = error as EntityValidationError;
@@ -94,7 +89,7 @@ describe.each(engines())('driver errors from %s', (engine) => {
 
   it('finds the table of a CHECK on a table whose name has an underscore', async () => {
     const raw = await rejection(
-      db.manager.query(`INSERT INTO "lead_activities" ("user_id", "activity_type") VALUES (${userId}, 'gossip')`),
+      suite.db.manager.query(`INSERT INTO "lead_activities" ("user_id", "activity_type") VALUES (${userId}, 'gossip')`),
     );
     const error = toDatabaseError(raw, engine) as EntityValidationError;
     expect(error).toBeInstanceOf(EntityValidationError);
@@ -103,21 +98,21 @@ describe.each(engines())('driver errors from %s', (engine) => {
   });
 
   it('turns a NOT NULL violation into EntityValidationError naming the column', async () => {
-    const raw = await rejection(db.manager.query(`INSERT INTO "app_settings" ("key", "value") VALUES ('drv.key', 'x')`));
+    const raw = await rejection(suite.db.manager.query(`INSERT INTO "app_settings" ("key", "value") VALUES ('drv.key', 'x')`));
     const error = toDatabaseError(raw, engine) as EntityValidationError;
     expect(error).toBeInstanceOf(EntityValidationError);
     expect(error.issues[0]).toMatchObject({ property: 'value_type', rules: ['notNull'] });
   });
 
   it('translates the errors of db.run too', async () => {
-    const error = await rejection(db.run((manager) => manager.save(Object.assign(new User(), { psid: 'drv-owner' }))));
+    const error = await rejection(suite.db.run((manager) => manager.save(Object.assign(new User(), { psid: 'drv-owner' }))));
     expect(error).toBeInstanceOf(UniqueConstraintError);
   });
 
   it('passes our own errors through and returns unknown errors unchanged', async () => {
     const ours = new NotFoundError('User', { id: 1 });
     expect(toDatabaseError(ours, engine)).toBe(ours);
-    const raw = await rejection(db.manager.query('SELECT * FROM "no_such_table"'));
+    const raw = await rejection(suite.db.manager.query('SELECT * FROM "no_such_table"'));
     expect(isMigochatDbError(toDatabaseError(raw, engine))).toBe(false);
     expect(toDatabaseError(raw, engine)).toBe(raw);
   });
