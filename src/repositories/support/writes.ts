@@ -24,8 +24,9 @@ export async function validated<T extends object>(entity: new () => T, values: P
  * `INSERT ... ON CONFLICT (<key>) DO UPDATE SET` the given columns and
  * `updated_at`: one atomic statement on both engines. `values` holds only the
  * properties the caller set, so the database defaults apply on insert and
- * untouched columns keep their stored value on update. `guard` (PostgreSQL
- * only) is SQL that must hold for the conflicting row to be updated.
+ * untouched columns keep their stored value on update. `guard` is SQL that
+ * must hold for the conflicting row to be updated; pass it through
+ * {@link Dialect.upsertGuard}, which keeps it where concurrent writers need it.
  */
 export async function upsertRow<T extends TimestampedEntity>(
   manager: EntityManager,
