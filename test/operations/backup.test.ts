@@ -9,20 +9,14 @@ import { User } from '../../src/entities/user.entity';
 import { LeadActivityType } from '../../src/enums';
 import { BackupError, isMigochatDbError } from '../../src/errors';
 import { backupDatabase, restoreDatabase } from '../../src/operations/index';
-import { createTestDatabase } from '../../src/testing';
-import { engines, pgUrl, type EngineName } from '../support/engines';
-import { seedManyMessages, seedVaried, snapshot, tempDir } from './support';
-
-/** A migrated database the test owns: a SQLite file in `dir`, or a fresh PostgreSQL database. */
-function openOwnDb(engine: EngineName, dir: string, name = 'crm.db'): Promise<Database> {
-  return engine === 'sqlite'
-    ? createTestDatabase({ engine, url: `sqlite:${join(dir, name)}` })
-    : createTestDatabase({ engine, url: pgUrl() });
-}
+import { makeUser } from '../../src/testing';
+import { useTestDatabase } from '../support/database';
+import { engines, openTestDb } from '../support/engines';
+import { seedManyMessages, seedVaried, snapshot, tempDir, useTempDir } from './support';
 
 /** Writes made after a backup, which a restore must undo. */
 async function writeMore(db: Database): Promise<void> {
-  await db.manager.save(Object.assign(new User(), { psid: 'after-backup' }));
+  await makeUser(db, { psid: 'after-backup' });
   await db.manager.update(User, { id: 1 }, { firstName: 'changed after backup' });
   await db.manager.delete(LeadActivity, { id: 1 });
 }
@@ -39,27 +33,21 @@ async function expectBackupError(promise: Promise<unknown>, message: RegExp): Pr
 }
 
 describe.each(engines())('backup and restore on %s', (engine) => {
-  const tmp = tempDir();
-  let db: Database;
-  let backupFile: string;
+  const tmp = useTempDir();
+  const suite = useTestDatabase(engine, { sqliteFile: join(tmp.dir, 'crm.db') });
+  const backupFile = join(tmp.dir, 'crm.backup');
   let atBackup: Record<string, unknown[]>;
 
   beforeAll(async () => {
-    db = await openOwnDb(engine, tmp.dir);
-    await seedVaried(db);
-    atBackup = await snapshot(db);
-    backupFile = join(tmp.dir, 'crm.backup');
-    await backupDatabase(db, backupFile);
-  });
-  afterAll(async () => {
-    await db?.close();
-    tmp.remove();
+    await seedVaried(suite.db);
+    atBackup = await snapshot(suite.db);
+    await backupDatabase(suite.db, backupFile);
   });
 
   it('writes the backup under the final name only, and reports its size and engine', async () => {
     const progress: Array<[number, number]> = [];
     const file = join(tmp.dir, 'second.backup');
-    const result = await backupDatabase(db, file, { onProgress: (done, total) => progress.push([done, total]) });
+    const result = await backupDatabase(suite.db, file, { onProgress: (done, total) => progress.push([done, total]) });
     expect(result).toEqual({ file, bytes: readFileSync(file).length, engine, durationMs: expect.any(Number) });
     expect(result.bytes).toBeGreaterThan(0);
     expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
@@ -67,39 +55,39 @@ describe.each(engines())('backup and restore on %s', (engine) => {
   });
 
   it('restores every row and value as they were at the backup, undoing later writes', async () => {
-    await writeMore(db);
-    expect(await snapshot(db)).not.toEqual(atBackup);
-    await restoreDatabase(db, backupFile);
-    expect(await snapshot(db)).toEqual(atBackup);
+    await writeMore(suite.db);
+    expect(await snapshot(suite.db)).not.toEqual(atBackup);
+    await restoreDatabase(suite.db, backupFile);
+    expect(await snapshot(suite.db)).toEqual(atBackup);
   });
 
   it('keeps working after a restore, handing out ids after the restored rows', async () => {
-    await restoreDatabase(db, backupFile);
+    await restoreDatabase(suite.db, backupFile);
     const maxId = Math.max(...(atBackup['users'] as User[]).map((u) => u.id));
-    const user = await db.users.getById(1);
+    const user = await suite.db.users.getById(1);
     expect(user.id).toBe(1);
-    const created = await db.manager.save(Object.assign(new User(), { psid: 'after-restore' }));
+    const created = await makeUser(suite.db, { psid: 'after-restore' });
     expect(created.id).toBeGreaterThan(maxId);
-    expect((await db.health()).status).toBe('healthy');
+    expect((await suite.db.health()).status).toBe('healthy');
   });
 
   it('refuses a truncated backup and leaves the database exactly as it was', async () => {
-    await restoreDatabase(db, backupFile);
-    await writeMore(db);
-    const before = await snapshot(db);
+    await restoreDatabase(suite.db, backupFile);
+    await writeMore(suite.db);
+    const before = await snapshot(suite.db);
     const truncated = join(tmp.dir, 'truncated.backup');
     const bytes = readFileSync(backupFile);
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    await expectBackupError(restoreDatabase(db, truncated), /truncated\.backup/);
-    expect(await snapshot(db)).toEqual(before);
+    await expectBackupError(restoreDatabase(suite.db, truncated), /truncated\.backup/);
+    expect(await snapshot(suite.db)).toEqual(before);
   });
 
   it('refuses a file of random bytes and leaves the database exactly as it was', async () => {
-    const before = await snapshot(db);
+    const before = await snapshot(suite.db);
     const random = join(tmp.dir, 'random.backup');
     writeFileSync(random, randomBytes(64 * 1024));
-    await expectBackupError(restoreDatabase(db, random), /random\.backup/);
-    expect(await snapshot(db)).toEqual(before);
+    await expectBackupError(restoreDatabase(suite.db, random), /random\.backup/);
+    expect(await snapshot(suite.db)).toEqual(before);
   });
 
   it('refuses a valid backup of a database that is not ours', async () => {
@@ -107,15 +95,15 @@ describe.each(engines())('backup and restore on %s', (engine) => {
     const foreign =
       engine === 'sqlite'
         ? await openDatabase({ url: `sqlite:${join(foreignDir.dir, 'other.db')}` })
-        : await createTestDatabase({ engine, url: pgUrl() });
+        : await openTestDb(engine);
     try {
       if (engine === 'postgres') await foreign.dataSource.dropDatabase();
       await foreign.manager.query('CREATE TABLE "inventory" ("id" integer PRIMARY KEY, "sku" varchar(20))');
       const file = join(foreignDir.dir, 'other.backup');
       await backupDatabase(foreign, file);
-      const before = await snapshot(db);
-      await expectBackupError(restoreDatabase(db, file), /not a @migochat\/db database: it has no "migrations" table/);
-      expect(await snapshot(db)).toEqual(before);
+      const before = await snapshot(suite.db);
+      await expectBackupError(restoreDatabase(suite.db, file), /not a @migochat\/db database: it has no "migrations" table/);
+      expect(await snapshot(suite.db)).toEqual(before);
     } finally {
       await foreign.close();
       foreignDir.remove();
@@ -123,31 +111,24 @@ describe.each(engines())('backup and restore on %s', (engine) => {
   });
 
   it('refuses a missing backup file with a clear error', async () => {
-    await expectBackupError(restoreDatabase(db, join(tmp.dir, 'nope.backup')), /Cannot read the backup .*nope\.backup/);
+    await expectBackupError(restoreDatabase(suite.db, join(tmp.dir, 'nope.backup')), /Cannot read the backup .*nope\.backup/);
   });
 
   it('leaves no file under the final name when the backup fails', async () => {
     const target = join(tmp.dir, 'missing-folder', 'crm.backup');
-    await expectBackupError(backupDatabase(db, target), /Backup to .*crm\.backup failed|pg_dump failed/);
+    await expectBackupError(backupDatabase(suite.db, target), /Backup to .*crm\.backup failed|pg_dump failed/);
     expect(existsSync(target)).toBe(false);
     expect(existsSync(join(tmp.dir, 'missing-folder'))).toBe(false);
   });
 });
 
 describe.runIf(engines().includes('postgres'))('backup on PostgreSQL without the client tools', () => {
-  const tmp = tempDir();
-  let db: Database;
-  beforeAll(async () => {
-    db = await createTestDatabase({ engine: 'postgres', url: pgUrl() });
-  });
-  afterAll(async () => {
-    await db?.close();
-    tmp.remove();
-  });
+  const tmp = useTempDir();
+  const suite = useTestDatabase('postgres');
 
   it('says pg_dump is missing and how to install it, leaving no file behind', async () => {
     const file = join(tmp.dir, 'crm.dump');
-    const error = await expectBackupError(backupDatabase(db, file, { pgDumpPath: join(tmp.dir, 'no-such-bin', 'pg_dump') }), /pg_dump was not found/);
+    const error = await expectBackupError(backupDatabase(suite.db, file, { pgDumpPath: join(tmp.dir, 'no-such-bin', 'pg_dump') }), /pg_dump was not found/);
     expect(error.message).toMatch(/install the PostgreSQL client tools/);
     expect(readdirSync(tmp.dir)).toEqual([]);
   });
@@ -156,8 +137,8 @@ describe.runIf(engines().includes('postgres'))('backup on PostgreSQL without the
     // A role with a password found nowhere else, and a fake pg_dump that records what it got.
     const role = `migochat_bk_${randomBytes(4).toString('hex')}`;
     const password = `Pw-${randomBytes(8).toString('hex')}`;
-    await db.manager.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}'`);
-    const url = new URL(db.options.url);
+    await suite.db.manager.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}'`);
+    const url = new URL(suite.db.options.url);
     url.username = role;
     url.password = password;
     const asRole = await openDatabase({ url: url.toString(), poolSize: 1 });
@@ -172,14 +153,69 @@ describe.runIf(engines().includes('postgres'))('backup on PostgreSQL without the
       expect(env.trim()).toBe(password);
     } finally {
       await asRole.close();
-      await db.manager.query(`DROP ROLE "${role}"`);
+      await suite.db.manager.query(`DROP ROLE "${role}"`);
     }
   });
 });
 
 describe('SQLite-only backup and restore', () => {
-  const tmp = tempDir();
-  afterAll(() => tmp.remove());
+  const tmp = useTempDir();
+
+  it('refuses to restore an in-memory database in place', async () => {
+    const file = join(tmp.dir, 'mem.backup');
+    const mem = await openDatabase({ url: 'sqlite::memory:', migrate: true });
+    try {
+      await seedVaried(mem);
+      const result = await backupDatabase(mem, file);
+      expect(result.bytes).toBeGreaterThan(0);
+      const before = await snapshot(mem);
+      await expectBackupError(restoreDatabase(mem, file), /in-memory SQLite database .* cannot be restored in place/);
+      expect(await snapshot(mem)).toEqual(before);
+    } finally {
+      await mem.close();
+    }
+  });
+
+});
+
+describe.runIf(engines().includes('postgres'))('backup on PostgreSQL without the client tools', () => {
+  const tmp = useTempDir();
+  const suite = useTestDatabase('postgres');
+
+  it('says pg_dump is missing and how to install it, leaving no file behind', async () => {
+    const file = join(tmp.dir, 'crm.dump');
+    const error = await expectBackupError(backupDatabase(suite.db, file, { pgDumpPath: join(tmp.dir, 'no-such-bin', 'pg_dump') }), /pg_dump was not found/);
+    expect(error.message).toMatch(/install the PostgreSQL client tools/);
+    expect(readdirSync(tmp.dir)).toEqual([]);
+  });
+
+  it('never puts the password on the pg_dump command line, only in PGPASSWORD', async () => {
+    // A role with a password found nowhere else, and a fake pg_dump that records what it got.
+    const role = `migochat_bk_${randomBytes(4).toString('hex')}`;
+    const password = `Pw-${randomBytes(8).toString('hex')}`;
+    await suite.db.manager.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}'`);
+    const url = new URL(suite.db.options.url);
+    url.username = role;
+    url.password = password;
+    const asRole = await openDatabase({ url: url.toString(), poolSize: 1 });
+    try {
+      const fake = join(tmp.dir, 'fake-pg_dump');
+      const record = join(tmp.dir, 'args.txt');
+      writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\necho "PGPASSWORD=$PGPASSWORD" >> ${record}\nexit 3\n`, { mode: 0o755 });
+      await expectBackupError(backupDatabase(asRole, join(tmp.dir, 'x.dump'), { pgDumpPath: fake }), /pg_dump failed \(exit code 3\)/);
+      const [args = '', env = ''] = readFileSync(record, 'utf8').split('PGPASSWORD=');
+      expect(args.split('\n')).toEqual(expect.arrayContaining(['--format=custom', '--username', role, '--dbname']));
+      expect(args).not.toContain(password);
+      expect(env.trim()).toBe(password);
+    } finally {
+      await asRole.close();
+      await suite.db.manager.query(`DROP ROLE "${role}"`);
+    }
+  });
+});
+
+describe('SQLite-only backup and restore', () => {
+  const tmp = useTempDir();
 
   it('refuses to restore an in-memory database in place', async () => {
     const file = join(tmp.dir, 'mem.backup');
@@ -197,18 +233,16 @@ describe('SQLite-only backup and restore', () => {
   });
 
   describe('a backup taken while another connection keeps writing', () => {
-    let db: Database;
-    let writer: BetterSqlite3.Database;
     const path = join(tmp.dir, 'busy.db');
+    const busy = useTestDatabase('sqlite', { sqliteFile: path });
+    let writer: BetterSqlite3.Database;
     beforeAll(async () => {
-      db = await openDatabase({ url: `sqlite:${path}`, migrate: true });
-      await seedVaried(db, 'busy', 40);
-      await seedManyMessages(db, 5000);
+      await seedVaried(busy.db, 'busy', 40);
+      await seedManyMessages(busy.db, 5000);
       writer = new BetterSqlite3(path, { timeout: 5000 });
     });
-    afterAll(async () => {
+    afterAll(() => {
       writer?.close();
-      await db?.close();
     });
 
     it('is consistent: integrity ok and every written user has its activity, none half-written', async () => {
@@ -230,7 +264,7 @@ describe('SQLite-only backup and restore', () => {
       const file = join(tmp.dir, 'busy.backup');
       let steps = 0;
       let writtenAtStart = -1;
-      const result = await backupDatabase(db, file, {
+      const result = await backupDatabase(busy.db, file, {
         pagesPerStep: 1,
         onProgress: () => {
           if (steps++ === 0) writtenAtStart = written;

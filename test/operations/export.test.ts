@@ -1,8 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
-import { AppSettings } from '../../src/entities/app-settings.entity';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../../src/entities/user.entity';
 import { BackupError } from '../../src/errors';
 import {
@@ -12,9 +10,10 @@ import {
   importDatabase,
   ImportLineError,
 } from '../../src/operations/index';
-import { createTestDatabase } from '../../src/testing';
-import { engines, openTestDb, type EngineName } from '../support/engines';
-import { comparableExport, counts, exportLines, seedManyMessages, seedVaried, snapshot, TABLES, tempDir } from './support';
+import { makeUser } from '../../src/testing';
+import { useFreshTestDatabases, useTestDatabase } from '../support/database';
+import { engines, type EngineName } from '../support/engines';
+import { comparableExport, counts, exportLines, seedManyMessages, seedVaried, snapshot, TABLES, useTempDir } from './support';
 
 const EMPTY = Object.fromEntries(TABLES.map((t) => [t, 0]));
 
@@ -35,76 +34,57 @@ async function expectRefused<E extends Error>(promise: Promise<unknown>, type: n
 }
 
 describe.each(pairs())('export from %s, import into %s', (from, to) => {
-  const tmp = tempDir();
-  let source: Database;
-  let target: Database;
-  let firstExport: string;
+  const tmp = useTempDir();
+  const source = useTestDatabase(from);
+  const targets = useFreshTestDatabases(to);
+  const firstExport = join(tmp.dir, 'first.ndjson');
 
   beforeAll(async () => {
-    source = await openTestDb(from);
-    await seedVaried(source);
-    firstExport = join(tmp.dir, 'first.ndjson');
-    await exportDatabase(source, firstExport);
-  });
-  afterEach(async () => {
-    await target?.close();
-  });
-  afterAll(async () => {
-    await source?.close();
-    tmp.remove();
+    await seedVaried(source.db);
+    await exportDatabase(source.db, firstExport);
   });
 
   it('imports every row and value, and a second export equals the first but for exportedAt', async () => {
-    target = await openTestDb(to);
+    const target = await targets.open();
     const result = await importDatabase(target, firstExport);
-    expect(result.rows).toBe(Object.values(await counts(source)).reduce((a, b) => a + b, 0));
-    expect(await snapshot(target)).toEqual(await snapshot(source));
+    expect(result.rows).toBe(Object.values(await counts(source.db)).reduce((a, b) => a + b, 0));
+    expect(await snapshot(target)).toEqual(await snapshot(source.db));
     const secondExport = join(tmp.dir, `second-${to}.ndjson`);
     await exportDatabase(target, secondExport);
     expect(comparableExport(secondExport)).toEqual(comparableExport(firstExport));
   });
 
   it('moves the id sequences past the imported rows, so new rows get fresh ids', async () => {
-    target = await openTestDb(to);
+    const target = await targets.open();
     await importDatabase(target, firstExport);
     const maxId = Math.max(...(await target.manager.find(User)).map((u) => u.id));
-    const created = await target.manager.save(Object.assign(new User(), { psid: 'after-import' }));
+    const created = await makeUser(target, { psid: 'after-import' });
     expect(created.id).toBe(maxId + 1);
   });
 
   it('round-trips a gzip export, detected by its name', async () => {
     const gz = join(tmp.dir, 'export.ndjson.gz');
-    const result = await exportDatabase(source, gz);
+    const result = await exportDatabase(source.db, gz);
     const bytes = readFileSync(gz);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     expect(result.bytes).toBe(bytes.length);
-    target = await openTestDb(to);
+    const target = await targets.open();
     await importDatabase(target, gz);
-    expect(await snapshot(target)).toEqual(await snapshot(source));
+    expect(await snapshot(target)).toEqual(await snapshot(source.db));
   });
 });
 
 describe.each(engines())('export and import on %s', (engine) => {
-  const tmp = tempDir();
-  let source: Database;
-  let target: Database | undefined;
-  let file: string;
+  const tmp = useTempDir();
+  const source = useTestDatabase(engine);
+  const targets = useFreshTestDatabases(engine);
+  const file = join(tmp.dir, 'export.ndjson');
   let lines: string[];
 
   beforeAll(async () => {
-    source = await openTestDb(engine);
-    await seedVaried(source, 'x', 3);
-    file = join(tmp.dir, 'export.ndjson');
-    await exportDatabase(source, file);
+    await seedVaried(source.db, 'x', 3);
+    await exportDatabase(source.db, file);
     lines = exportLines(file);
-  });
-  afterEach(async () => {
-    await target?.close();
-    target = undefined;
-  });
-  afterAll(async () => {
-    await source?.close();
-    tmp.remove();
   });
 
   /** Writes a variant of the export with some lines changed. */
@@ -141,7 +121,7 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('stops at a malformed line with its line number and leaves the target empty', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const broken = variant('broken.ndjson', (l) => {
       l[5] = '{"table": "users", "row": {"id": 99,';
       return l;
@@ -153,7 +133,7 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('names the line of a value of the wrong type', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const wrong = variant('wrong-type.ndjson', (l) => {
       const entry = JSON.parse(l[2] ?? '{}') as { row: Record<string, unknown> };
       entry.row['lead_score'] = 'high';
@@ -166,7 +146,7 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('names the line of a row the database refuses, and rolls back the rows before it', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const duplicate = variant('duplicate.ndjson', (l) => {
       const first = JSON.parse(l[1] ?? '{}') as { row: Record<string, unknown> };
       const second = JSON.parse(l[2] ?? '{}') as { row: Record<string, unknown> };
@@ -183,14 +163,14 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('refuses a file that ends before the rows its header announces', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const truncated = variant('truncated.ndjson', (l) => l.slice(0, -2));
     await expectRefused(importDatabase(target, truncated), BackupError, /lead_activities row\(s\) but its header announces \d+: it is truncated/);
     expect(await counts(target)).toEqual(EMPTY);
   });
 
   it('refuses an unknown format or version before touching the target', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const header = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
     const v2 = variant('v2.ndjson', (l) => [JSON.stringify({ ...header, version: 2 }), ...l.slice(1)]);
     await expectRefused(importDatabase(target, v2), ImportLineError, /export format version 2 is not supported/);
@@ -200,7 +180,7 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('refuses a file from a migration the target has not run', async () => {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const header = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
     const future = variant('future.ndjson', (l) => [JSON.stringify({ ...header, migration: 'AddInvoices1999999999999' }), ...l.slice(1)]);
     await expectRefused(importDatabase(target, future), BackupError, /migration AddInvoices1999999999999, which the target database has not run/);
@@ -208,70 +188,55 @@ describe.each(engines())('export and import on %s', (engine) => {
   });
 
   it('refuses a target that already holds rows, and leaves them alone', async () => {
-    target = await openTestDb(engine);
-    await target.manager.save(Object.assign(new AppSettings(), { key: 'existing', value: 'v', valueType: 'string' }));
+    const target = await targets.open();
+    await target.settings.set('existing', 'v');
     await expectRefused(importDatabase(target, file), BackupError, /not empty \(app_settings: 1\)/);
     expect(await counts(target)).toEqual({ ...EMPTY, app_settings: 1 });
   });
 
   it('refuses to export a database that was never migrated', async () => {
-    const bare = await openTestDb(engine);
-    try {
-      await bare.dataSource.undoLastMigration();
-      await expectRefused(exportDatabase(bare, join(tmp.dir, 'bare.ndjson')), BackupError, /run migrate before exporting/);
-    } finally {
-      await bare.close();
-    }
+    const bare = await targets.open();
+    await bare.dataSource.undoLastMigration();
+    await expectRefused(exportDatabase(bare, join(tmp.dir, 'bare.ndjson')), BackupError, /run migrate before exporting/);
   });
 });
 
 describe('export of a SQLite file while it is being written', () => {
-  const tmp = tempDir();
-  afterAll(() => tmp.remove());
+  const tmp = useTempDir();
+  const live = useTestDatabase('sqlite', { sqliteFile: join(tmp.dir, 'live.db') });
 
   it('reads one consistent snapshot through its own read-only handle and does not block writers', async () => {
-    const db = await createTestDatabase({ engine: 'sqlite', url: `sqlite:${join(tmp.dir, 'live.db')}` });
-    try {
-      await seedVaried(db, 'live', 5);
-      const before = await counts(db);
-      const file = join(tmp.dir, 'live.ndjson');
-      const writes: Array<Promise<unknown>> = [];
-      await exportDatabase(db, file, {
-        pageSize: 2,
-        onProgress: () => {
-          // A write between pages commits at once and stays out of the export's snapshot.
-          writes.push(db.users.findOrCreateByPsid(`during-${writes.length}`));
-        },
-      });
-      expect(writes.length).toBeGreaterThan(5);
-      await Promise.all(writes);
-      const header = JSON.parse(exportLines(file)[0] ?? '{}') as ExportHeader;
-      expect(Object.fromEntries(header.tables.map((t) => [t.name, t.rows]))).toEqual(before);
-      expect(exportLines(file).length).toBe(1 + Object.values(before).reduce((a, b) => a + b, 0));
-      expect((await counts(db))['users']).toBe((before['users'] ?? 0) + writes.length);
-    } finally {
-      await db.close();
-    }
+    await seedVaried(live.db, 'live', 5);
+    const before = await counts(live.db);
+    const file = join(tmp.dir, 'live.ndjson');
+    const writes: Array<Promise<unknown>> = [];
+    await exportDatabase(live.db, file, {
+      pageSize: 2,
+      onProgress: () => {
+        // A write between pages commits at once and stays out of the export's snapshot.
+        writes.push(live.db.users.findOrCreateByPsid(`during-${writes.length}`));
+      },
+    });
+    expect(writes.length).toBeGreaterThan(5);
+    await Promise.all(writes);
+    const header = JSON.parse(exportLines(file)[0] ?? '{}') as ExportHeader;
+    expect(Object.fromEntries(header.tables.map((t) => [t.name, t.rows]))).toEqual(before);
+    expect(exportLines(file).length).toBe(1 + Object.values(before).reduce((a, b) => a + b, 0));
+    expect((await counts(live.db))['users']).toBe((before['users'] ?? 0) + writes.length);
   });
 });
 
 describe.each(pairs())('a large export from %s into %s', (from, to) => {
-  const tmp = tempDir();
-  let source: Database;
-  let target: Database;
-  afterAll(async () => {
-    await source?.close();
-    await target?.close();
-    tmp.remove();
-  });
+  const tmp = useTempDir();
+  const source = useTestDatabase(from);
+  const target = useTestDatabase(to);
 
   it('streams 20 000 messages page by page and imports them all in one go', async () => {
-    source = await openTestDb(from);
-    await seedManyMessages(source, 20_000);
+    await seedManyMessages(source.db, 20_000);
     const file = join(tmp.dir, 'large.ndjson.gz');
     const progress: number[] = [];
     const rssBefore = process.memoryUsage().rss;
-    const result = await exportDatabase(source, file, { pageSize: 1000, onProgress: (done) => progress.push(done) });
+    const result = await exportDatabase(source.db, file, { pageSize: 1000, onProgress: (done) => progress.push(done) });
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     expect(result.rows).toBe(20_002);
     // Page by page: many small steps, none larger than a page.
@@ -279,12 +244,11 @@ describe.each(pairs())('a large export from %s into %s', (from, to) => {
     for (let i = 1; i < progress.length; i++) expect((progress[i] ?? 0) - (progress[i - 1] ?? 0)).toBeLessThanOrEqual(1000);
     expect(rssGrowth).toBeLessThan(256 * 1024 * 1024);
 
-    target = await openTestDb(to);
     const imported: number[] = [];
-    const done = await importDatabase(target, file, { onProgress: (n, total) => imported.push(total - n) });
+    const done = await importDatabase(target.db, file, { onProgress: (n, total) => imported.push(total - n) });
     expect(done.rows).toBe(20_002);
     expect(imported.at(-1)).toBe(0);
-    expect(await counts(target)).toEqual(await counts(source));
+    expect(await counts(target.db)).toEqual(await counts(source.db));
   });
 });
 

@@ -6,54 +6,43 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { BackupError, isMigochatDbError } from '../../src/errors';
 import { backupDatabase, exportDatabase } from '../../src/operations/index';
-import { createTestDatabase } from '../../src/testing';
-import { engines, pgUrl, type EngineName } from '../support/engines';
-import { counts, seedManyMessages, tempDir } from './support';
+import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
+import { counts, seedManyMessages, useTempDir } from './support';
 
 const isRoot = process.getuid?.() === 0;
 
-function openOwnDb(engine: EngineName, dir: string): Promise<Database> {
-  return engine === 'sqlite' ? createTestDatabase({ engine, url: `sqlite:${join(dir, 'crm.db')}` }) : createTestDatabase({ engine, url: pgUrl() });
-}
-
 describe.runIf(isRoot).each(engines())('a full disk under a %s backup or export', (engine) => {
-  const tmp = tempDir();
+  const tmp = useTempDir();
   const disk = join(tmp.dir, 'disk');
   let mounted = false;
-  let db: Database;
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [disk]);
+  });
+  const suite = useTestDatabase(engine, { sqliteFile: join(tmp.dir, 'crm.db') });
   let before: Record<string, number>;
 
   beforeAll(async () => {
-    db = await openOwnDb(engine, tmp.dir);
-    await seedManyMessages(db, 20_000);
+    await seedManyMessages(suite.db, 20_000);
     // Incompressible too, so that pg_dump's compressed archive outgrows the disk as well.
     for (let i = 0; i < 4; i++) {
-      await db.manager.insert(
+      await suite.db.manager.insert(
         User,
         Array.from({ length: 100 }, (_, k) => ({ psid: `noise-${i}-${k}`, notes: randomBytes(6000).toString('base64') })),
       );
     }
-    before = await counts(db);
+    before = await counts(suite.db);
     mkdirSync(disk);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
     mounted = true;
   });
-  afterAll(async () => {
-    try {
-      await db?.close();
-    } finally {
-      if (mounted) execFileSync('umount', [disk]);
-      tmp.remove();
-    }
-  });
 
   it.each([
-    ['backup', 'crm.backup', (file: string) => backupDatabase(db, file)],
-    ['export', 'crm.ndjson', (file: string) => exportDatabase(db, file)],
+    ['backup', 'crm.backup', (file: string) => backupDatabase(suite.db, file)],
+    ['export', 'crm.ndjson', (file: string) => exportDatabase(suite.db, file)],
   ] as const)('%s: fails typed, the old %s intact, nothing else left, the database unchanged', async (_op, name, run) => {
     const target = join(disk, name);
     writeFileSync(target, 'the previous good copy');
@@ -67,8 +56,8 @@ describe.runIf(isRoot).each(engines())('a full disk under a %s backup or export'
     expect((error as Error).message).toMatch(/disk is full|No space left on device|SQLITE_FULL|database or disk is full/i);
     expect(readFileSync(target, 'utf8')).toBe('the previous good copy');
     expect(readdirSync(disk).sort()).toEqual(files);
-    expect(await counts(db)).toEqual(before);
-    await db.users.findOrCreateByPsid(`after-full-${name}`);
-    before = await counts(db);
+    expect(await counts(suite.db)).toEqual(before);
+    await suite.db.users.findOrCreateByPsid(`after-full-${name}`);
+    before = await counts(suite.db);
   });
 });

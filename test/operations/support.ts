@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import { afterAll } from 'vitest';
 import type { Database } from '../../src/database';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { ENTITIES } from '../../src/entities/all';
@@ -27,11 +28,23 @@ import {
   SettingValueType,
 } from '../../src/enums';
 
-export const TABLES = ['users', 'posts', 'ad_campaigns', 'app_settings', 'conversations', 'messages', 'lead_activities'];
+export { TABLES } from '../support/database';
 
+/** A new temporary folder, and a way to remove it with everything in it. */
 export function tempDir(prefix = 'migochat-ops-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary folder for the calling suite, removed after its last test. Call
+ * it before `useTestDatabase`, so that a database file in it is closed before
+ * the folder goes.
+ */
+export function useTempDir(prefix?: string): { dir: string; remove: () => void } {
+  const tmp = tempDir(prefix);
+  afterAll(() => tmp.remove());
+  return tmp;
 }
 
 function make<T extends ObjectLiteral>(type: new () => T, values: Partial<T>): T {

@@ -4,13 +4,12 @@
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
 import { backupDatabase, exportDatabase } from '../../src/operations/index';
 import { removeStaleTempFiles, tempFileOwner, tempPathFor } from '../../src/operations/temp-files';
-import { createTestDatabase } from '../../src/testing';
-import { engines, pgUrl, type EngineName } from '../support/engines';
+import { useTestDatabase } from '../support/database';
+import { engines, type EngineName } from '../support/engines';
 import { deadPid, killHard, startSlowOperation } from './child';
-import { seedVaried, tempDir } from './support';
+import { seedVaried, tempDir, useTempDir } from './support';
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 const ours = (dir: string): string[] => readdirSync(dir).filter((name) => tempFileOwner(name) !== null);
@@ -64,32 +63,23 @@ describe('removing stale temporary files', () => {
   });
 });
 
-function openOwnDb(engine: EngineName, dir: string): Promise<Database> {
-  return engine === 'sqlite' ? createTestDatabase({ engine, url: `sqlite:${join(dir, 'crm.db')}` }) : createTestDatabase({ engine, url: pgUrl() });
-}
-
 /** The operations a child can be killed in, per engine (pg_dump is a process of its own, so PostgreSQL kills the export). */
 function killCases(): Array<[EngineName, 'export' | 'backup']> {
   return engines().flatMap((engine): Array<[EngineName, 'export' | 'backup']> => (engine === 'sqlite' ? [[engine, 'export'], [engine, 'backup']] : [[engine, 'export']]));
 }
 
 describe.each(killCases())('a %s %s killed with SIGKILL', (engine, op) => {
-  const tmp = tempDir();
-  const out = tempDir();
-  let db: Database;
+  const tmp = useTempDir();
+  const out = useTempDir();
+  const suite = useTestDatabase(engine, { sqliteFile: join(tmp.dir, 'crm.db') });
+
   beforeAll(async () => {
-    db = await openOwnDb(engine, tmp.dir);
-    await seedVaried(db, 'kill', 8);
-  });
-  afterAll(async () => {
-    await db?.close();
-    tmp.remove();
-    out.remove();
+    await seedVaried(suite.db, 'kill', 8);
   });
 
   it('leaves only an owner-only temporary file, which the next run removes', async () => {
     const target = join(out.dir, op === 'export' ? 'crm.ndjson' : 'crm.backup');
-    const child = await startSlowOperation({ op, url: db.options.url, target });
+    const child = await startSlowOperation({ op, url: suite.db.options.url, target });
     let left: string[];
     try {
       const deadline = Date.now() + 10_000;
@@ -106,7 +96,7 @@ describe.each(killCases())('a %s %s killed with SIGKILL', (engine, op) => {
     }
     expect(existsSync(target)).toBe(false);
 
-    const result = op === 'export' ? await exportDatabase(db, target) : await backupDatabase(db, target);
+    const result = op === 'export' ? await exportDatabase(suite.db, target) : await backupDatabase(suite.db, target);
     expect(result.file).toBe(target);
     expect(mode(target).toString(8)).toBe('600');
     expect(ours(out.dir)).toEqual([]);

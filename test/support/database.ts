@@ -69,3 +69,39 @@ export function useTestDatabase(engine: EngineName, options: UseTestDatabaseOpti
     },
   };
 }
+
+/** What {@link useFreshTestDatabases} hands a suite. */
+export interface FreshTestDatabases {
+  /** A new migrated database on the suite's engine, closed (and on PostgreSQL dropped) after the test that opened it. */
+  open(): Promise<Database>;
+}
+
+/**
+ * For tests that each need new databases of their own (an import target, a
+ * database to damage): `open()` gives one, and every database a test opened
+ * is closed after that test (`afterEach`).
+ *
+ * @example
+ * ```ts
+ * const targets = useFreshTestDatabases(engine);
+ *
+ * it('imports into an empty database', async () => {
+ *   const target = await targets.open();
+ *   await importDatabase(target, file);
+ * });
+ * ```
+ */
+export function useFreshTestDatabases(engine: EngineName, options: OpenTestDbOptions = {}): FreshTestDatabases {
+  const opened: Database[] = [];
+  afterEach(async () => {
+    const closing = opened.splice(0);
+    await Promise.all(closing.map((db) => db.close()));
+  });
+  return {
+    async open(): Promise<Database> {
+      const db = await openTestDb(engine, options);
+      opened.push(db);
+      return db;
+    },
+  };
+}
