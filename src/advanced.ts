@@ -5,24 +5,24 @@
  * against this schema, generic code over the repositories).
  *
  * A service that opens the database with `openDatabase` or `createDataSource`
- * needs nothing from here. These names follow TypeORM more closely than the
- * main entry point does, so they may change in a minor release of 0.x.
+ * needs nothing from here, and neither does a hand-made `DataSource` or a
+ * NestJS `TypeOrmModule`: build those from `dataSourceOptions()` in
+ * `@migochat/db`, which carries every engine adjustment. These names follow
+ * TypeORM more closely than the main entry point does, so they may change in
+ * a minor release of 0.x.
  *
  * @example
  * ```ts
  * import { DataSource } from 'typeorm';
- * import { ENTITIES, MIGRATIONS, SnakeNamingStrategy, adaptDriverTypes } from '@migochat/db/typeorm';
+ * import { dataSourceOptions } from '@migochat/db';
+ * import { ENTITIES, MIGRATIONS } from '@migochat/db/typeorm';
  *
- * const ds = new DataSource({
- *   type: 'better-sqlite3',
- *   database: ':memory:',
- *   entities: [...ENTITIES],
- *   migrations: [...MIGRATIONS],
- *   namingStrategy: new SnakeNamingStrategy(),
- * });
- * adaptDriverTypes(ds);
+ * // Everything createDataSource does, in options you can extend:
+ * const ds = new DataSource({ ...dataSourceOptions({ url: 'sqlite::memory:' }), logging: ['error'] });
  * await ds.initialize();
  * await ds.runMigrations();
+ *
+ * // ENTITIES and MIGRATIONS are plain arrays: TypeOrmModule.forFeature(ENTITIES), { entities: ENTITIES, migrations: MIGRATIONS }
  * ```
  *
  * @module @migochat/db/typeorm

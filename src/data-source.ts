@@ -11,7 +11,7 @@ import { RedactingLogger } from './logger';
 import { MIGRATIONS } from './migrations';
 import { MIGRATIONS_TABLE } from './migrations/history';
 import { SnakeNamingStrategy } from './naming-strategy';
-import { adaptDriverTypes, adaptSqliteFileCreation, adaptSqliteQueries, usePerConnectionConnectTimeout } from './typeorm/index';
+import { adaptDriverTypes, adaptOnConstruction, adaptSqliteFileCreation, adaptSqliteQueries, usePerConnectionConnectTimeout } from './typeorm/index';
 
 /** The npm package each engine needs. */
 const DRIVER_PACKAGES = { sqlite: 'better-sqlite3', postgres: 'pg' } as const;
@@ -25,17 +25,46 @@ interface OpenedSqlite {
 /** The SQLite connection each DataSource opened, so a failed initialize can close it (TypeORM drops it). */
 const openedSqlite = new WeakMap<DataSource, { connection?: OpenedSqlite }>();
 
-function typeormOptions(resolved: ResolvedDatabaseOptions, opened: { connection?: OpenedSqlite }): DataSourceOptions {
+/** The resolved options of every DataSource built from {@link dataSourceOptions}. */
+const libraryDataSources = new WeakMap<DataSource, ResolvedDatabaseOptions>();
+
+/**
+ * The adjustments `createDataSource` always made to its DataSource, applied
+ * to any DataSource built from {@link dataSourceOptions}, while TypeORM
+ * constructs it (see {@link adaptOnConstruction}).
+ */
+function adaptDataSource(dataSource: DataSource, resolved: ResolvedDatabaseOptions, opened: { connection?: OpenedSqlite; owner?: DataSource }): void {
+  if (libraryDataSources.has(dataSource)) return;
+  libraryDataSources.set(dataSource, resolved);
+  adaptDriverTypes(dataSource);
+  if (resolved.target.engine === 'postgres') {
+    usePerConnectionConnectTimeout(dataSource, resolved.connectTimeoutMs);
+    return;
+  }
+  adaptSqliteQueries(dataSource);
+  adaptSqliteFileCreation(dataSource);
+  // One holder per dataSourceOptions() call: the first DataSource built from
+  // those options owns it (createDataSource always builds fresh options).
+  if (!opened.owner) {
+    opened.owner = dataSource;
+    openedSqlite.set(dataSource, opened);
+  }
+}
+
+function typeormOptions(resolved: ResolvedDatabaseOptions): DataSourceOptions {
+  const opened: { connection?: OpenedSqlite; owner?: DataSource } = {};
   const common = {
     entities: [...ENTITIES],
     migrations: [...MIGRATIONS],
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each' as const,
+    migrationsRun: resolved.migrate,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     logging: resolved.logging,
     logger: new RedactingLogger(resolved.logging),
     maxQueryExecutionTime: resolved.slowQueryMs || undefined,
+    cache: adaptOnConstruction((dataSource) => adaptDataSource(dataSource, resolved, opened)),
   };
   const target = resolved.target;
   if (target.engine === 'sqlite') {
@@ -81,9 +110,60 @@ function typeormOptions(resolved: ResolvedDatabaseOptions, opened: { connection?
 }
 
 /**
- * Creates an uninitialised TypeORM `DataSource` with this library's entities,
- * migrations and snake_case naming. `synchronize` is never on: the schema
- * comes from migrations.
+ * The TypeORM `DataSource` options behind {@link createDataSource}, for a
+ * DataSource you construct yourself: spread them into `new DataSource(...)`,
+ * NestJS's `TypeOrmModule.forRoot(...)` (or return them from `forRootAsync`'s
+ * `useFactory`), or export a DataSource built from them for the TypeORM CLI.
+ * Such a DataSource behaves exactly like one from `createDataSource`, on both
+ * engines: the seven entities, the migrations (in the `migrations` table, each
+ * in its own transaction), snake_case names, timestamps as
+ * `timestamp with time zone` on PostgreSQL and with milliseconds on SQLite,
+ * WAL, foreign keys and the busy timeout on SQLite, the pool and timeouts on
+ * PostgreSQL, and a schema that matches the migrations (no drift for
+ * `migration:generate`). `migrate: true` becomes `migrationsRun: true`:
+ * `initialize()` runs the pending migrations. `synchronize` stays off.
+ *
+ * The engine adjustments reach the DataSource through the `cache` option
+ * (TypeORM calls it with the DataSource as it constructs it, and the
+ * library enables no query cache): keep it when you override other options.
+ * TypeORM's query-result cache is not available with these options.
+ *
+ * `entities` lists all seven entities: their relations need each other, so
+ * with NestJS's `autoLoadEntities` keep them (`forFeature([User, Message])`
+ * alone fails with "Entity metadata for Message#conversation was not found").
+ *
+ * Bad options fail here, with a {@link ConfigError}; a missing driver package
+ * fails in `new DataSource(...)` (TypeORM's DriverPackageNotInstalledError;
+ * `createDataSource` turns it into a ConfigError).
+ *
+ * @example
+ * ```ts
+ * import { DataSource } from 'typeorm';
+ * import { dataSourceOptions, databaseOptionsFromEnv } from '@migochat/db';
+ *
+ * // data-source.ts, for `typeorm migration:run -d data-source.js`
+ * export default new DataSource(dataSourceOptions(databaseOptionsFromEnv()));
+ * ```
+ */
+export function dataSourceOptions(options: DatabaseOptions | ResolvedDatabaseOptions): DataSourceOptions {
+  const resolved = 'target' in options ? options : resolveDatabaseOptions(options);
+  return withMaskedSecrets(typeormOptions(resolved));
+}
+
+/**
+ * The resolved options of a DataSource built from {@link dataSourceOptions}
+ * (by `createDataSource` or by hand), or `undefined` for any other DataSource.
+ * @internal
+ */
+export function libraryOptionsOf(dataSource: DataSource): ResolvedDatabaseOptions | undefined {
+  return libraryDataSources.get(dataSource);
+}
+
+/**
+ * Creates an uninitialised TypeORM `DataSource` from
+ * {@link dataSourceOptions}: this library's entities, migrations and
+ * snake_case naming. `synchronize` is never on: the schema comes from
+ * migrations; with `migrate: true`, `initialize()` runs the pending ones.
  *
  * SQLite files get WAL, `foreign_keys=ON` and a busy timeout, and a missing
  * parent folder is created. PostgreSQL gets the pool size, idle, connect and
@@ -101,10 +181,8 @@ function typeormOptions(resolved: ResolvedDatabaseOptions, opened: { connection?
  */
 export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOptions): DataSource {
   const resolved = 'target' in options ? options : resolveDatabaseOptions(options);
-  let dataSource: DataSource;
-  const opened: { connection?: OpenedSqlite } = {};
   try {
-    dataSource = new DataSource(withMaskedSecrets(typeormOptions(resolved, opened)));
+    return new DataSource(dataSourceOptions(resolved));
   } catch (cause) {
     if (cause instanceof Error && cause.name === 'DriverPackageNotInstalledError') {
       const pkg = DRIVER_PACKAGES[resolved.target.engine];
@@ -116,14 +194,6 @@ export function createDataSource(options: DatabaseOptions | ResolvedDatabaseOpti
     }
     throw cause;
   }
-  openedSqlite.set(dataSource, opened);
-  adaptDriverTypes(dataSource);
-  if (resolved.target.engine === 'postgres') usePerConnectionConnectTimeout(dataSource, resolved.connectTimeoutMs);
-  if (resolved.target.engine === 'sqlite') {
-    adaptSqliteQueries(dataSource);
-    adaptSqliteFileCreation(dataSource);
-  }
-  return dataSource;
 }
 
 /** How much longer than `statementTimeoutMs` the client waits for a server's answer before giving up on it. */

@@ -324,7 +324,8 @@ export class Database implements DatabaseScope {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const resolved = resolveDatabaseOptions(options);
-  const dataSource = createDataSource(resolved);
+  // Migrations run below, after the connect retries, as db.migrate() (not inside initialize()).
+  const dataSource = createDataSource({ ...resolved, migrate: false });
   await initializeWithRetry(dataSource, resolved);
   const db = new Database(dataSource, resolved);
   if (resolved.migrate) {

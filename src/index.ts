@@ -31,8 +31,9 @@ export {
   maskUrl,
 } from './config';
 export type { Engine } from './column-types';
-export { createDataSource } from './data-source';
+export { createDataSource, dataSourceOptions } from './data-source';
 export { Database, openDatabase, type PendingMigration } from './database';
+export { attachDatabase } from './attach-database';
 export type { DatabaseScope, TransactionOptions } from './scope';
 export * from './repositories/index';
 export {

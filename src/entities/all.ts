@@ -6,5 +6,10 @@ import { Message } from './message.entity';
 import { Post } from './post.entity';
 import { User } from './user.entity';
 
-/** Every entity class, in foreign-key order (parents first). */
-export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity] as const;
+/**
+ * Every entity class, in foreign-key order (parents first). A plain array, so
+ * it fits TypeORM's `entities` option and NestJS's
+ * `TypeOrmModule.forFeature(ENTITIES)` as it is; register all of them
+ * together, since their relations point at each other.
+ */
+export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity];

@@ -5,6 +5,7 @@
  * @module
  */
 export { adaptDriverTypes } from './driver-types';
+export { adaptOnConstruction } from './construction';
 export { usePerConnectionConnectTimeout } from './pg-client';
 export { adaptSqliteFileCreation } from './sqlite-files';
 export { bindNumbersAsParameters, sqliteParameters } from './sqlite-parameters';
