@@ -2,24 +2,23 @@ import { createServer, Socket, type Server } from 'node:net';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
-import { User } from '../../src/entities/user.entity';
 import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS } from '../../src/operations/index';
-import { engines, openTestDb, pgUrl } from '../support/engines';
+import { makeUser } from '../../src/testing';
+import { useFreshTestDatabases, useTestDatabase } from '../support/database';
+import { engines, pgUrl } from '../support/engines';
 import { canStartPostgres, startCluster, type PgCluster } from '../support/pg-cluster';
 import { TABLES } from './support';
 
 describe.each(engines())('health on %s', (engine) => {
-  let db: Database;
+  const suite = useTestDatabase(engine);
+  const fresh = useFreshTestDatabases(engine);
   beforeAll(async () => {
-    db = await openTestDb(engine);
-    await db.manager.save([Object.assign(new User(), { psid: 'h-1' }), Object.assign(new User(), { psid: 'h-2' })]);
-  });
-  afterAll(async () => {
-    await db?.close();
+    await makeUser(suite.db, { psid: 'h-1' });
+    await makeUser(suite.db, { psid: 'h-2' });
   });
 
   it('reports a migrated database as healthy, with every table and its exact row count', async () => {
-    const report = await db.health();
+    const report = await suite.db.health();
     expect(report.status).toBe('healthy');
     expect(report.engine).toBe(engine);
     expect(report.serverVersion).toMatch(/^\d+\.\d+/);
@@ -33,7 +32,7 @@ describe.each(engines())('health on %s', (engine) => {
   });
 
   it('reports the connection pool on PostgreSQL only', async () => {
-    const report = await db.health();
+    const report = await suite.db.health();
     if (engine === 'postgres') {
       expect(report.pool).toEqual({ total: expect.any(Number), idle: expect.any(Number), waiting: 0 });
       expect(report.pool?.total).toBeGreaterThanOrEqual(1);
@@ -42,41 +41,33 @@ describe.each(engines())('health on %s', (engine) => {
     }
   });
 
-  it('gives the same report through checkHealth as through db.health', async () => {
-    const [a, b] = [await checkHealth(db), await db.health()];
+  it('gives the same report through checkHealth as through suite.db.health', async () => {
+    const [a, b] = [await checkHealth(suite.db), await suite.db.health()];
     expect({ ...a, latencyMs: 0, checkedAt: '', pool: undefined }).toEqual({ ...b, latencyMs: 0, checkedAt: '', pool: undefined });
   });
 
   it('is degraded with the missing table named when a table was dropped', async () => {
-    const damaged = await openTestDb(engine);
-    try {
-      await damaged.manager.query('DROP TABLE "lead_activities"');
-      const report = await damaged.health();
-      expect(report.status).toBe('degraded');
-      expect(report.missingTables).toEqual(['lead_activities']);
-      expect(report.pendingMigrations).toEqual([]);
-      expect(report.tables.map((t) => t.name)).toEqual(TABLES.filter((t) => t !== 'lead_activities'));
-    } finally {
-      await damaged.close();
-    }
+    const damaged = await fresh.open();
+    await damaged.manager.query('DROP TABLE "lead_activities"');
+    const report = await damaged.health();
+    expect(report.status).toBe('degraded');
+    expect(report.missingTables).toEqual(['lead_activities']);
+    expect(report.pendingMigrations).toEqual([]);
+    expect(report.tables.map((t) => t.name)).toEqual(TABLES.filter((t) => t !== 'lead_activities'));
   });
 
   it('is degraded with the pending migration named when the schema migration has not run', async () => {
-    const behind = await openTestDb(engine);
-    try {
-      await behind.dataSource.undoLastMigration({ transaction: 'each' });
-      const report = await behind.health();
-      expect(report.status).toBe('degraded');
-      expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000']);
-      expect(report.missingTables).toEqual(TABLES);
-      expect(report.tables).toEqual([]);
-    } finally {
-      await behind.close();
-    }
+    const behind = await fresh.open();
+    await behind.dataSource.undoLastMigration({ transaction: 'each' });
+    const report = await behind.health();
+    expect(report.status).toBe('degraded');
+    expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000']);
+    expect(report.missingTables).toEqual(TABLES);
+    expect(report.tables).toEqual([]);
   });
 
   it('is unhealthy, without throwing, once the database is closed', async () => {
-    const closed = await openTestDb(engine);
+    const closed = await fresh.open();
     await closed.close();
     const report = await closed.health();
     expect(report.status).toBe('unhealthy');

@@ -3,13 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppSettings } from '../../src/entities/app-settings.entity';
 import { isMigochatDbError } from '../../src/errors';
 import { exportDatabase, importDatabase, ImportLimitError } from '../../src/operations/index';
-import { engines, openTestDb } from '../support/engines';
-import { counts, exportLines, seedManyMessages, seedVaried, snapshot, TABLES, tempDir } from './support';
+import { useFreshTestDatabases, useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
+import { counts, exportLines, seedManyMessages, seedVaried, snapshot, TABLES, useTempDir } from './support';
 
 const EMPTY = Object.fromEntries(TABLES.map((t) => [t, 0]));
 
@@ -20,28 +20,19 @@ function gzipBomb(head: string, repeated: Buffer, count: number): Buffer {
 }
 
 describe.each(engines())('import limits on %s', (engine) => {
-  const tmp = tempDir();
+  const tmp = useTempDir();
+  const empty = useTestDatabase(engine);
+  const fresh = useFreshTestDatabases(engine);
   let header: string;
-  let target: Database | undefined;
 
   beforeAll(async () => {
-    const source = await openTestDb(engine);
-    try {
-      const file = join(tmp.dir, 'empty.ndjson');
-      await exportDatabase(source, file);
-      header = exportLines(file)[0] ?? '';
-    } finally {
-      await source.close();
-    }
+    const file = join(tmp.dir, 'empty.ndjson');
+    await exportDatabase(empty.db, file);
+    header = exportLines(file)[0] ?? '';
   });
-  afterEach(async () => {
-    await target?.close();
-    target = undefined;
-  });
-  afterAll(() => tmp.remove());
 
   async function limitError(file: string): Promise<{ error: ImportLimitError; ms: number }> {
-    target = await openTestDb(engine);
+    const target = await fresh.open();
     const started = performance.now();
     const error = await importDatabase(target, file).then(
       () => undefined,
@@ -76,26 +67,22 @@ describe.each(engines())('import limits on %s', (engine) => {
   });
 
   it('imports a large but legal file: 20 000 messages, a 1,000,000-character setting, blank lines and CRLF', async () => {
-    const source = await openTestDb(engine);
-    try {
-      await seedVaried(source, 'big', 3);
-      await seedManyMessages(source, 20_000);
-      await source.manager.save(Object.assign(new AppSettings(), { key: 'big.prompt', value: 'ب'.repeat(1_000_000), valueType: 'string' }));
-      const plain = join(tmp.dir, 'large.ndjson');
-      await exportDatabase(source, plain);
-      // A hand-edited copy: Windows line ends, a few blank lines, gzip.
-      const edited = join(tmp.dir, 'large-edited.ndjson.gz');
-      writeFileSync(edited, gzipSync(`${exportLines(plain).join('\r\n\r\n')}\r\n`));
-      target = await openTestDb(engine);
-      const result = await importDatabase(target, edited);
-      expect(result.rows).toBe(Object.values(await counts(source)).reduce((a, b) => a + b, 0));
-      const settings = await target.manager.find(AppSettings, { order: { id: 'ASC' } });
-      expect(settings.at(-1)?.value.length).toBe(1_000_000);
-      expect(await counts(target)).toEqual(await counts(source));
-      const [sourceUsers, targetUsers] = [(await snapshot(source))['users'], (await snapshot(target))['users']];
-      expect(targetUsers).toEqual(sourceUsers);
-    } finally {
-      await source.close();
-    }
+    const source = await fresh.open();
+    await seedVaried(source, 'big', 3);
+    await seedManyMessages(source, 20_000);
+    await source.settings.set('big.prompt', 'ب'.repeat(1_000_000));
+    const plain = join(tmp.dir, 'large.ndjson');
+    await exportDatabase(source, plain);
+    // A hand-edited copy: Windows line ends, a few blank lines, gzip.
+    const edited = join(tmp.dir, 'large-edited.ndjson.gz');
+    writeFileSync(edited, gzipSync(`${exportLines(plain).join('\r\n\r\n')}\r\n`));
+    const target = await fresh.open();
+    const result = await importDatabase(target, edited);
+    expect(result.rows).toBe(Object.values(await counts(source)).reduce((a, b) => a + b, 0));
+    const settings = await target.manager.find(AppSettings, { order: { id: 'ASC' } });
+    expect(settings.at(-1)?.value.length).toBe(1_000_000);
+    expect(await counts(target)).toEqual(await counts(source));
+    const [sourceUsers, targetUsers] = [(await snapshot(source))['users'], (await snapshot(target))['users']];
+    expect(targetUsers).toEqual(sourceUsers);
   });
 });

@@ -4,12 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BackupError, isMigochatDbError } from '../../src/errors';
 import { exportDatabase, ImportConsistencyError, importDatabase, ImportLineError } from '../../src/operations/index';
-import { engines, openTestDb } from '../support/engines';
-import { counts, exportLines, seedVaried, TABLES, tempDir } from './support';
+import { useFreshTestDatabases, useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
+import { counts, exportLines, seedVaried, TABLES, useTempDir } from './support';
 
 const EMPTY = Object.fromEntries(TABLES.map((t) => [t, 0]));
 const SECRET = 'sk-secret-123';
@@ -35,26 +35,17 @@ function everything(error: unknown): string {
 }
 
 describe.each(engines())('import validation on %s', (engine) => {
-  const tmp = tempDir();
-  let source: Database;
-  let target: Database | undefined;
+  const tmp = useTempDir();
+  const source = useTestDatabase(engine);
+  const targets = useFreshTestDatabases(engine);
   let lines: string[];
   let variants = 0;
 
   beforeAll(async () => {
-    source = await openTestDb(engine);
-    await seedVaried(source, 'v', 3);
+    await seedVaried(source.db, 'v', 3);
     const file = join(tmp.dir, 'export.ndjson');
-    await exportDatabase(source, file);
+    await exportDatabase(source.db, file);
     lines = exportLines(file);
-  });
-  afterEach(async () => {
-    await target?.close();
-    target = undefined;
-  });
-  afterAll(async () => {
-    await source?.close();
-    tmp.remove();
   });
 
   /** The export with the `nth` row of `table` changed (or the line replaced by text); returns the file and the 1-based line number. */
@@ -72,7 +63,7 @@ describe.each(engines())('import validation on %s', (engine) => {
   }
 
   async function refusedLine(file: string, line: number, message: RegExp): Promise<ImportLineError> {
-    target = await openTestDb(engine);
+    const target = await targets.open();
     const error = await refusal(importDatabase(target, file));
     expect(error).toBeInstanceOf(ImportLineError);
     expect((error as ImportLineError).line).toBe(line);
@@ -82,25 +73,38 @@ describe.each(engines())('import validation on %s', (engine) => {
     return error as ImportLineError;
   }
 
-  it('refuses a user whose email is not an email', async () => {
-    const { file, line } = variant('users', (row) => {
-      row['email'] = 'not-an-email';
-    });
-    await refusedLine(file, line, /users row \d+ breaks the rules of User: users\.email: email must be an email/);
-  });
-
-  it('refuses a psid of 300 characters (over the column length of 64)', async () => {
-    const { file, line } = variant('users', (row) => {
-      row['psid'] = 'p'.repeat(300);
-    });
-    await refusedLine(file, line, /users\.psid: psid must be shorter than or equal to 64 characters/);
-  });
-
-  it('refuses an enum column holding something else than one of its values', async () => {
-    const { file, line } = variant('messages', (row) => {
-      row['direction'] = 'sideways';
-    }, 1);
-    await refusedLine(file, line, /messages\.direction: direction must be one of the following values: inbound, outbound/);
+  it.each([
+    {
+      what: 'a user whose email is not an email',
+      table: 'users',
+      nth: 0,
+      change: { email: 'not-an-email' },
+      message: /users row \d+ breaks the rules of User: users\.email: email must be an email/,
+    },
+    {
+      what: 'a psid of 300 characters (over the column length of 64)',
+      table: 'users',
+      nth: 0,
+      change: { psid: 'p'.repeat(300) },
+      message: /users\.psid: psid must be shorter than or equal to 64 characters/,
+    },
+    {
+      what: 'an enum column holding something else than one of its values',
+      table: 'messages',
+      nth: 1,
+      change: { direction: 'sideways' },
+      message: /messages\.direction: direction must be one of the following values: inbound, outbound/,
+    },
+    {
+      what: 'a setting whose value does not read as its type',
+      table: 'app_settings',
+      nth: 1,
+      change: { value_type: 'number' },
+      message: /app_settings row \d+: the value of setting "v\.limits" is not a valid number/,
+    },
+  ])('refuses $what', async ({ table, nth, change, message }) => {
+    const { file, line } = variant(table, (row) => void Object.assign(row, change), nth);
+    await refusedLine(file, line, message);
   });
 
   it('refuses a user with neither psid nor phone number, and a negative counter', async () => {
@@ -109,42 +113,35 @@ describe.each(engines())('import validation on %s', (engine) => {
       row['phone_number'] = null;
     });
     await refusedLine(noIdentity.file, noIdentity.line, /users\.psid: .*psid or phoneNumber is required/);
-    await target?.close();
     const negative = variant('posts', (row) => {
       row['likes_count'] = -1;
     });
     await refusedLine(negative.file, negative.line, /posts\.likes_count: likesCount must not be less than 0/);
   });
 
-  it('refuses a setting whose value does not read as its type', async () => {
-    const { file, line } = variant('app_settings', (row) => {
-      row['value_type'] = 'number';
-    }, 1);
-    await refusedLine(file, line, /app_settings row \d+: the value of setting "v\.limits" is not a valid number/);
-  });
-
-  it("reports a conversation whose message_count is not its messages as a typed error naming it", async () => {
-    const { file } = variant('conversations', (row) => {
-      row['message_count'] = 999;
-    });
-    target = await openTestDb(engine);
+  it.each([
+    {
+      what: 'a conversation whose message_count is not its messages as a typed error naming it',
+      table: 'conversations',
+      change: { message_count: 999 },
+      mismatch: { table: 'conversations', id: 1, column: 'message_count', stored: 999, actual: 2 },
+      message: /conversation 1 has message_count 999 but 2 message row\(s\)\. Nothing was imported; correct message_count/,
+    },
+    {
+      what: 'a message filed under a conversation of another user',
+      table: 'messages',
+      change: { user_id: 2 },
+      mismatch: { table: 'messages', id: 1, column: 'user_id', stored: 2, actual: 1 },
+      message: /message 1 belongs to user 2 but its conversation to user 1/,
+    },
+  ])('reports $what', async ({ table, change, mismatch, message }) => {
+    const { file } = variant(table, (row) => void Object.assign(row, change));
+    const target = await targets.open();
     const error = await refusal(importDatabase(target, file));
     expect(error).toBeInstanceOf(ImportConsistencyError);
     expect(error.name).toBe('ImportConsistencyError');
-    expect((error as ImportConsistencyError).mismatches).toEqual([{ table: 'conversations', id: 1, column: 'message_count', stored: 999, actual: 2 }]);
-    expect(error.message).toMatch(/conversation 1 has message_count 999 but 2 message row\(s\)\. Nothing was imported; correct message_count/);
-    expect(await counts(target)).toEqual(EMPTY);
-  });
-
-  it('reports a message filed under a conversation of another user', async () => {
-    const { file } = variant('messages', (row) => {
-      row['user_id'] = 2;
-    });
-    target = await openTestDb(engine);
-    const error = await refusal(importDatabase(target, file));
-    expect(error).toBeInstanceOf(ImportConsistencyError);
-    expect((error as ImportConsistencyError).mismatches).toEqual([{ table: 'messages', id: 1, column: 'user_id', stored: 2, actual: 1 }]);
-    expect(error.message).toMatch(/message 1 belongs to user 2 but its conversation to user 1/);
+    expect((error as ImportConsistencyError).mismatches).toEqual([mismatch]);
+    expect(error.message).toMatch(message);
     expect(await counts(target)).toEqual(EMPTY);
   });
 
@@ -160,46 +157,43 @@ describe.each(engines())('import validation on %s', (engine) => {
       return variant('app_settings', change, nth);
     }
 
-    it('when the value has the wrong type', async () => {
-      const { file, line } = secretVariant((row) => {
-        row['value'] = 987_654_321;
-      });
-      const error = await refusedLine(file, line, /app_settings\.value must be a string, not a hidden value \(the setting is sensitive\)/);
-      expect(everything(error)).not.toContain('987654321');
-    });
+    const lineOf = (row: Record<string, unknown>): string => JSON.stringify({ table: 'app_settings', row });
 
-    it('when the line is broken in the middle of the value', async () => {
-      const { file, line } = secretVariant((row) => {
-        const text = JSON.stringify({ table: 'app_settings', row });
-        return text.slice(0, text.indexOf(SECRET) + 6);
-      });
-      const error = await refusedLine(file, line, /is not valid JSON \(it ends in the middle of a value/);
-      expect(everything(error)).not.toContain(SECRET.slice(0, 6));
-    });
-
-    it('when the line is malformed right after the value', async () => {
-      const { file, line } = secretVariant((row) => {
-        const text = JSON.stringify({ table: 'app_settings', row });
-        return text.replace(`"${SECRET}"`, `"${SECRET}" oops`);
-      });
-      const error = await refusedLine(file, line, /is not valid JSON \(malformed/);
-      expect(everything(error)).not.toContain(SECRET);
-    });
-
-    it('when the row breaks a rule', async () => {
-      const { file, line } = secretVariant((row) => {
-        row['key'] = 'not a valid key!';
-      });
-      const error = await refusedLine(file, line, /app_settings\.key: key may hold only letters, digits and _ \. : -/);
-      expect(everything(error)).not.toContain(SECRET);
-    });
-
-    it('when a sensitive number setting does not read as a number', async () => {
-      const { file, line } = secretVariant((row) => {
-        row['value_type'] = 'number';
-      });
-      const error = await refusedLine(file, line, /the value of setting "v\.api_token" is not a valid number \(value hidden: the setting is sensitive\)/);
-      expect(everything(error)).not.toContain(SECRET);
+    it.each([
+      {
+        when: 'the value has the wrong type',
+        change: (row: Record<string, unknown>) => void (row['value'] = 987_654_321),
+        message: /app_settings\.value must be a string, not a hidden value \(the setting is sensitive\)/,
+        hidden: '987654321',
+      },
+      {
+        when: 'the line is broken in the middle of the value',
+        change: (row: Record<string, unknown>) => lineOf(row).slice(0, lineOf(row).indexOf(SECRET) + 6),
+        message: /is not valid JSON \(it ends in the middle of a value/,
+        hidden: SECRET.slice(0, 6),
+      },
+      {
+        when: 'the line is malformed right after the value',
+        change: (row: Record<string, unknown>) => lineOf(row).replace(`"${SECRET}"`, `"${SECRET}" oops`),
+        message: /is not valid JSON \(malformed/,
+        hidden: SECRET,
+      },
+      {
+        when: 'the row breaks a rule',
+        change: (row: Record<string, unknown>) => void (row['key'] = 'not a valid key!'),
+        message: /app_settings\.key: key may hold only letters, digits and _ \. : -/,
+        hidden: SECRET,
+      },
+      {
+        when: 'a sensitive number setting does not read as a number',
+        change: (row: Record<string, unknown>) => void (row['value_type'] = 'number'),
+        message: /the value of setting "v\.api_token" is not a valid number \(value hidden: the setting is sensitive\)/,
+        hidden: SECRET,
+      },
+    ])('when $when', async ({ change, message, hidden }) => {
+      const variantOfSecret = secretVariant(change);
+      const error = await refusedLine(variantOfSecret.file, variantOfSecret.line, message);
+      expect(everything(error)).not.toContain(hidden);
     });
 
     it('when the database refuses the row (a duplicate key), in the message or anywhere in the error', async () => {

@@ -4,13 +4,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BackupError, isMigochatDbError } from '../../src/errors';
 import { backupDatabase, exportDatabase } from '../../src/operations/index';
-import { createTestDatabase } from '../../src/testing';
-import { engines, pgUrl } from '../support/engines';
-import { counts, seedVaried, tempDir } from './support';
+import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
+import { counts, seedVaried, useTempDir } from './support';
 
 const hash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -26,18 +25,19 @@ function fingerprint(dir: string): Record<string, { ino: number; size: number; s
 }
 
 describe('refusing to write over the live SQLite database', () => {
-  const tmp = tempDir();
+  const tmp = useTempDir();
   const dbDir = join(tmp.dir, 'data');
   const dbFile = join(dbDir, 'crm.db');
-  let db: Database;
+  beforeAll(() => {
+    mkdirSync(dbDir);
+    mkdirSync(join(tmp.dir, 'links'));
+  });
+  const suite = useTestDatabase('sqlite', { sqliteFile: dbFile });
   let rowsBefore: Record<string, number>;
 
   beforeAll(async () => {
-    mkdirSync(dbDir);
-    mkdirSync(join(tmp.dir, 'links'));
-    db = await createTestDatabase({ engine: 'sqlite', url: `sqlite:${dbFile}` });
-    await seedVaried(db, 'live', 4);
-    rowsBefore = await counts(db);
+    await seedVaried(suite.db, 'live', 4);
+    rowsBefore = await counts(suite.db);
     expect(existsSync(`${dbFile}-wal`)).toBe(true);
     expect(existsSync(`${dbFile}-shm`)).toBe(true);
     symlinkSync(dbFile, join(tmp.dir, 'links', 'symlink.db'));
@@ -45,10 +45,6 @@ describe('refusing to write over the live SQLite database', () => {
     symlinkSync(join(dbDir, 'crm.db-journal'), join(tmp.dir, 'links', 'dangling-to-journal'));
     symlinkSync(dbDir, join(tmp.dir, 'links', 'folder'));
     linkSync(dbFile, join(tmp.dir, 'links', 'hardlink.db'));
-  });
-  afterAll(async () => {
-    await db?.close();
-    tmp.remove();
   });
 
   const spellings: Array<[string, () => string]> = [
@@ -66,8 +62,8 @@ describe('refusing to write over the live SQLite database', () => {
   ];
 
   describe.each([
-    ['export', (target: string) => exportDatabase(db, target)],
-    ['backup', (target: string) => backupDatabase(db, target)],
+    ['export', (target: string) => exportDatabase(suite.db, target)],
+    ['backup', (target: string) => backupDatabase(suite.db, target)],
   ] as const)('%s', (_op, run) => {
     it.each(spellings)('is refused onto %s, naming the file, touching nothing', async (_what, target) => {
       const before = fingerprint(dbDir);
@@ -84,30 +80,25 @@ describe('refusing to write over the live SQLite database', () => {
       expect(message).toContain(basename(dbFile));
       expect(fingerprint(dbDir)).toEqual(before);
       expect(readdirSync(join(tmp.dir, 'links')).sort()).toEqual(linksBefore);
-      expect(await counts(db)).toEqual(rowsBefore);
+      expect(await counts(suite.db)).toEqual(rowsBefore);
     });
   });
 
   it('still writes to a file next to the database, and the database keeps working', async () => {
-    const result = await backupDatabase(db, join(dbDir, 'crm.db.backup'));
+    const result = await backupDatabase(suite.db, join(dbDir, 'crm.db.backup'));
     expect(result.bytes).toBeGreaterThan(0);
-    await exportDatabase(db, join(dbDir, 'crm.db-export.ndjson'));
-    await db.users.findOrCreateByPsid('after-refusals');
-    expect((await counts(db))['users']).toBe((rowsBefore['users'] ?? 0) + 1);
+    await exportDatabase(suite.db, join(dbDir, 'crm.db-export.ndjson'));
+    await suite.db.users.findOrCreateByPsid('after-refusals');
+    expect((await counts(suite.db))['users']).toBe((rowsBefore['users'] ?? 0) + 1);
   });
 });
 
 describe.runIf(engines().includes('postgres'))('PostgreSQL has no database file to protect', () => {
-  const tmp = tempDir();
-  afterAll(() => tmp.remove());
+  const tmp = useTempDir();
+  const suite = useTestDatabase('postgres');
 
   it('exports to any file name', async () => {
-    const db = await createTestDatabase({ engine: 'postgres', url: pgUrl() });
-    try {
-      const result = await exportDatabase(db, join(tmp.dir, 'crm.db'));
-      expect(result.rows).toBe(0);
-    } finally {
-      await db.close();
-    }
+    const result = await exportDatabase(suite.db, join(tmp.dir, 'crm.db'));
+    expect(result.rows).toBe(0);
   });
 });
