@@ -9,7 +9,7 @@ const RULES = [
   [/^entities(\.ts|\/)/, 'Entities'],
   [/^(enums|enum-utils)\.ts$/, 'Enums'],
   [/^(repositories\/|pagination\.ts$|scope\.ts$)/, 'Repositories'],
-  [/^(config|data-source|database|column-types|naming-strategy|logger)\.ts$/, 'Configuration'],
+  [/^(config|data-source|database|attach-database|column-types|naming-strategy|logger)\.ts$/, 'Configuration'],
   [/^typeorm\//, 'Configuration'],
   [/^(operations|migrations)\//, 'Operations'],
   [/^(errors|driver-errors|validation)\.ts$/, 'Errors'],
