@@ -1,26 +1,19 @@
 // One transaction idiom: a scope's transaction types driver errors itself, also when it joins a caller's transaction.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/database';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError, UniqueConstraintError } from '../src/errors';
 import type { DatabaseScope } from '../src/scope';
-import { engines, openTestDb } from './support/engines';
+import { engines } from './support/engines';
+import { useTestDatabase } from './support/database';
 
 class RollBack extends Error {}
 
 describe.each(engines())('Scope.transaction on %s', (engine) => {
-  let db: Database;
-
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
 
   it('types a driver error raised on the manager of a joined transaction', async () => {
-    await db.users.findOrCreateByPsid(`scope-${engine}-taken`);
+    await suite.db.users.findOrCreateByPsid(`scope-${engine}-taken`);
     let inner: unknown;
-    const outer = await db
+    const outer = await suite.db
       .transaction(async (tx) => {
         inner = await tx
           .transaction((joined) => joined.manager.query(`INSERT INTO "users" ("psid") VALUES ('scope-${engine}-taken')`))
@@ -34,12 +27,12 @@ describe.each(engines())('Scope.transaction on %s', (engine) => {
   });
 
   it('types a repository write that joins the caller transaction, and passes our own errors through', async () => {
-    const a = await db.users.findOrCreateByPsid(`scope-${engine}-a`);
-    const b = await db.users.findOrCreateByPsid(`scope-${engine}-b`);
+    const a = await suite.db.users.findOrCreateByPsid(`scope-${engine}-a`);
+    const b = await suite.db.users.findOrCreateByPsid(`scope-${engine}-b`);
     // Caught inside the caller's transaction, before the database's transaction could type it.
     const inside = async (call: (tx: DatabaseScope) => Promise<unknown>): Promise<unknown> => {
       let seen: unknown;
-      await db
+      await suite.db
         .transaction(async (tx) => {
           seen = await call(tx).catch((e: unknown) => e);
           throw new RollBack('roll back');
@@ -49,11 +42,11 @@ describe.each(engines())('Scope.transaction on %s', (engine) => {
     };
     expect(await inside((tx) => tx.users.update(b.id, { psid: a.psid }))).toBeInstanceOf(UniqueConstraintError);
     expect(await inside((tx) => tx.users.update(999_999, { firstName: 'x' }))).toBeInstanceOf(NotFoundError);
-    expect((await db.users.getById(b.id)).psid).toBe(b.psid);
+    expect((await suite.db.users.getById(b.id)).psid).toBe(b.psid);
   });
 
   it('returns what the joined callback returns, in the same transaction', async () => {
-    const result = await db.transaction(async (tx) => tx.transaction(async (joined) => ({ same: joined === tx, value: 42 })));
+    const result = await suite.db.transaction(async (tx) => tx.transaction(async (joined) => ({ same: joined === tx, value: 42 })));
     expect(result).toEqual({ same: true, value: 42 });
   });
 });

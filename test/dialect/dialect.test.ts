@@ -1,14 +1,16 @@
 // Each engine's dialect (src/dialect/), its SQL run against a real database of that engine.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database';
+import { describe, expect, it } from 'vitest';
 import { dialectFor, postgresDialect, sqliteDialect, type Dialect } from '../../src/dialect';
 import { User } from '../../src/entities/user.entity';
 import type { RepositoryContext } from '../../src/repositories/context';
-import { engines, openTestDb } from '../support/engines';
+import { makeUser } from '../../src/testing';
+import { engines } from '../support/engines';
+import { TABLES, useTestDatabase } from '../support/database';
 
 type Rows = Array<Record<string, unknown>>;
 
-const TABLES = ['users', 'posts', 'ad_campaigns', 'app_settings', 'conversations', 'messages', 'lead_activities', 'migrations'];
+/** The schema's tables and the migrations table. */
+const TABLES_AND_MIGRATIONS = [...TABLES, 'migrations'];
 
 describe('dialectFor', () => {
   it('gives one frozen dialect per engine', () => {
@@ -23,20 +25,11 @@ describe('dialectFor', () => {
 describe.each(engines())('the %s dialect', (engine) => {
   const dialect: Dialect = dialectFor(engine);
   const postgres = engine === 'postgres';
-  let db: Database;
-  let seq = 0;
-  const query = (sql: string, parameters: unknown[] = []): Promise<Rows> => db.manager.query(sql, parameters) as Promise<Rows>;
-  const newUser = (): Promise<User> => db.users.findOrCreateByPsid(`dialect-${engine}-${++seq}`);
-
-  beforeAll(async () => {
-    db = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const suite = useTestDatabase(engine);
+  const query = (sql: string, parameters: unknown[] = []): Promise<Rows> => suite.db.manager.query(sql, parameters) as Promise<Rows>;
 
   it('is the dialect the repositories run on', () => {
-    expect((db.primary as unknown as RepositoryContext).dialect).toBe(dialect);
+    expect((suite.db.primary as unknown as RepositoryContext).dialect).toBe(dialect);
   });
 
   it('gives now with milliseconds, as timestamp text of its own form', async () => {
@@ -49,7 +42,7 @@ describe.each(engines())('the %s dialect', (engine) => {
   });
 
   it('gives statementNow as the time of each statement, also inside one transaction', async () => {
-    const stamps = await db.transaction(async (tx) => {
+    const stamps = await suite.db.transaction(async (tx) => {
       const read = async (): Promise<Record<string, unknown>> =>
         ((await tx.manager.query(`SELECT ${dialect.timestampText(dialect.now)} AS "now", ${dialect.timestampText(dialect.statementNow)} AS "statement_now"`)) as Rows)[0]!;
       const first = await read();
@@ -66,7 +59,7 @@ describe.each(engines())('the %s dialect', (engine) => {
     const sql = dialect.placeholders('SELECT ? AS "a", ? AS "b"');
     expect(sql).toBe(postgres ? 'SELECT $1 AS "a", $2 AS "b"' : 'SELECT ? AS "a", ? AS "b"');
     expect([dialect.param(1), dialect.param(2)]).toEqual(postgres ? ['$1', '$2'] : ['?', '?']);
-    const [row] = await dialect.queryRows(db.manager, dialect.placeholders('SELECT CAST(? AS integer) AS "a", CAST(? AS text) AS "b"'), [7, 'x']);
+    const [row] = await dialect.queryRows(suite.db.manager, dialect.placeholders('SELECT CAST(? AS integer) AS "a", CAST(? AS text) AS "b"'), [7, 'x']);
     expect(row).toEqual({ a: 7, b: 'x' });
     const [numbered] = await query(`SELECT CAST(${dialect.param(1)} AS integer) AS "a", CAST(${dialect.param(2)} AS text) AS "b"`, [8, 'y']);
     expect(numbered).toEqual({ a: 8, b: 'y' });
@@ -75,7 +68,7 @@ describe.each(engines())('the %s dialect', (engine) => {
   it('runs fixed SQL on the current transaction (rolled back with it) and outside one', async () => {
     const psid = `dialect-${engine}-rollback`;
     const insert = dialect.placeholders('INSERT INTO "users" ("psid") VALUES (?) RETURNING "id", "psid"');
-    const failure = await db
+    const failure = await suite.db
       .transaction(async (tx) => {
         const [row] = await dialect.queryRows(tx.manager, insert, [psid]);
         expect(row?.['psid']).toBe(psid);
@@ -85,14 +78,14 @@ describe.each(engines())('the %s dialect', (engine) => {
       })
       .catch((e: unknown) => e);
     expect((failure as Error).message).toBe('roll back');
-    const [after] = await dialect.queryRows(db.manager, dialect.placeholders('SELECT COUNT(*) AS "n" FROM "users" WHERE "psid" = ?'), [psid]);
+    const [after] = await dialect.queryRows(suite.db.manager, dialect.placeholders('SELECT COUNT(*) AS "n" FROM "users" WHERE "psid" = ?'), [psid]);
     expect(Number(after?.['n'])).toBe(0);
   });
 
   it('locks rows with FOR UPDATE / FOR SHARE on PostgreSQL and not at all on SQLite', async () => {
-    const user = await newUser();
-    const write = dialect.lock(db.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id: user.id }), 'write');
-    const read = dialect.lock(db.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id: user.id }), 'read');
+    const user = await makeUser(suite.db);
+    const write = dialect.lock(suite.db.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id: user.id }), 'write');
+    const read = dialect.lock(suite.db.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id: user.id }), 'read');
     if (postgres) {
       expect(write.getQuery()).toMatch(/ FOR UPDATE$/);
       expect(read.getQuery()).toMatch(/ FOR SHARE$/);
@@ -100,7 +93,7 @@ describe.each(engines())('the %s dialect', (engine) => {
       for (const qb of [write, read]) expect(qb.getQuery()).not.toMatch(/\bFOR\b/);
     }
     // Both run in a transaction (PostgreSQL refuses a lock outside one).
-    const found = await db.transaction(async (tx) => {
+    const found = await suite.db.transaction(async (tx) => {
       const locked = dialect.lock(tx.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id: user.id }), 'write');
       return locked.getOne();
     });
@@ -108,10 +101,10 @@ describe.each(engines())('the %s dialect', (engine) => {
   });
 
   it('lists the migrated tables and counts their rows exactly', async () => {
-    const user = await newUser();
+    const user = await makeUser(suite.db);
     const listed = await query(dialect.listTablesSql);
     const names = listed.map((r) => String(r['name']));
-    for (const table of TABLES) expect(names).toContain(table);
+    for (const table of TABLES_AND_MIGRATIONS) expect(names).toContain(table);
     for (const row of listed) expect(Number.isFinite(Number(row['estimate']))).toBe(true);
     const [counts] = await query(dialect.countRowsSql(['users', 'migrations']));
     const [exact] = await query('SELECT COUNT(*) AS "n" FROM "users"');
@@ -127,17 +120,17 @@ describe.each(engines())('the %s dialect', (engine) => {
   });
 
   it('round-trips a stored timestamp exactly through timestampText and timestampPlaceholder, and compares Dates as dateParam', async () => {
-    const user = await newUser();
+    const user = await makeUser(suite.db);
     const [stored] = await query(`SELECT ${dialect.timestampText('"created_at"')} AS "at" FROM "users" WHERE "id" = ${dialect.param(1)}`, [user.id]);
     const text = String(stored?.['at']);
     expect(text).toMatch(dialect.timestampTextPattern);
-    const same = await dialect.queryRows(db.manager, dialect.placeholders(`SELECT "id" FROM "users" WHERE "id" = ? AND "created_at" = ${dialect.timestampPlaceholder}`), [user.id, text]);
+    const same = await dialect.queryRows(suite.db.manager, dialect.placeholders(`SELECT "id" FROM "users" WHERE "id" = ? AND "created_at" = ${dialect.timestampPlaceholder}`), [user.id, text]);
     expect(same.map((r) => Number(r['id']))).toEqual([user.id]);
 
     const hourAgo = new Date(Date.now() - 3_600_000);
     expect(typeof dialect.dateParam(hourAgo)).toBe(postgres ? 'object' : 'string');
     const since = (at: Date): Promise<number> =>
-      db.manager
+      suite.db.manager
         .createQueryBuilder(User, 'u')
         .where('u.id = :id', { id: user.id })
         .andWhere(`u.createdAt >= ${dialect.timestampParam('since')}`, { since: dialect.dateParam(at) })
@@ -147,13 +140,13 @@ describe.each(engines())('the %s dialect', (engine) => {
   });
 
   it('returns only the updated table\'s columns from an UPDATE ... FROM (VALUES ...)', async () => {
-    const user = await newUser();
+    const user = await makeUser(suite.db);
     const sql = dialect.placeholders(
       `UPDATE "users" SET "notes" = v.column2 FROM (VALUES (CAST(? AS integer), CAST(? AS text))) AS v WHERE "users"."id" = v.column1 RETURNING ${dialect.returningAll('users')}`,
     );
-    const [row] = await dialect.queryRows(db.manager, sql, [user.id, 'noted']);
+    const [row] = await dialect.queryRows(suite.db.manager, sql, [user.id, 'noted']);
     expect(row?.['notes']).toBe('noted');
-    const columns = db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
+    const columns = suite.db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
     expect(Object.keys(row ?? {}).sort()).toEqual([...columns].sort());
   });
 
@@ -162,8 +155,8 @@ describe.each(engines())('the %s dialect', (engine) => {
     const touched = dialect.touch(values);
     if (postgres) expect(touched).toBe(values);
     else expect(Object.keys(touched)).toEqual(['notes', 'updatedAt']);
-    const user = await newUser();
-    await db.manager.createQueryBuilder().update(User).set(dialect.touch({ notes: 'touched' })).where('id = :id', { id: user.id }).execute();
+    const user = await makeUser(suite.db);
+    await suite.db.manager.createQueryBuilder().update(User).set(dialect.touch({ notes: 'touched' })).where('id = :id', { id: user.id }).execute();
     const [row] = await query(`SELECT ${dialect.timestampText('"updated_at"')} AS "at", "notes" FROM "users" WHERE "id" = ${dialect.param(1)}`, [user.id]);
     expect(row?.['notes']).toBe('touched');
     expect(String(row?.['at'])).toMatch(postgres ? /:\d\d\.\d{1,6}[+-]/ : /:\d\d\.\d{3}$/);
@@ -177,24 +170,24 @@ describe.each(engines())('the %s dialect', (engine) => {
 
   it('leaves the transaction usable after a failed statement run as recoverable', async () => {
     const psid = `dialect-${engine}-recoverable`;
-    await db.transaction(async (tx) => {
+    await suite.db.transaction(async (tx) => {
       const run = (sql: string, parameters?: unknown[]): Promise<unknown> => tx.manager.query(sql, parameters);
       await expect(dialect.recoverable(run, () => run('SELECT * FROM "no_such_table"'))).rejects.toThrow(/no_such_table/);
       expect(await dialect.recoverable(run, async () => 'fine')).toBe('fine');
       await run(dialect.placeholders('INSERT INTO "users" ("psid") VALUES (?)'), [psid]);
     });
-    expect((await db.users.findByPsid(psid))?.psid).toBe(psid);
+    expect((await suite.db.users.findByPsid(psid))?.psid).toBe(psid);
   });
 
   it('moves the id sequence past ids inserted explicitly', async () => {
     const [top] = await query('SELECT MAX("id") AS "id" FROM "users"');
     const explicit = Number(top?.['id'] ?? 0) + 100;
-    await db.transaction(async (tx) => {
+    await suite.db.transaction(async (tx) => {
       const run = (sql: string, parameters?: unknown[]): Promise<unknown> => tx.manager.query(sql, parameters);
       await run(dialect.placeholders('INSERT INTO "users" ("id", "psid") VALUES (?, ?)'), [explicit, `dialect-${engine}-explicit`]);
       await dialect.resetIdentity(run, 'users');
     });
-    const next = await newUser();
+    const next = await makeUser(suite.db);
     expect(next.id).toBe(explicit + 1);
   });
 

@@ -4,14 +4,15 @@ import { AppSettings, MASKED_VALUE } from '../../src/entities/app-settings.entit
 import { SettingValueType } from '../../src/enums';
 import { EntityValidationError } from '../../src/errors';
 import type { SettingValue } from '../../src/repositories/settings.repository';
-import { engines, openTestDb } from '../support/engines';
-import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
+import { useTestDatabase, useFreshTestDatabases } from '../support/database';
 import { rejection, validationIssue, firstIssue } from '../support/errors';
 
 const SECRET = 'EAAB-very-secret-page-token-42';
 
 describe.each(engines())('SettingsRepository on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
+  const fresh = useFreshTestDatabases(engine);
 
   const rowOf = (key: string): Promise<AppSettings | null> => suite.db.manager.findOneBy(AppSettings, { key });
   const rowCount = (): Promise<number> => suite.db.manager.count(AppSettings);
@@ -273,24 +274,20 @@ describe.each(engines())('SettingsRepository on %s', (engine) => {
     });
 
     it('never appear in the error of a failed write, nor in its causes', async () => {
-      const broken = await openTestDb(engine);
-      try {
-        // Make the INSERT itself fail, where the driver error carries the query parameters
-        // (and, on PostgreSQL, a detail with the failing row).
-        if (engine === 'postgres') {
-          await broken.manager.query('ALTER TABLE "app_settings" ADD CONSTRAINT "CHK_test_short" CHECK (length("value") < 5)');
-        } else {
-          await broken.manager.query(
-            `CREATE TRIGGER "refuse_settings" BEFORE INSERT ON "app_settings" BEGIN SELECT RAISE(ABORT, 'writes refused'); END`,
-          );
-        }
-        const error = await rejection(broken.settings.set('facebook.page_token', SECRET, { sensitive: true }));
-        expect(error).toBeInstanceOf(Error);
-        expect(inspect(error, { depth: 10 })).not.toContain(SECRET);
-        expect(await broken.settings.get('facebook.page_token')).toBeUndefined();
-      } finally {
-        await broken.close();
+      const broken = await fresh.open();
+      // Make the INSERT itself fail, where the driver error carries the query parameters
+      // (and, on PostgreSQL, a detail with the failing row).
+      if (engine === 'postgres') {
+        await broken.manager.query('ALTER TABLE "app_settings" ADD CONSTRAINT "CHK_test_short" CHECK (length("value") < 5)');
+      } else {
+        await broken.manager.query(
+          `CREATE TRIGGER "refuse_settings" BEFORE INSERT ON "app_settings" BEGIN SELECT RAISE(ABORT, 'writes refused'); END`,
+        );
       }
+      const error = await rejection(broken.settings.set('facebook.page_token', SECRET, { sensitive: true }));
+      expect(error).toBeInstanceOf(Error);
+      expect(inspect(error, { depth: 10 })).not.toContain(SECRET);
+      expect(await broken.settings.get('facebook.page_token')).toBeUndefined();
     });
   });
 
