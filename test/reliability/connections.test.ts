@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../../src/errors';
+import { makeUser } from '../../src/testing';
 import { canStartPostgres, freePort, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
 
 describe.runIf(canStartPostgres() || process.env['CI'])('connections on a real PostgreSQL that goes away', () => {
@@ -29,7 +30,7 @@ describe.runIf(canStartPostgres() || process.env['CI'])('connections on a real P
   });
 
   it('fails fast with DatabaseUnavailableError while the server is down, then works again without reopening', async () => {
-    const saved = await db.manager.save(Object.assign(new User(), { psid: 'before-outage' }));
+    const saved = await makeUser(db, { psid: 'before-outage' });
     cluster.halt('fast');
     try {
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => db.users.findById(saved.id)));

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
+import { makeUser } from '../../src/testing';
 import { canStartPostgres, startCluster, startReplica, type PgCluster } from '../support/pg-cluster';
 
 const withDb = (url: string, name: string) => {
@@ -73,7 +74,7 @@ describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real
   it('reads a fresh write through db.primary while the replica lags behind', async () => {
     await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
     try {
-      const saved = await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-lag-1' })));
+      const saved = await makeUser(db, { psid: 'replica-lag-1' });
       expect(await db.users.findById(saved.id)).toBeNull();
       expect((await db.primary.users.findById(saved.id))?.psid).toBe('replica-lag-1');
     } finally {
@@ -82,11 +83,11 @@ describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real
   });
 
   it('serves the fixed-SQL hot reads from the replica too, and db.primary from the primary', async () => {
-    const user = await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-hot-0' })));
+    const user = await makeUser(db, { psid: 'replica-hot-0' });
     await waitFor(async () => (await db.users.findById(user.id)) !== null, 'the user on the replica');
     await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
     try {
-      await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'replica-hot-1' })));
+      await makeUser(db, { psid: 'replica-hot-1' });
       await db.messages.recordInbound({ userId: user.id, text: 'fresh', source: MessageSource.MESSENGER });
       expect(await db.users.findByPsid('replica-hot-1')).toBeNull();
       expect((await db.messages.listForUser(user.id)).items).toEqual([]);
@@ -109,10 +110,10 @@ describe.runIf(canStartPostgres() || process.env['CI'])('read replicas on a real
   });
 
   it('reports a replica that lags behind with a growing replay lag', async () => {
-    await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'lag-base' })));
+    await makeUser(db, { psid: 'lag-base' });
     await sql(replicaDb, 'SELECT pg_wal_replay_pause()');
     try {
-      await db.transaction((tx) => tx.manager.save(Object.assign(new User(), { psid: 'lag-probe' })));
+      await makeUser(db, { psid: 'lag-probe' });
       await new Promise((r) => setTimeout(r, 300));
       const report = await db.health({ timeoutMs: 5000 });
       expect(report.replicas?.[0]?.replayLagMs ?? 0).toBeGreaterThan(0);
