@@ -1,5 +1,5 @@
 // Fixtures shared by the operations tests: a varied data set written with the
-// raw manager, a snapshot of every table, temporary folders and export files.
+// shipped factories, a snapshot of every table, temporary folders and export files.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +7,9 @@ import { gunzipSync } from 'node:zlib';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import { afterAll } from 'vitest';
 import type { Database } from '../../src/database';
-import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { ENTITIES } from '../../src/entities/all';
-import { AppSettings } from '../../src/entities/app-settings.entity';
-import { Conversation } from '../../src/entities/conversation.entity';
 import { LeadActivity } from '../../src/entities/lead-activity.entity';
 import { Message } from '../../src/entities/message.entity';
-import { Post } from '../../src/entities/post.entity';
 import { User } from '../../src/entities/user.entity';
 import {
   AdCampaignStatus,
@@ -25,8 +21,8 @@ import {
   MessageSource,
   MessageStatus,
   PostType,
-  SettingValueType,
 } from '../../src/enums';
+import { makeAdCampaign, makeConversation, makeMessage, makePost, makeUser } from '../../src/testing';
 
 export { TABLES } from '../support/database';
 
@@ -47,88 +43,85 @@ export function useTempDir(prefix?: string): { dir: string; remove: () => void }
   return tmp;
 }
 
-function make<T extends ObjectLiteral>(type: new () => T, values: Partial<T>): T {
-  return Object.assign(new type(), values);
-}
-
 /**
  * Writes rows in every table with awkward values: unicode, quotes and
  * newlines, nested JSON, a large bigint, booleans both ways, null and
  * millisecond dates, a sensitive setting. `tag` keeps unique columns unique.
  */
 export async function seedVaried(db: Database, tag = 'a', users = 5): Promise<void> {
-  const m = db.manager;
   const at = (offset: number): Date => new Date(Date.UTC(2026, 0, 15, 9, 30, 0, 0) + offset * 61_123);
   const savedUsers: User[] = [];
   for (let i = 0; i < users; i++) {
     savedUsers.push(
-      await m.save(
-        make(User, {
-          psid: i % 3 === 2 ? null : `${tag}-psid-${i}`,
-          phoneNumber: i % 3 === 0 ? null : `+2010${String(1_000_000 + i).padStart(8, '0')}`,
-          firstName: i === 0 ? 'Ahmed "Ace" O\'Neil' : `محمد ${i} 🚀`,
-          lastName: i % 2 ? null : 'Line1\nLine2\ttab \\ backslash',
-          email: `${tag}${i}@example.com`,
-          governorate: i % 2 ? Governorate.CAIRO : null,
-          leadStage: i % 2 ? LeadStage.QUALIFIED : LeadStage.NEW,
-          customerLabel: i % 2 ? CustomerLabel.HOT : null,
-          leadScore: (i * 17) % 101,
-          primarySource: MessageSource.MESSENGER,
-          isActive: i % 4 !== 3,
-          lastMessageAt: i % 2 ? at(i) : null,
-        }),
-      ),
+      await makeUser(db, {
+        psid: i % 3 === 2 ? null : `${tag}-psid-${i}`,
+        phoneNumber: i % 3 === 0 ? null : `+2010${String(1_000_000 + i).padStart(8, '0')}`,
+        firstName: i === 0 ? 'Ahmed "Ace" O\'Neil' : `محمد ${i} 🚀`,
+        lastName: i % 2 ? null : 'Line1\nLine2\ttab \\ backslash',
+        email: `${tag}${i}@example.com`,
+        governorate: i % 2 ? Governorate.CAIRO : null,
+        leadStage: i % 2 ? LeadStage.QUALIFIED : LeadStage.NEW,
+        customerLabel: i % 2 ? CustomerLabel.HOT : null,
+        leadScore: (i * 17) % 101,
+        primarySource: MessageSource.MESSENGER,
+        isActive: i % 4 !== 3,
+        lastMessageAt: i % 2 ? at(i) : null,
+      }),
     );
   }
-  const post = await m.save(
-    make(Post, { facebookPostId: `${tag}-post-1`, postType: PostType.REEL, content: 'Summer sale ☀️', likesCount: 12, publishedAt: at(1) }),
-  );
-  const campaign = await m.save(
-    make(AdCampaign, {
-      facebookCampaignId: `${tag}-camp-1`,
-      name: 'Ramadan',
-      status: AdCampaignStatus.PAUSED,
-      impressions: 9_007_199_254,
-      clicks: 12_345,
-      conversions: 67,
-      spendMinor: 123_456_789_012,
-      currency: 'EGP',
-      startsAt: at(2),
-      endsAt: null,
-    }),
-  );
-  await m.save(make(AppSettings, { key: `${tag}.api_token`, value: 'sk-secret-123', valueType: SettingValueType.STRING, isSensitive: true }));
-  await m.save(
-    make(AppSettings, { key: `${tag}.limits`, value: '{"daily":50,"nested":{"x":[1,2]}}', valueType: SettingValueType.JSON, category: 'ai' }),
-  );
+  const post = await makePost(db, {
+    facebookPostId: `${tag}-post-1`,
+    postType: PostType.REEL,
+    content: 'Summer sale ☀️',
+    likesCount: 12,
+    publishedAt: at(1),
+  });
+  const campaign = await makeAdCampaign(db, {
+    facebookCampaignId: `${tag}-camp-1`,
+    name: 'Ramadan',
+    status: AdCampaignStatus.PAUSED,
+    impressions: 9_007_199_254,
+    clicks: 12_345,
+    conversions: 67,
+    spendMinor: 123_456_789_012,
+    currency: 'EGP',
+    startsAt: at(2),
+    endsAt: null,
+  });
+  await db.settings.set(`${tag}.api_token`, 'sk-secret-123', { sensitive: true });
+  await db.settings.set(`${tag}.limits`, { daily: 50, nested: { x: [1, 2] } }, { category: 'ai' });
   let n = 0;
   for (const user of savedUsers) {
-    const conversation = await m.save(
-      make(Conversation, { userId: user.id, source: MessageSource.MESSENGER, isActive: true, messageCount: 2, startedAt: at(3), lastMessageAt: at(4) }),
-    );
+    const conversation = await makeConversation(db, {
+      userId: user.id,
+      source: MessageSource.MESSENGER,
+      isActive: true,
+      messageCount: 2,
+      startedAt: at(3),
+      lastMessageAt: at(4),
+    });
     for (const direction of [MessageDirection.INBOUND, MessageDirection.OUTBOUND]) {
       n++;
-      await m.save(
-        make(Message, {
-          userId: user.id,
-          conversationId: conversation.id,
-          facebookMessageId: `${tag}-mid-${n}`,
-          text: n % 2 ? 'How much is it? 💸' : null,
-          attachments: n % 3 === 0 ? [{ type: 'image', url: 'https://cdn.example/x.jpg', meta: { w: 640, tags: ['a', 'b'] } }] : null,
-          direction,
-          status: direction === MessageDirection.OUTBOUND ? MessageStatus.READ : MessageStatus.SENT,
-          source: MessageSource.MESSENGER,
-          isAiResponse: direction === MessageDirection.OUTBOUND,
-          aiResponseTimeMs: direction === MessageDirection.OUTBOUND ? 850 : null,
-          postId: n % 2 ? post.id : null,
-          adCampaignId: n % 2 ? null : campaign.id,
-          sentAt: at(5 + n),
-          readAt: direction === MessageDirection.OUTBOUND ? at(6 + n) : null,
-        }),
-      );
+      await makeMessage(db, {
+        userId: user.id,
+        conversationId: conversation.id,
+        facebookMessageId: `${tag}-mid-${n}`,
+        text: n % 2 ? 'How much is it? 💸' : null,
+        attachments: n % 3 === 0 ? [{ type: 'image', url: 'https://cdn.example/x.jpg', meta: { w: 640, tags: ['a', 'b'] } }] : null,
+        direction,
+        status: direction === MessageDirection.OUTBOUND ? MessageStatus.READ : MessageStatus.SENT,
+        source: MessageSource.MESSENGER,
+        isAiResponse: direction === MessageDirection.OUTBOUND,
+        aiResponseTimeMs: direction === MessageDirection.OUTBOUND ? 850 : null,
+        postId: n % 2 ? post.id : null,
+        adCampaignId: n % 2 ? null : campaign.id,
+        sentAt: at(5 + n),
+        readAt: direction === MessageDirection.OUTBOUND ? at(6 + n) : null,
+      });
     }
-    await m.save(
-      make(LeadActivity, {
+    // No factory writes an audit entry: the repositories do, and none with these exact before and after values.
+    await db.manager.save(
+      Object.assign(new LeadActivity(), {
         userId: user.id,
         activityType: LeadActivityType.STAGE_CHANGE,
         stageBefore: LeadStage.NEW,
@@ -144,9 +137,8 @@ export async function seedVaried(db: Database, tag = 'a', users = 5): Promise<vo
 
 /** Inserts `count` messages for one user in batches, fast. */
 export async function seedManyMessages(db: Database, count: number): Promise<void> {
-  const m = db.manager;
-  const user = await m.save(make(User, { psid: 'bulk-user' }));
-  const conversation = await m.save(make(Conversation, { userId: user.id, source: MessageSource.WHATSAPP, startedAt: new Date(), messageCount: count }));
+  const user = await makeUser(db, { psid: 'bulk-user' });
+  const conversation = await makeConversation(db, { userId: user.id, source: MessageSource.WHATSAPP, messageCount: count });
   for (let start = 0; start < count; start += 500) {
     const batch = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
         userId: user.id,
@@ -157,7 +149,7 @@ export async function seedManyMessages(db: Database, count: number): Promise<voi
         source: MessageSource.WHATSAPP,
         isAiResponse: false,
     }));
-    await m.insert(Message, batch);
+    await db.manager.insert(Message, batch);
   }
 }
 
