@@ -3,7 +3,9 @@
 #   1. `npm pack` holds dist/, README.md, LICENSE, CHANGELOG.md, package.json and nothing else;
 #   2. publint and @arethetypeswrong/cli pass on the tarball;
 #   3. every example in examples/ type-checks (tsc, NodeNext) against the installed tarball
-#      and runs with node, once in an ESM project and once in a CommonJS project.
+#      and runs with node, once in an ESM project and once in a CommonJS project (with
+#      experimentalDecorators and emitDecoratorMetadata, as a NestJS project has, for examples/nest.ts);
+#   4. the source maps hold no absolute path of the build machine.
 # Needs a built dist/ (`npm run build`) and the repo's node_modules. No network.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,6 +42,21 @@ if [ -n "$tests_in_dist" ]; then
   exit 1
 fi
 echo "$(wc -l < "$WORK/contents.txt") files, $(du -k "$TGZ" | cut -f1) kB"
+
+echo "--- source maps"
+# scripts/relative-sourcemaps.mjs rewrites the absolute paths tsup's CommonJS splitting leaves.
+absolute_maps="$(cd "$ROOT/dist" && node -e '
+  const fs = require("fs"), path = require("path");
+  for (const f of fs.readdirSync(".").filter((n) => n.endsWith(".map"))) {
+    const m = JSON.parse(fs.readFileSync(f, "utf8"));
+    const paths = [m.file, m.sourceRoot, ...(m.sources || [])].filter((p) => typeof p === "string");
+    if (paths.some((p) => path.isAbsolute(p) || p.includes(process.argv[1]))) console.log(f);
+  }' "$ROOT")"
+if [ -n "$absolute_maps" ]; then
+  echo "source maps with absolute paths (run npm run build):" >&2
+  echo "$absolute_maps" >&2
+  exit 1
+fi
 
 echo "--- publint"
 npx --no-install publint run "$TGZ" --strict
@@ -81,6 +98,8 @@ JSON
     "strict": true,
     "esModuleInterop": true,
     "skipLibCheck": true,
+    "experimentalDecorators": true,
+    "emitDecoratorMetadata": true,
     "outDir": "out",
     "rootDir": "src"
   },
