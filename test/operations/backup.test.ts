@@ -176,62 +176,6 @@ describe('SQLite-only backup and restore', () => {
     }
   });
 
-});
-
-describe.runIf(engines().includes('postgres'))('backup on PostgreSQL without the client tools', () => {
-  const tmp = useTempDir();
-  const suite = useTestDatabase('postgres');
-
-  it('says pg_dump is missing and how to install it, leaving no file behind', async () => {
-    const file = join(tmp.dir, 'crm.dump');
-    const error = await expectBackupError(backupDatabase(suite.db, file, { pgDumpPath: join(tmp.dir, 'no-such-bin', 'pg_dump') }), /pg_dump was not found/);
-    expect(error.message).toMatch(/install the PostgreSQL client tools/);
-    expect(readdirSync(tmp.dir)).toEqual([]);
-  });
-
-  it('never puts the password on the pg_dump command line, only in PGPASSWORD', async () => {
-    // A role with a password found nowhere else, and a fake pg_dump that records what it got.
-    const role = `migochat_bk_${randomBytes(4).toString('hex')}`;
-    const password = `Pw-${randomBytes(8).toString('hex')}`;
-    await suite.db.manager.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}'`);
-    const url = new URL(suite.db.options.url);
-    url.username = role;
-    url.password = password;
-    const asRole = await openDatabase({ url: url.toString(), poolSize: 1 });
-    try {
-      const fake = join(tmp.dir, 'fake-pg_dump');
-      const record = join(tmp.dir, 'args.txt');
-      writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\necho "PGPASSWORD=$PGPASSWORD" >> ${record}\nexit 3\n`, { mode: 0o755 });
-      await expectBackupError(backupDatabase(asRole, join(tmp.dir, 'x.dump'), { pgDumpPath: fake }), /pg_dump failed \(exit code 3\)/);
-      const [args = '', env = ''] = readFileSync(record, 'utf8').split('PGPASSWORD=');
-      expect(args.split('\n')).toEqual(expect.arrayContaining(['--format=custom', '--username', role, '--dbname']));
-      expect(args).not.toContain(password);
-      expect(env.trim()).toBe(password);
-    } finally {
-      await asRole.close();
-      await suite.db.manager.query(`DROP ROLE "${role}"`);
-    }
-  });
-});
-
-describe('SQLite-only backup and restore', () => {
-  const tmp = useTempDir();
-
-  it('refuses to restore an in-memory database in place', async () => {
-    const file = join(tmp.dir, 'mem.backup');
-    const mem = await openDatabase({ url: 'sqlite::memory:', migrate: true });
-    try {
-      await seedVaried(mem);
-      const result = await backupDatabase(mem, file);
-      expect(result.bytes).toBeGreaterThan(0);
-      const before = await snapshot(mem);
-      await expectBackupError(restoreDatabase(mem, file), /in-memory SQLite database .* cannot be restored in place/);
-      expect(await snapshot(mem)).toEqual(before);
-    } finally {
-      await mem.close();
-    }
-  });
-
   describe('a backup taken while another connection keeps writing', () => {
     const path = join(tmp.dir, 'busy.db');
     const busy = useTestDatabase('sqlite', { sqliteFile: path });

@@ -41,7 +41,7 @@ describe.each(engines())('health on %s', (engine) => {
     }
   });
 
-  it('gives the same report through checkHealth as through suite.db.health', async () => {
+  it('gives the same report through checkHealth as through db.health', async () => {
     const [a, b] = [await checkHealth(suite.db), await suite.db.health()];
     expect({ ...a, latencyMs: 0, checkedAt: '', pool: undefined }).toEqual({ ...b, latencyMs: 0, checkedAt: '', pool: undefined });
   });
