@@ -4,7 +4,7 @@ import { AdCampaignStatus } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
-import { expectRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
+import { expectRefused, expectSecondRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const campaign = (values: Partial<AdCampaign>): AdCampaign => Object.assign(new AdCampaign(), { name: 'Campaign', ...values });
 
@@ -75,8 +75,7 @@ describe.each(engines())('AdCampaign entity on %s', (engine) => {
   });
 
   it('refuses a second campaign with the same facebook campaign id', async () => {
-    await suite.db.manager.save(campaign({ facebookCampaignId: 'camp-dup' }));
-    await expectRefused(suite.db.manager.save(campaign({ facebookCampaignId: 'camp-dup' })), /unique|duplicate/i);
+    await expectSecondRefused(suite.db, () => campaign({ facebookCampaignId: 'camp-dup' }));
   });
 
   it('refuses a raw insert of an unknown status', async () => {

@@ -5,7 +5,7 @@ import { validateEntity } from '../../src/validation';
 import { makeUser } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
-import { expectRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
+import { expectRefused, expectSecondRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const conversation = (values: Partial<Conversation>): Conversation =>
   Object.assign(new Conversation(), { source: MessageSource.MESSENGER, ...values });
@@ -53,8 +53,7 @@ describe.each(engines())('Conversation entity on %s', (engine) => {
 
   it('allows only one active conversation per user and source', async () => {
     const userId = await newUser();
-    await suite.db.manager.save(conversation({ userId }));
-    await expectRefused(suite.db.manager.save(conversation({ userId })), /unique|duplicate/i);
+    await expectSecondRefused(suite.db, () => conversation({ userId }));
   });
 
   it('allows an active conversation per source for the same user', async () => {

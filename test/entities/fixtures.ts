@@ -61,3 +61,9 @@ export async function expectStoredAsUtc(db: Database, table: string, column: str
     expect(row?.v).toBe(sqliteUtcText(date));
   }
 }
+
+/** Saves the entity `make` builds, then asserts that the database refuses a second one like it (a unique constraint). */
+export async function expectSecondRefused(db: Database, make: () => object): Promise<void> {
+  await db.manager.save(make());
+  await expectRefused(db.manager.save(make()), /unique|duplicate/i);
+}
