@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -12,6 +12,7 @@ import { ENTITIES } from '../src/entities/all';
 import { ConfigError } from '../src/errors';
 import { MIGRATIONS } from '../src/migrations';
 import { SnakeNamingStrategy } from '../src/naming-strategy';
+import { withInitialized } from './support/database';
 import { engines, pgUrl } from './support/engines';
 import { emptyDatabase } from './support/pg-cluster';
 
@@ -28,15 +29,6 @@ afterAll(() => {
 /** A fresh, empty PostgreSQL database on the test server; `drop()` removes it. */
 function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   return emptyDatabase(pgUrl(), `migochat_ds_${process.pid}_${Math.random().toString(36).slice(2, 10)}`);
-}
-
-async function withInitialized<T>(ds: DataSource, fn: (ds: DataSource) => Promise<T>): Promise<T> {
-  await ds.initialize();
-  try {
-    return await fn(ds);
-  } finally {
-    await ds.destroy();
-  }
 }
 
 describe('createDataSource', () => {

@@ -1,5 +1,6 @@
 // One migrated test database per suite. A suite calls useTestDatabase in its
 // describe body instead of writing its own open, close and clean-up hooks.
+import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Database } from '../../src/database';
 import { openTestDb, type EngineName, type OpenTestDbOptions } from './engines';
@@ -104,4 +105,14 @@ export function useFreshTestDatabases(engine: EngineName, options: OpenTestDbOpt
       return db;
     },
   };
+}
+
+/** Initialises a plain TypeORM DataSource, runs `fn` on it, and destroys it whatever `fn` did. */
+export async function withInitialized<T>(ds: DataSource, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  await ds.initialize();
+  try {
+    return await fn(ds);
+  } finally {
+    await ds.destroy();
+  }
 }

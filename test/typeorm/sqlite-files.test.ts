@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/data-source';
 import { openDatabase } from '../../src/database';
 import { ConfigError } from '../../src/errors';
+import { withInitialized } from '../support/database';
 
 let tmp: string;
 beforeAll(() => {
@@ -16,15 +16,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function withInitialized<T>(ds: DataSource, fn: (ds: DataSource) => Promise<T>): Promise<T> {
-  await ds.initialize();
-  try {
-    return await fn(ds);
-  } finally {
-    await ds.destroy();
-  }
-}
 
 describe('the SQLite database file and its folders', () => {
   it('creates the missing parent folders of the database file', async () => {
