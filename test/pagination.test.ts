@@ -65,7 +65,7 @@ describe('decodeCursor', () => {
     const huge = encodeCursor(BY_TIME, [SQLITE_TS, 1]) + 'A'.repeat(20_000);
     const started = performance.now();
     const error = refusal(() => decodeCursor(BY_TIME, 'sqlite', huge));
-    expect(performance.now() - started).toBeLessThan(5);
+    expect(performance.now() - started).toBeLessThan(25);
     expect(error.message).toContain(`longer than ${MAX_CURSOR_LENGTH}`);
     expect(error.message.length).toBeLessThan(200);
   });
