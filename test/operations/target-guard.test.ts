@@ -1,6 +1,6 @@
 // A backup or export aimed at the live SQLite database (or its -wal/-shm/
 // -journal files), under any spelling of the path, a symbolic link or a hard
-// link, is refused before anything is touched. (src/operations/target-guard.ts)
+// link, is refused before anything is touched (src/operations/target-guard.ts).
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
