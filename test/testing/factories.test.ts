@@ -83,8 +83,4 @@ describe.each(engines())('the test factories on %s', (engine) => {
     expect(a.facebookCampaignId).not.toBe(b.facebookCampaignId);
     expect(await suite.db.adCampaigns.findByFacebookId(b.facebookCampaignId)).toMatchObject({ status: AdCampaignStatus.PAUSED, spendMinor: 150_00 });
   });
-    const [c1, c2] = [await makeAdCampaign(suite.db), await makeAdCampaign(suite.db, { status: AdCampaignStatus.PAUSED, spendMinor: 150_00 })];
-    expect(c1.facebookCampaignId).not.toBe(c2.facebookCampaignId);
-    expect(await suite.db.adCampaigns.findByFacebookId(c2.facebookCampaignId)).toMatchObject({ status: AdCampaignStatus.PAUSED, spendMinor: 150_00 });
-  });
 });
