@@ -1,6 +1,6 @@
 export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOptions, type UserSearch } from './user.repository';
+export { MessageRepository } from './message.repository';
 export {
-  MessageRepository,
   RECORD_BATCH_MAX,
   type RecordInboundInput,
   type RecordOutboundInput,
@@ -11,7 +11,7 @@ export {
   type PostAttribution,
   type AdCampaignAttribution,
   type AiResponseStats,
-} from './message.repository';
+} from './message.types';
 export { ConversationRepository, type InboxRequest } from './conversation.repository';
 export { LeadActivityRepository, type ContactOptions } from './lead-activity.repository';
 export {
@@ -39,3 +39,4 @@ export {
   type SettingEntry,
   MAX_SETTINGS_LIST,
 } from './settings.repository';
+export type { Repositories } from './registry';

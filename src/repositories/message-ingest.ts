@@ -5,7 +5,7 @@ import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
 import type { MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
-import type { RecordMessageResult } from './message.repository';
+import type { RecordMessageResult } from './message.types';
 import { chunks, columnOf, hydrateRow, marks, statement } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.

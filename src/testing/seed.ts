@@ -17,7 +17,7 @@ import {
   PostType,
   AdCampaignStatus,
 } from '../enums';
-import { RECORD_BATCH_MAX, type RecordInboundInput } from '../repositories/message.repository';
+import { RECORD_BATCH_MAX, type RecordInboundInput } from '../repositories/message.types';
 import type { DatabaseScope } from '../scope';
 import { SeededRandom } from './random';
 

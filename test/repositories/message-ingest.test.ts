@@ -10,7 +10,7 @@ import { Message, type MessageAttachment } from '../../src/entities/message.enti
 import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
 import { EntityValidationError, ForeignKeyError } from '../../src/errors';
-import { RECORD_BATCH_MAX, type RecordInboundInput, type RecordMessageResult } from '../../src/repositories/message.repository';
+import { RECORD_BATCH_MAX, type RecordInboundInput, type RecordMessageResult } from '../../src/repositories/message.types';
 import { makePost, makeUser } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';

@@ -10,7 +10,7 @@ import {
   InvalidEnumValueError,
   NotFoundError,
 } from '../../src/errors';
-import { RECORD_BATCH_MAX, type RecordInboundInput } from '../../src/repositories/message.repository';
+import { RECORD_BATCH_MAX, type RecordInboundInput } from '../../src/repositories/message.types';
 import { makeAdCampaign, makePost, makeUser } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';

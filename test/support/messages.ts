@@ -4,7 +4,7 @@ import type { Database } from '../../src/database';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { Message } from '../../src/entities/message.entity';
 import { MessageSource } from '../../src/enums';
-import type { RecordInboundInput } from '../../src/repositories/message.repository';
+import type { RecordInboundInput } from '../../src/repositories/message.types';
 
 /** An inbound Messenger "Hi" from `userId`; `extra` replaces any field. */
 export function inbound(userId: number, extra: Partial<RecordInboundInput> = {}): RecordInboundInput {
