@@ -1,4 +1,5 @@
-export { UserRepository, type CreateUserInput, type UserPatch, type LeadChangeOptions, type UserSearch } from './user.repository';
+export { UserRepository } from './user.repository';
+export type { CreateUserInput, UserPatch, LeadChangeOptions, UserSearch } from './user.types';
 export { MessageRepository } from './message.repository';
 export {
   RECORD_BATCH_MAX,

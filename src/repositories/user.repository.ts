@@ -1,126 +1,25 @@
-import { Brackets, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Dialect } from '../dialect/index';
 import type { LeadActivity } from '../entities/lead-activity.entity';
 import { User } from '../entities/user.entity';
-import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, MessageSource } from '../enums';
-import { NotFoundError, UniqueConstraintError } from '../errors';
-import { pageRequest, toPage, type CursorList, type Page, type PageRequest } from '../pagination';
-import type { DatabaseScope } from '../scope';
-import { invalid, validateEntity } from '../validation';
+import { CustomerLabel, LeadActivityType, LeadStage } from '../enums';
+import { UniqueConstraintError } from '../errors';
+import type { Page } from '../pagination';
+import { validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 import { selectOne } from './sql';
-import { buildActivity, insertActivity, type NewLeadActivity } from './support/activities';
-import { checkEnum, checkId, checkInteger, checkKey, checkMaxLength, checkObject, checkText, optionsOf, pickInput } from './support/checks';
+import { buildActivity } from './support/activities';
+import { checkEnum, checkId, checkInteger, checkKey, optionsOf } from './support/checks';
+import { funnelOf, stageCountRows } from './user/funnel';
+import { buildUser, changedColumns, cleanInput, insertValues } from './user/input';
+import { applyLeadChange, changeMeta, clampScore, type LeadChange } from './user/lead-changes';
+import { checkSearch, searchUsers } from './user/search';
+import { lockUser, writeUser } from './user/writes';
+import type { CreateUserInput, LeadChangeOptions, UserPatch, UserSearch } from './user.types';
 
-/**
- * The values of a new user. `psid` or `phoneNumber` (or both) is required;
- * everything else is optional and omitted columns take their defaults
- * (`leadStage` NEW, `customerType` LEAD, `leadScore` 0, `isActive` true).
- */
-export interface CreateUserInput {
-  /** Messenger page-scoped id. */
-  psid?: string | null;
-  /** WhatsApp number in E.164 form, e.g. `+201001234567`. */
-  phoneNumber?: string | null;
-  /** Given name. */
-  firstName?: string | null;
-  /** Family name. */
-  lastName?: string | null;
-  /** Email address. */
-  email?: string | null;
-  /** Profile picture URL (http or https). */
-  profilePicUrl?: string | null;
-  /** Where in Egypt the customer lives. */
-  governorate?: Governorate | null;
-  /** Initial funnel stage (no audit entry is written for the initial value). */
-  leadStage?: LeadStage;
-  /** Initial label. */
-  customerLabel?: CustomerLabel | null;
-  /** What kind of customer. */
-  customerType?: CustomerType;
-  /** Initial score, 0 to 100. */
-  leadScore?: number;
-  /** The channel the customer first came through. */
-  primarySource?: MessageSource | null;
-  /** Free-form agent notes. */
-  notes?: string | null;
-  /** False for opted-out or archived customers. */
-  isActive?: boolean;
-  /** When the customer last wrote or was written to. */
-  lastMessageAt?: Date | null;
-}
-
-/**
- * The fields {@link UserRepository.update} may change. `leadStage`,
- * `customerLabel` and `leadScore` are left out on purpose: they change only
- * through the audited methods (`changeLeadStage`, `changeLabel`,
- * `adjustScore`), which write the audit trail. A property set to `undefined`
- * is left as it is; `null` clears it.
- */
-export type UserPatch = Omit<CreateUserInput, 'leadStage' | 'customerLabel' | 'leadScore'>;
-
-/** Who made an audited change and why. */
-export interface LeadChangeOptions {
-  /** An agent id, `ai`, `system` (at most 100 characters). */
-  performedBy?: string | null;
-  /** Free text stored with the audit entry. */
-  note?: string | null;
-}
-
-/** Criteria of {@link UserRepository.search}; all optional and combined with AND. */
-export interface UserSearch extends PageRequest {
-  /**
-   * Case-insensitive substring of the first name, last name, phone number or
-   * psid, at most 100 characters (the longest of them). `%`, `_` and `\`
-   * match themselves. Blank means no text filter.
-   */
-  query?: string;
-  /** Only users in this funnel stage. */
-  stage?: LeadStage;
-  /** Only users with this label; `null` for users without one. */
-  label?: CustomerLabel | null;
-  /** Only users of this customer type. */
-  type?: CustomerType;
-  /** Only users from this governorate. */
-  governorate?: Governorate;
-}
-
-const INPUT_KEYS: ReadonlySet<string> = new Set<keyof CreateUserInput>([
-  'psid',
-  'phoneNumber',
-  'firstName',
-  'lastName',
-  'email',
-  'profilePicUrl',
-  'governorate',
-  'leadStage',
-  'customerLabel',
-  'customerType',
-  'leadScore',
-  'primarySource',
-  'notes',
-  'isActive',
-  'lastMessageAt',
-]);
-
-const AUDITED_KEYS: ReadonlyMap<string, string> = new Map([
-  ['leadStage', 'changeLeadStage'],
-  ['customerLabel', 'changeLabel'],
-  ['leadScore', 'adjustScore'],
-]);
-
-/** The longest column {@link UserRepository.search} matches (first and last name). */
-const MAX_QUERY_LENGTH = 100;
 /** Column lengths of the unique keys. */
 const PSID_LENGTH = 64;
 const PHONE_LENGTH = 16;
-
-const SEARCH: CursorList = { name: 'users.search', sort: 'id' };
-
-const MIN_SCORE = 0;
-const MAX_SCORE = 100;
 
 /**
  * Queries and commands on {@link User}, the CRM's customers (leads). Reached
@@ -270,10 +169,7 @@ export class UserRepository extends EntityRepository<User> {
       const current = await lockUser(tx, dialect, id);
       const merged = Object.assign(new User(), current, changes);
       await validateEntity(merged);
-      const changed: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(changes)) {
-        if (!sameValue(value, (current as unknown as Record<string, unknown>)[key])) changed[key] = value;
-      }
+      const changed = changedColumns(current, changes);
       if (Object.keys(changed).length === 0) return current;
       await writeUser(tx.manager, dialect, id, changed as QueryDeepPartialEntity<User>);
       return tx.manager.findOneByOrFail(User, { id });
@@ -361,7 +257,7 @@ export class UserRepository extends EntityRepository<User> {
     checkInteger('User', 'delta', delta, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     const draft = await buildActivity({ userId: id, activityType: LeadActivityType.SCORE_CHANGE, ...changeMeta(options) });
     return this.#audited(id, (user) => {
-      const after = Math.min(MAX_SCORE, Math.max(MIN_SCORE, user.leadScore + delta));
+      const after = clampScore(user.leadScore + delta);
       if (after === user.leadScore) return null;
       draft.scoreBefore = user.leadScore;
       draft.scoreAfter = after;
@@ -384,41 +280,8 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async search(criteria?: UserSearch): Promise<Page<User>> {
-    const options = optionsOf('UserSearch', 'criteria', criteria);
-    const { limit, key } = pageRequest(SEARCH, this.ctx.engine, options);
-    const query: unknown = options.query;
-    if (query !== undefined && typeof query !== 'string') invalid('UserSearch', 'query', 'isString', 'query must be a string');
-    const text = typeof query === 'string' ? query.trim() : '';
-    // Longer text can match no field; NUL and lone surrogates would match differently per engine.
-    checkMaxLength('UserSearch', 'query', text, MAX_QUERY_LENGTH);
-    checkText('UserSearch', 'query', text);
-    const stage = options.stage === undefined ? undefined : checkEnum(LeadStage, 'LeadStage', options.stage);
-    const label = options.label === undefined || options.label === null ? options.label : checkEnum(CustomerLabel, 'CustomerLabel', options.label);
-    const type = options.type === undefined ? undefined : checkEnum(CustomerType, 'CustomerType', options.type);
-    const governorate = options.governorate === undefined ? undefined : checkEnum(Governorate, 'Governorate', options.governorate);
-    return this.ctx.run(async (m) => {
-      const qb = m.createQueryBuilder(User, 'u');
-      if (text !== '') {
-        // The database folds both sides: JavaScript's toLowerCase folds letters
-        // (É, astral capitals) that SQLite's and PostgreSQL's LOWER may keep.
-        const pattern = `%${escapeLike(text)}%`;
-        qb.andWhere(
-          new Brackets((w) => {
-            for (const column of ['u.firstName', 'u.lastName', 'u.phoneNumber', 'u.psid']) {
-              w.orWhere(`LOWER(${column}) LIKE LOWER(:pattern) ESCAPE '\\'`, { pattern });
-            }
-          }),
-        );
-      }
-      if (stage !== undefined) qb.andWhere('u.leadStage = :stage', { stage });
-      if (label === null) qb.andWhere('u.customerLabel IS NULL');
-      else if (label !== undefined) qb.andWhere('u.customerLabel = :label', { label });
-      if (type !== undefined) qb.andWhere('u.customerType = :type', { type });
-      if (governorate !== undefined) qb.andWhere('u.governorate = :governorate', { governorate });
-      if (key) qb.andWhere('u.id < :afterId', { afterId: key[1] });
-      const rows = await qb.orderBy('u.id', 'DESC').limit(limit + 1).getMany();
-      return toPage(rows, limit, SEARCH, (u) => [null, u.id]);
-    });
+    const filter = checkSearch(criteria, this.ctx.engine);
+    return this.ctx.run((m) => searchUsers(m, filter));
   }
 
   /**
@@ -432,19 +295,8 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async leadFunnel(): Promise<Record<LeadStage, number>> {
-    const rows = await this.ctx.run((m) =>
-      m
-        .createQueryBuilder(User, 'u')
-        .select('u.leadStage', 'stage')
-        .addSelect('COUNT(*)', 'count')
-        .groupBy('u.leadStage')
-        .getRawMany<{ stage: string; count: string | number }>(),
-    );
-    const funnel = Object.fromEntries(Object.values(LeadStage).map((s) => [s, 0])) as Record<LeadStage, number>;
-    for (const row of rows) {
-      if (row.stage in funnel) funnel[row.stage as LeadStage] = Number(row.count);
-    }
-    return funnel;
+    const rows = await this.ctx.run((m) => stageCountRows(m));
+    return funnelOf(rows);
   }
 
   /**
@@ -488,78 +340,8 @@ export class UserRepository extends EntityRepository<User> {
    * the new values and the audit entry (or `null` for no change), then writes
    * both, all in one transaction.
    */
-  async #audited(
-    id: number,
-    decide: (user: User) => { values: QueryDeepPartialEntity<User>; activity: LeadActivity } | null,
-  ): Promise<User> {
+  async #audited(id: number, decide: (user: User) => LeadChange | null): Promise<User> {
     const dialect = this.ctx.dialect;
-    return this.ctx.transaction(async (tx) => {
-      const user = await lockUser(tx, dialect, id);
-      const change = decide(user);
-      if (!change) return user;
-      await validateEntity(change.activity);
-      await writeUser(tx.manager, dialect, id, change.values);
-      await insertActivity(tx.manager, dialect, change.activity);
-      return tx.manager.findOneByOrFail(User, { id });
-    });
+    return this.ctx.transaction((tx) => applyLeadChange(tx, dialect, id, decide));
   }
-}
-
-/** Reads the user for a change; on PostgreSQL `FOR UPDATE` serialises concurrent changers (SQLite's queue already does). */
-async function lockUser(tx: DatabaseScope, dialect: Dialect, id: number): Promise<User> {
-  const qb = tx.manager.createQueryBuilder(User, 'u').where('u.id = :id', { id });
-  const user = await dialect.lock(qb, 'write').getOne();
-  if (!user) throw new NotFoundError('User', { id });
-  return user;
-}
-
-/** UPDATE of the given columns; `updated_at` keeps milliseconds on SQLite (TypeORM would write CURRENT_TIMESTAMP). */
-async function writeUser(manager: EntityManager, dialect: Dialect, id: number, values: QueryDeepPartialEntity<User>): Promise<void> {
-  const set = dialect.touch(values);
-  await manager.createQueryBuilder().update(User).set(set).where('id = :id', { id }).execute();
-}
-
-/** The columns of an insert: only what was set, so the database defaults apply to the rest. */
-function insertValues(user: User): QueryDeepPartialEntity<User> {
-  const values: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) {
-    const value = (user as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) values[key] = value;
-  }
-  return values as QueryDeepPartialEntity<User>;
-}
-
-/** A new user from input, validated. */
-async function buildUser(input: unknown): Promise<User> {
-  return validateEntity(Object.assign(new User(), cleanInput(input, false)));
-}
-
-/** Keeps the known input keys that are set; refuses unknown, read-only and (for patches) audited ones. */
-function cleanInput(input: unknown, isPatch: boolean): Record<string, unknown> {
-  checkObject('User', 'input', input);
-  if (isPatch) {
-    for (const key of Object.keys(input)) {
-      const audited = AUDITED_KEYS.get(key);
-      if (audited !== undefined && (input as Record<string, unknown>)[key] !== undefined) {
-        invalid('User', key, 'audited', `${key} cannot be changed with update(); use ${audited}(), which records the change`);
-      }
-    }
-  }
-  return pickInput('User', input, INPUT_KEYS);
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  return a === b;
-}
-
-/** The audit entry's note and performer; the entry's validation checks their types and lengths. */
-function changeMeta(options: LeadChangeOptions | undefined): Pick<NewLeadActivity, 'note' | 'performedBy'> {
-  const { note, performedBy } = optionsOf('LeadChangeOptions', 'options', options);
-  return { note: note ?? null, performedBy: performedBy ?? null };
-}
-
-/** Escapes LIKE wildcards so user text matches literally (with `ESCAPE '\'`). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

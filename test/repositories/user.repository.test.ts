@@ -6,7 +6,7 @@ import { Message } from '../../src/entities/message.entity';
 import { User } from '../../src/entities/user.entity';
 import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, MessageSource } from '../../src/enums';
 import { EntityValidationError, InvalidCursorError, InvalidEnumValueError, NotFoundError, UniqueConstraintError } from '../../src/errors';
-import type { UserPatch } from '../../src/repositories/user.repository';
+import type { UserPatch } from '../../src/repositories/user.types';
 import { makeMessage } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
