@@ -7,7 +7,7 @@ import type { UpsertAdCampaignInput } from '../../src/repositories/ad-campaign.r
 import { makeConversation, makeMessage } from '../../src/testing';
 import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
-import { validationIssue, firstIssue } from '../support/errors';
+import { validationIssue, firstIssue, expectValidationError } from '../support/errors';
 
 describe.each(engines())('AdCampaignRepository on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
@@ -68,23 +68,22 @@ describe.each(engines())('AdCampaignRepository on %s', (engine) => {
       expect(await campaignCount()).toBe(1);
     });
 
-    it('refuses invalid currencies, metrics, dates and statuses and writes nothing', async () => {
-      const base = { facebookCampaignId: fbId(), name: 'Bad' };
-      const cases: Array<[Partial<UpsertAdCampaignInput>, string]> = [
-        [{ currency: 'XYZ' }, 'currency'],
-        [{ currency: 'egp' }, 'currency'],
-        [{ spendMinor: 10.5 }, 'spendMinor'],
-        [{ clicks: -1 }, 'clicks'],
-        [{ impressions: 2 ** 60 }, 'impressions'],
-        [{ startsAt: new Date('2025-02-01'), endsAt: new Date('2025-01-01') }, 'endsAt'],
-        [{ name: '' }, 'name'],
-      ];
-      for (const [patch, property] of cases) {
-        const error = await validationIssue(suite.db.adCampaigns.upsertByFacebookId({ ...base, ...patch }));
-        expect(error.issues.map((i) => i.property)).toContain(property);
-      }
+    it.each<[Partial<UpsertAdCampaignInput>, string]>([
+      [{ currency: 'XYZ' }, 'currency'],
+      [{ currency: 'egp' }, 'currency'],
+      [{ spendMinor: 10.5 }, 'spendMinor'],
+      [{ clicks: -1 }, 'clicks'],
+      [{ impressions: 2 ** 60 }, 'impressions'],
+      [{ startsAt: new Date('2025-02-01'), endsAt: new Date('2025-01-01') }, 'endsAt'],
+      [{ name: '' }, 'name'],
+    ])('refuses %o naming %s and writes nothing', async (patch, property) => {
+      await expectValidationError(suite.db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Bad', ...patch }), property);
+      expect(await campaignCount()).toBe(0);
+    });
+
+    it('refuses an unknown status with InvalidEnumValueError and writes nothing', async () => {
       await expect(
-        suite.db.adCampaigns.upsertByFacebookId({ ...base, status: 'running' as AdCampaignStatus }),
+        suite.db.adCampaigns.upsertByFacebookId({ facebookCampaignId: fbId(), name: 'Bad', status: 'running' as AdCampaignStatus }),
       ).rejects.toBeInstanceOf(InvalidEnumValueError);
       expect(await campaignCount()).toBe(0);
     });
@@ -231,8 +230,11 @@ describe.each(engines())('AdCampaignRepository on %s', (engine) => {
       expect(page.nextCursor).toBeNull();
     });
 
-    it('refuses an unknown status and a bad limit', async () => {
+    it('refuses an unknown status with InvalidEnumValueError', async () => {
       await expect(suite.db.adCampaigns.list({ status: 'running' as AdCampaignStatus })).rejects.toBeInstanceOf(InvalidEnumValueError);
+    });
+
+    it('refuses a limit of 0 naming limit', async () => {
       expect((await validationIssue(suite.db.adCampaigns.list({ limit: 0 }))).issues[0]?.property).toBe('limit');
     });
 

@@ -476,8 +476,11 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
       expect(await suite.db.messages.updateStatus('no-such-mid', MessageStatus.READ)).toBeNull();
     });
 
-    it('refuses a bad status and an empty id', async () => {
+    it('refuses a bad status with InvalidEnumValueError', async () => {
       await expect(suite.db.messages.updateStatus('m', 'seen' as MessageStatus)).rejects.toBeInstanceOf(InvalidEnumValueError);
+    });
+
+    it('refuses an empty id with EntityValidationError', async () => {
       await expect(suite.db.messages.updateStatus('', MessageStatus.READ)).rejects.toBeInstanceOf(EntityValidationError);
     });
   });

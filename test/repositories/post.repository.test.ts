@@ -169,15 +169,13 @@ describe.each(engines())('PostRepository on %s', (engine) => {
       expect(names(await suite.db.posts.top({ by: 'likes' }))).toEqual(['a', 'c', 'e', 'b', 'd']);
     });
 
-    it('ranks by comments and by shares', async () => {
+    it.each([
+      { by: 'comments', ranking: 'comments', order: ['d', 'b', 'c', 'a', 'e'] },
+      { by: 'shares', ranking: 'shares', order: ['b', 'e', 'd', 'a', 'c'] },
+      { by: 'engagement', ranking: 'engagement, the sum of likes, comments and shares', order: ['d', 'b', 'e', 'c', 'a'] },
+    ] as const)('ranks by $ranking', async ({ by, order }) => {
       await seed();
-      expect(names(await suite.db.posts.top({ by: 'comments' }))).toEqual(['d', 'b', 'c', 'a', 'e']);
-      expect(names(await suite.db.posts.top({ by: 'shares' }))).toEqual(['b', 'e', 'd', 'a', 'c']);
-    });
-
-    it('ranks by engagement, the sum of likes, comments and shares', async () => {
-      await seed();
-      expect(names(await suite.db.posts.top({ by: 'engagement' }))).toEqual(['d', 'b', 'e', 'c', 'a']);
+      expect(names(await suite.db.posts.top({ by }))).toEqual(order);
     });
 
     it('returns at most limit posts, 10 by default', async () => {
@@ -187,13 +185,14 @@ describe.each(engines())('PostRepository on %s', (engine) => {
       expect(await suite.db.posts.top({ by: 'likes' })).toHaveLength(10);
     });
 
-    it('refuses an unknown ranking and a limit outside 1..100', async () => {
+    it('refuses an unknown ranking', async () => {
       const by = await validationIssue(suite.db.posts.top({ by: 'views' as 'likes' }));
       expect(by.issues[0]?.property).toBe('by');
-      for (const limit of [0, 101, 2.5]) {
-        const error = await validationIssue(suite.db.posts.top({ by: 'likes', limit }));
-        expect(error.issues[0]?.property).toBe('limit');
-      }
+    });
+
+    it.each([0, 101, 2.5])('refuses a limit of %s, outside the whole numbers 1..100', async (limit) => {
+      const error = await validationIssue(suite.db.posts.top({ by: 'likes', limit }));
+      expect(error.issues[0]?.property).toBe('limit');
     });
   });
 
