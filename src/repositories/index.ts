@@ -40,4 +40,3 @@ export {
   type SettingEntry,
   MAX_SETTINGS_LIST,
 } from './settings.repository';
-export type { Repositories } from './registry';
