@@ -6,10 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/database';
 import { backupDatabase } from '../../src/operations/index';
 import { killHard, ROOT } from './child';
-import { seedManyMessages, seedVaried, tempDir } from './support';
+import { useTestDatabase } from '../support/database';
+import { seedManyMessages, seedVaried, useTempDir } from './support';
 
 /** A second process writing a user every millisecond or so until killed; prints `ready` after its first commit. */
 const WRITER = `
@@ -35,20 +35,18 @@ function startWriter(file: string): Promise<ChildProcess> {
 }
 
 describe('a SQLite backup under writers that never stop', () => {
-  const tmp = tempDir();
+  const tmp = useTempDir();
   const file = join(tmp.dir, 'busy.db');
-  let db: Database;
+  const suite = useTestDatabase('sqlite', { sqliteFile: file });
   let writer: ChildProcess | undefined;
 
   beforeAll(async () => {
-    db = await openDatabase({ url: `sqlite:${file}`, migrate: true });
-    await seedVaried(db, 'busy', 20);
-    await seedManyMessages(db, 30_000);
+    await seedVaried(suite.db, 'busy', 20);
+    await seedManyMessages(suite.db, 30_000);
   });
   afterAll(async () => {
+    // Registered after useTestDatabase, so it runs before the database closes.
     if (writer) await killHard(writer);
-    await db?.close();
-    tmp.remove();
   });
 
   it('finishes in bounded time with every row committed before it, while the writers keep writing', async () => {
@@ -60,7 +58,7 @@ describe('a SQLite backup under writers that never stop', () => {
     const libraryWriter = (async () => {
       while (!stop) {
         const startedAt = performance.now();
-        await db.users.findOrCreateByPsid(`lib-${libraryWrites++}`);
+        await suite.db.users.findOrCreateByPsid(`lib-${libraryWrites++}`);
         latencies.push({ at: startedAt, ms: performance.now() - startedAt });
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
@@ -76,7 +74,7 @@ describe('a SQLite backup under writers that never stop', () => {
     let restarts = 0;
     let lastDone = -1;
     const startedAt = performance.now();
-    const result = await backupDatabase(db, target, {
+    const result = await backupDatabase(suite.db, target, {
       pagesPerStep: 1,
       onProgress: (done) => {
         if (done < lastDone) restarts++;
