@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../src/database';
 import { MessageSource } from '../src/enums';
 import { isMigochatDbError } from '../src/errors';
-import { engines, openTestDb, pgUrl, type EngineName } from './support/engines';
 import { useTestDatabase } from './support/database';
+import { type EngineName, engines, openTestDb, pgUrl } from './support/engines';
 import { emptyDatabase } from './support/pg-cluster';
 import { rejection } from './support/errors';
 

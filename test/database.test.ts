@@ -4,8 +4,8 @@ import { User } from '../src/entities/user.entity';
 import { isMigochatDbError, TransactionConflictError } from '../src/errors';
 import type { Database } from '../src/database';
 import { openDatabase } from '../src/database';
-import { engines } from './support/engines';
 import { useTestDatabase } from './support/database';
+import { engines } from './support/engines';
 
 const newUser = (psid: string): User => Object.assign(new User(), { psid });
 

@@ -17,8 +17,8 @@ import {
   UniqueConstraintError,
 } from '../src/errors';
 import { makeConversation, makeUser } from '../src/testing';
-import { engines, pgUrl } from './support/engines';
 import { useTestDatabase } from './support/database';
+import { engines, pgUrl } from './support/engines';
 import { freePort } from './support/pg-cluster';
 import { rejection } from './support/errors';
 

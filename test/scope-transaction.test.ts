@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, UniqueConstraintError } from '../src/errors';
 import type { DatabaseScope } from '../src/scope';
-import { engines } from './support/engines';
 import { useTestDatabase } from './support/database';
+import { engines } from './support/engines';
 
 class RollBack extends Error {}
 

@@ -4,8 +4,8 @@ import { dialectFor, postgresDialect, sqliteDialect, type Dialect } from '../../
 import { User } from '../../src/entities/user.entity';
 import type { RepositoryContext } from '../../src/repositories/context';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { TABLES, useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 
 type Rows = Array<Record<string, unknown>>;
 

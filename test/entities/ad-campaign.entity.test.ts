@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AdCampaign } from '../../src/entities/ad-campaign.entity';
 import { AdCampaignStatus } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const campaign = (values: Partial<AdCampaign>): AdCampaign => Object.assign(new AdCampaign(), { name: 'Campaign', ...values });

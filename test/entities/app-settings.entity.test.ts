@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AppSettings, MASKED_VALUE } from '../../src/entities/app-settings.entity';
 import { SettingValueType } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { rejection } from '../support/errors';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 

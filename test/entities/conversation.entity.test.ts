@@ -3,8 +3,8 @@ import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../../src/entities/co
 import { MessageSource } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const conversation = (values: Partial<Conversation>): Conversation =>

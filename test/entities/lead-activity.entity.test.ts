@@ -3,8 +3,8 @@ import { LeadActivity } from '../../src/entities/lead-activity.entity';
 import { CustomerLabel, LeadActivityType, LeadStage } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const activity = (values: Partial<LeadActivity>): LeadActivity =>

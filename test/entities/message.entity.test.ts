@@ -6,8 +6,8 @@ import { Post } from '../../src/entities/post.entity';
 import { MessageDirection, MessageSource, MessageStatus } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { makeAdCampaign, makeConversation, makePost } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, pgColumnTypes, sql, validationIssues } from './fixtures';
 
 const message = (values: Partial<Message>): Message =>

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Post } from '../../src/entities/post.entity';
 import { PostType } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, sql, validationIssues } from './fixtures';
 
 const post = (values: Partial<Post>): Post => Object.assign(new Post(), values);

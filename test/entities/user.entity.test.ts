@@ -6,8 +6,8 @@ import { User } from '../../src/entities/user.entity';
 import { CustomerLabel, CustomerType, Governorate, LeadStage, MessageSource } from '../../src/enums';
 import { validateEntity } from '../../src/validation';
 import { makeMessage } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectRefused, expectSecondRefused, expectStoredAsUtc, sql, sqliteUtcText, validationIssues } from './fixtures';
 
 const user = (values: Partial<User>): User => Object.assign(new User(), values);

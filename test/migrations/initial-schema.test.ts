@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 
 describe.each(engines())('migrations on %s', (engine) => {
   const suite = useTestDatabase(engine);

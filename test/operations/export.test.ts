@@ -12,7 +12,7 @@ import {
 } from '../../src/operations/index';
 import { makeUser } from '../../src/testing';
 import { useFreshTestDatabases, useTestDatabase } from '../support/database';
-import { engines, type EngineName } from '../support/engines';
+import { type EngineName, engines } from '../support/engines';
 import { comparableExport, counts, exportLines, seedManyMessages, seedVaried, snapshot, TABLES, useTempDir } from './support';
 
 const EMPTY = Object.fromEntries(TABLES.map((t) => [t, 0]));

@@ -6,7 +6,7 @@ import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS } from '../../src/operations/ind
 import { makeUser } from '../../src/testing';
 import { useFreshTestDatabases, useTestDatabase } from '../support/database';
 import { engines, pgUrl } from '../support/engines';
-import { canStartPostgres, startCluster, type PgCluster } from '../support/pg-cluster';
+import { canStartPostgres, type PgCluster, startCluster } from '../support/pg-cluster';
 import { TABLES } from './support';
 
 describe.each(engines())('health on %s', (engine) => {

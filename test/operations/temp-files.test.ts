@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupDatabase, exportDatabase } from '../../src/operations/index';
 import { removeStaleTempFiles, tempFileOwner, tempPathFor } from '../../src/operations/temp-files';
 import { useTestDatabase } from '../support/database';
-import { engines, type EngineName } from '../support/engines';
+import { type EngineName, engines } from '../support/engines';
 import { deadPid, killHard, startSlowOperation } from './child';
 import { seedVaried, tempDir, useTempDir } from './support';
 

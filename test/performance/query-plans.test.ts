@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import { makeAdCampaign } from '../../src/testing';
-import { engines, type EngineName } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { type EngineName, engines } from '../support/engines';
 import { captureQueries } from '../support/query-plan';
 
 /*

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openDatabase, type Database } from '../../src/database';
 import { LeadActivityType, LeadStage, MessageSource } from '../../src/enums';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { conversationCounters, messageRows, stageTrail } from './fixtures/invariants';
 
 const WRITER = join(__dirname, 'fixtures', 'sqlite-writer.cjs');

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../../src/errors';
 import { makeUser } from '../../src/testing';
-import { canStartPostgres, freePort, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
+import { canStartPostgres, emptyDatabase, freePort, type PgCluster, startCluster } from '../support/pg-cluster';
 
 describe.runIf(canStartPostgres() || process.env['CI'])('connections on a real PostgreSQL that goes away', () => {
   let cluster: PgCluster;

@@ -10,8 +10,8 @@ import { EntityValidationError, isMigochatDbError } from '../../src/errors';
 import type { CreateUserInput, RecordInboundInput, SettingValue, SetSettingOptions } from '../../src/repositories/index';
 import { textProblem } from '../../src/validation';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 
 const RUNS = { numRuns: 60 };
 

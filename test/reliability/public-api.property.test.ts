@@ -29,8 +29,8 @@ import {
   SettingsRepository,
   UserRepository,
 } from '../../src/repositories/index';
-import { engines, type EngineName } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { type EngineName, engines } from '../support/engines';
 
 /** The repositories as `db` exposes them. */
 const REPOSITORIES = {

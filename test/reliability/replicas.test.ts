@@ -7,7 +7,7 @@ import { openDatabase, type Database } from '../../src/database';
 import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
 import { makeUser } from '../../src/testing';
-import { canStartPostgres, startCluster, startReplica, type PgCluster } from '../support/pg-cluster';
+import { canStartPostgres, type PgCluster, startCluster, startReplica } from '../support/pg-cluster';
 
 const withDb = (url: string, name: string) => {
   const u = new URL(url);

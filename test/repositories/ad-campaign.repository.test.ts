@@ -5,9 +5,9 @@ import { AdCampaignStatus } from '../../src/enums';
 import { InvalidCursorError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
 import type { UpsertAdCampaignInput } from '../../src/repositories/ad-campaign.repository';
 import { makeConversation, makeMessage } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
-import { validationIssue, firstIssue, expectValidationError } from '../support/errors';
+import { engines } from '../support/engines';
+import { expectValidationError, firstIssue, validationIssue } from '../support/errors';
 
 describe.each(engines())('AdCampaignRepository on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });

@@ -4,8 +4,8 @@ import { User } from '../../src/entities/user.entity';
 import { MessageSource } from '../../src/enums';
 import { EntityValidationError, ForeignKeyError, InvalidCursorError, InvalidEnumValueError, NotFoundError } from '../../src/errors';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { firstIssue, rejection } from '../support/errors';
 import { captureQueries, queryPlan } from '../support/query-plan';
 

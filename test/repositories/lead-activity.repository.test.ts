@@ -4,8 +4,8 @@ import { LeadActivityType, LeadStage } from '../../src/enums';
 import { EntityValidationError, InvalidCursorError, NotFoundError } from '../../src/errors';
 import type { Page, PageRequest } from '../../src/pagination';
 import { makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { firstIssue } from '../support/errors';
 
 describe.each(engines())('LeadActivityRepository on %s', (engine) => {

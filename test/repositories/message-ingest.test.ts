@@ -12,8 +12,8 @@ import { MessageSource } from '../../src/enums';
 import { EntityValidationError, ForeignKeyError } from '../../src/errors';
 import { RECORD_BATCH_MAX, type RecordInboundInput, type RecordMessageResult } from '../../src/repositories/message.types';
 import { makePost, makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { rejection } from '../support/errors';
 import { conversationsOf, inbound, messagesOf } from '../support/messages';
 

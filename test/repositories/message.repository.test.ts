@@ -12,10 +12,10 @@ import {
 } from '../../src/errors';
 import { RECORD_BATCH_MAX, type RecordInboundInput } from '../../src/repositories/message.types';
 import { makeAdCampaign, makePost, makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { captureQueries, queryPlan } from '../support/query-plan';
-import { rejection, firstIssue } from '../support/errors';
+import { firstIssue, rejection } from '../support/errors';
 import { conversationsOf, inbound, messagesOf } from '../support/messages';
 
 describe.each(engines())('MessageRepository on %s', (engine) => {

@@ -5,9 +5,9 @@ import { Post } from '../../src/entities/post.entity';
 import { PostType } from '../../src/enums';
 import { NotFoundError } from '../../src/errors';
 import { makeMessage } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
-import { validationIssue, firstIssue } from '../support/errors';
+import { engines } from '../support/engines';
+import { firstIssue, validationIssue } from '../support/errors';
 
 describe.each(engines())('PostRepository on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });

@@ -4,9 +4,9 @@ import { AppSettings, MASKED_VALUE } from '../../src/entities/app-settings.entit
 import { SettingValueType } from '../../src/enums';
 import { EntityValidationError } from '../../src/errors';
 import type { SettingValue } from '../../src/repositories/settings.repository';
+import { useFreshTestDatabases, useTestDatabase } from '../support/database';
 import { engines } from '../support/engines';
-import { useTestDatabase, useFreshTestDatabases } from '../support/database';
-import { rejection, validationIssue, firstIssue } from '../support/errors';
+import { firstIssue, rejection, validationIssue } from '../support/errors';
 
 const SECRET = 'EAAB-very-secret-page-token-42';
 

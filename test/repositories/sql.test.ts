@@ -10,8 +10,8 @@ import { Post } from '../../src/entities/post.entity';
 import { User } from '../../src/entities/user.entity';
 import { hydrateRow, inDialect, queryRows } from '../../src/repositories/sql';
 import { makeAdCampaign, makeConversation, makeMessage, makePost, makeUser } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 
 describe.each(engines())('fixed-SQL hydration on %s', (engine) => {
   const suite = useTestDatabase(engine);

@@ -8,8 +8,8 @@ import { CustomerLabel, CustomerType, Governorate, LeadActivityType, LeadStage, 
 import { EntityValidationError, InvalidCursorError, InvalidEnumValueError, NotFoundError, UniqueConstraintError } from '../../src/errors';
 import type { UserPatch } from '../../src/repositories/user.types';
 import { makeMessage } from '../../src/testing';
-import { engines } from '../support/engines';
 import { useTestDatabase } from '../support/database';
+import { engines } from '../support/engines';
 import { expectValidationError, firstIssue } from '../support/errors';
 
 describe.each(engines())('UserRepository on %s', (engine) => {
