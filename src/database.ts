@@ -15,13 +15,7 @@ import { isConflict, toDatabaseError } from './driver-errors';
 import { DatabaseClosedError, DatabaseReadOnlyError, isMigochatDbError, TransactionConflictError } from './errors';
 import { executedMigrations, MIGRATIONS_TABLE, pendingMigrations, type PendingMigration } from './migrations/history';
 import { checkHealth, type HealthOptions, type HealthReport } from './operations/health';
-import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
-import type { ConversationRepository } from './repositories/conversation.repository';
-import type { LeadActivityRepository } from './repositories/lead-activity.repository';
-import type { MessageRepository } from './repositories/message.repository';
-import type { PostRepository } from './repositories/post.repository';
-import type { SettingsRepository } from './repositories/settings.repository';
-import type { UserRepository } from './repositories/user.repository';
+import { REPOSITORY_NAMES, type Repositories } from './repositories/registry';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import { Scope } from './scope-impl';
 import { SqliteSession } from './sqlite-session';
@@ -30,6 +24,9 @@ import { WorkTracker } from './work-tracker';
 export type { PendingMigration } from './migrations/history';
 
 const DEFAULT_RETRIES = 5;
+
+/** `db.users`, `db.messages`, ...: the {@link Repositories}, as getters defined from the registry. */
+export interface Database extends Repositories {}
 
 /**
  * An open database: one repository per entity, transactions, migrations and
@@ -127,33 +124,16 @@ export class Database implements DatabaseScope {
     return this.dataSource.manager;
   }
 
-  /** Customers (leads): lookups, find-or-create, stage, label and score changes, search, funnel. */
-  get users(): UserRepository {
-    return this.scope.users;
-  }
-  /** Messages: idempotent inbound recording, outbound, receipts, history, statistics. */
-  get messages(): MessageRepository {
-    return this.scope.messages;
-  }
-  /** Conversations: get-or-open, the inbox, closing. */
-  get conversations(): ConversationRepository {
-    return this.scope.conversations;
-  }
-  /** The leads' append-only audit trail. */
-  get leadActivities(): LeadActivityRepository {
-    return this.scope.leadActivities;
-  }
-  /** Facebook posts and their engagement. */
-  get posts(): PostRepository {
-    return this.scope.posts;
-  }
-  /** Facebook ad campaigns, metrics and performance. */
-  get adCampaigns(): AdCampaignRepository {
-    return this.scope.adCampaigns;
-  }
-  /** Typed application settings. */
-  get settings(): SettingsRepository {
-    return this.scope.settings;
+  // db.users, db.messages, ...: one getter per repository of the registry, served by the database's scope.
+  static {
+    for (const name of REPOSITORY_NAMES) {
+      Object.defineProperty(Database.prototype, name, {
+        configurable: true,
+        get(this: Database) {
+          return this.scope[name];
+        },
+      });
+    }
   }
 
   /**

@@ -4,14 +4,8 @@ import type { Engine } from './column-types';
 import { dialectFor, type Dialect } from './dialect/index';
 import { toDatabaseError } from './driver-errors';
 import { DatabaseClosedError } from './errors';
-import { AdCampaignRepository } from './repositories/ad-campaign.repository';
 import type { RepositoryContext } from './repositories/context';
-import { ConversationRepository } from './repositories/conversation.repository';
-import { LeadActivityRepository } from './repositories/lead-activity.repository';
-import { MessageRepository } from './repositories/message.repository';
-import { PostRepository } from './repositories/post.repository';
-import { SettingsRepository } from './repositories/settings.repository';
-import { UserRepository } from './repositories/user.repository';
+import { REPOSITORY_CLASSES, REPOSITORY_NAMES, type Repositories } from './repositories/registry';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import type { WorkTracker } from './work-tracker';
 
@@ -41,6 +35,9 @@ export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, optio
  * a transaction's (work runs directly). Repositories are made on first use.
  * @internal
  */
+/** The repositories, as getters defined from the registry. @internal */
+export interface Scope extends Repositories {}
+
 export class Scope implements DatabaseScope, RepositoryContext {
   readonly engine: Engine;
   readonly dialect: Dialect;
@@ -51,7 +48,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   private readonly work: WorkTracker | undefined;
   private readonly openTransaction: TransactionRunner;
   private readonly lease: ManagerLease | undefined;
-  private cache: Partial<Record<string, unknown>> = {};
+  private cache: Partial<Record<keyof Repositories, object>> = {};
 
   constructor(args: {
     engine: Engine;
@@ -82,30 +79,16 @@ export class Scope implements DatabaseScope, RepositoryContext {
     return `DatabaseScope { engine: '${this.engine}', inTransaction: ${String(this.inTransaction)} }`;
   }
 
-  private repo<R>(key: string, make: (ctx: RepositoryContext) => R): R {
-    return (this.cache[key] ??= make(this)) as R;
-  }
-
-  get users(): UserRepository {
-    return this.repo('users', (c) => new UserRepository(c));
-  }
-  get messages(): MessageRepository {
-    return this.repo('messages', (c) => new MessageRepository(c));
-  }
-  get conversations(): ConversationRepository {
-    return this.repo('conversations', (c) => new ConversationRepository(c));
-  }
-  get leadActivities(): LeadActivityRepository {
-    return this.repo('leadActivities', (c) => new LeadActivityRepository(c));
-  }
-  get posts(): PostRepository {
-    return this.repo('posts', (c) => new PostRepository(c));
-  }
-  get adCampaigns(): AdCampaignRepository {
-    return this.repo('adCampaigns', (c) => new AdCampaignRepository(c));
-  }
-  get settings(): SettingsRepository {
-    return this.repo('settings', (c) => new SettingsRepository(c));
+  // One getter per repository, made on first use (defined from the registry below the class).
+  static {
+    for (const name of REPOSITORY_NAMES) {
+      Object.defineProperty(Scope.prototype, name, {
+        configurable: true,
+        get(this: Scope) {
+          return (this.cache[name] ??= new REPOSITORY_CLASSES[name](this));
+        },
+      });
+    }
   }
 
   run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {

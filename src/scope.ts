@@ -1,12 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Engine } from './column-types';
-import type { AdCampaignRepository } from './repositories/ad-campaign.repository';
-import type { ConversationRepository } from './repositories/conversation.repository';
-import type { LeadActivityRepository } from './repositories/lead-activity.repository';
-import type { MessageRepository } from './repositories/message.repository';
-import type { PostRepository } from './repositories/post.repository';
-import type { SettingsRepository } from './repositories/settings.repository';
-import type { UserRepository } from './repositories/user.repository';
+import type { Repositories } from './repositories/registry';
 
 /** How `db.transaction` runs. */
 export interface TransactionOptions {
@@ -20,21 +14,7 @@ export interface TransactionOptions {
  * The repositories, bound either to the database or to one transaction. A
  * {@link Database} is one; so is the `tx` that `db.transaction` hands its callback.
  */
-export interface DatabaseScope {
-  /** Customers (leads). */
-  readonly users: UserRepository;
-  /** Inbound and outbound messages. */
-  readonly messages: MessageRepository;
-  /** Conversations and the inbox. */
-  readonly conversations: ConversationRepository;
-  /** The leads' audit trail. */
-  readonly leadActivities: LeadActivityRepository;
-  /** Facebook posts. */
-  readonly posts: PostRepository;
-  /** Facebook ad campaigns. */
-  readonly adCampaigns: AdCampaignRepository;
-  /** Application settings. */
-  readonly settings: SettingsRepository;
+export interface DatabaseScope extends Repositories {
   /** `'sqlite'` or `'postgres'`. */
   readonly engine: Engine;
   /** The TypeORM manager this scope runs on (the transaction's, inside one). */
