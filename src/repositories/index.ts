@@ -40,3 +40,4 @@ export {
   type SettingEntry,
   MAX_SETTINGS_LIST,
 } from './settings.repository';
+export type { Repositories } from './registry';
