@@ -220,3 +220,27 @@ function storageError(code: string, message: string, options: { cause: unknown }
   }
   return null;
 }
+
+/** What a secret value is replaced with in logs and errors. @internal */
+export const REDACTED = '[redacted]';
+
+/**
+ * Blanks the query parameters (and PostgreSQL's `detail`, which quotes the
+ * failing row) kept on a driver error and its causes, so a failed write
+ * cannot carry a value (a sensitive setting, an imported row) out in its
+ * error. Returns `error`.
+ * @internal
+ */
+export function redactValues<E>(error: E): E {
+  const seen = new Set<object>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { parameters?: unknown; detail?: unknown; driverError?: unknown; cause?: unknown };
+    if (Array.isArray(e.parameters)) e.parameters = e.parameters.map(() => REDACTED);
+    if (typeof e.detail === 'string') e.detail = REDACTED;
+    if (typeof e.driverError === 'object' && e.driverError !== null) redactValues(e.driverError);
+    current = e.cause;
+  }
+  return error;
+}

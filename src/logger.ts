@@ -1,8 +1,8 @@
 import { AdvancedConsoleLogger, type LoggerOptions, type QueryRunner } from 'typeorm';
-import { scrubMessage } from './driver-errors';
+import { REDACTED, scrubMessage } from './driver-errors';
 
 /** What query logs show instead of a parameter that may hold a secret. */
-export const REDACTED = '[redacted]';
+export { REDACTED } from './driver-errors';
 
 type Parameters = unknown[] | Record<string, unknown> | undefined;
 

@@ -9,9 +9,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Database } from '../database';
 import { dialectFor } from '../dialect/index';
-import { toDatabaseError } from '../driver-errors';
+import { redactValues, toDatabaseError } from '../driver-errors';
 import { BackupError, isMigochatDbError } from '../errors';
-import { REDACTED } from '../logger';
 import { executedMigrations, MIGRATIONS_TABLE } from '../migrations/history';
 import { ImportLineError } from './errors';
 import { columnsOf, EXPORT_FORMAT, EXPORT_VERSION, type ExportHeader, quote, type Row, type TableRowCount } from './format';
@@ -86,29 +85,10 @@ function parseHeader(line: Line | undefined, label: string): ExportHeader {
   return header as ExportHeader;
 }
 
-/**
- * Blanks the query parameters (and PostgreSQL's `detail`, which quotes the
- * failing row) kept on a driver error and its causes: they hold the file's
- * values, sensitive settings included.
- */
-function redacted<E>(error: E): E {
-  const seen = new Set<object>();
-  let current: unknown = error;
-  while (typeof current === 'object' && current !== null && !seen.has(current)) {
-    seen.add(current);
-    const e = current as { parameters?: unknown; detail?: unknown; driverError?: unknown; cause?: unknown };
-    if (Array.isArray(e.parameters)) e.parameters = e.parameters.map(() => REDACTED);
-    if (typeof e.detail === 'string') e.detail = REDACTED;
-    if (typeof e.driverError === 'object' && e.driverError !== null) redacted(e.driverError);
-    current = e.cause;
-  }
-  return error;
-}
-
 /** The database's complaint about a row, as a typed error without the row's values. */
 function refusal(db: Database, error: unknown): { message: string; cause: unknown } {
   // Typed first: the column names come from PostgreSQL's detail, which is then blanked.
-  const typed = redacted(toDatabaseError(error, db.engine));
+  const typed = redactValues(toDatabaseError(error, db.engine));
   return { message: typed.message, cause: typed };
 }
 

@@ -10,7 +10,7 @@ import { UserRepository } from './user.repository';
 /**
  * The repositories of a {@link DatabaseScope}, by the names they have on
  * `db`, `db.primary` and a transaction's `tx`. A new repository is added
- * here and in {@link REPOSITORY_CLASSES} (the compiler asks for both), and
+ * here and in `REPOSITORY_CLASSES` below it (the compiler asks for both), and
  * exported from the repositories' index.
  */
 export interface Repositories {

@@ -1,7 +1,7 @@
+import { redactValues } from '../driver-errors';
 import { AppSettings, MASKED_VALUE } from '../entities/app-settings.entity';
 import { SettingValueType } from '../enums';
 import { EntityValidationError } from '../errors';
-import { REDACTED } from '../logger';
 import { checkJson, describeValue, invalid, SETTING_JSON_LIMITS } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
@@ -181,7 +181,7 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
         return stored;
       });
     } catch (error) {
-      throw redactParameters(error);
+      throw redactValues(error);
     }
   }
 
@@ -290,20 +290,3 @@ function typeMismatch(key: string, stored: SettingValueType, given: SettingValue
   return new EntityValidationError('AppSettings', [{ property: 'value', rules: ['settingType'], messages: [message] }]);
 }
 
-/**
- * Blanks the query parameters (and PostgreSQL's row `detail`) kept on a
- * driver error and its causes, so a failed write cannot carry a secret value out.
- */
-function redactParameters(error: unknown): unknown {
-  const seen = new Set<object>();
-  let current: unknown = error;
-  while (typeof current === 'object' && current !== null && !seen.has(current)) {
-    seen.add(current);
-    const e = current as { parameters?: unknown; detail?: unknown; driverError?: unknown; cause?: unknown };
-    if (Array.isArray(e.parameters)) e.parameters = e.parameters.map(() => REDACTED);
-    if (typeof e.detail === 'string') e.detail = REDACTED;
-    if (typeof e.driverError === 'object' && e.driverError !== null) redactParameters(e.driverError);
-    current = e.cause;
-  }
-  return error;
-}
