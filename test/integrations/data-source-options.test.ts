@@ -1,11 +1,11 @@
 // dataSourceOptions(): a DataSource built by hand from the library's options
 // (spread, as NestJS's TypeOrmModule and a TypeORM CLI data-source file do)
 // behaves as createDataSource's does, on both engines.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   attachDatabase,
   ConfigError,
@@ -16,28 +16,11 @@ import {
   User,
 } from '../../src/index';
 import { ENTITIES, MIGRATIONS, SnakeNamingStrategy } from '../../src/advanced';
-import { engines, pgUrl, type EngineName } from '../support/engines';
-import { emptyDatabase } from '../support/pg-cluster';
+import { engines, type EngineName } from '../support/engines';
+import { useEmptyUrls } from '../support/empty-urls';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'migochat-dso-'));
-});
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** A URL of an empty database on `engine`; the PostgreSQL one is dropped after the test. */
-const drops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const drop of drops.splice(0)) await drop();
-});
-async function emptyUrl(engine: EngineName): Promise<string> {
-  if (engine === 'sqlite') return `sqlite:${join(tmp, `${Math.random().toString(36).slice(2)}.db`)}`;
-  const db = await emptyDatabase(pgUrl());
-  drops.push(db.drop);
-  return db.url;
-}
+const empty = useEmptyUrls('migochat-dso-');
+const emptyUrl = (engine: EngineName): Promise<string> => empty.url(engine);
 
 async function withDataSource<T>(ds: DataSource, fn: (ds: DataSource) => Promise<T>): Promise<T> {
   await ds.initialize();

@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST, ROOT } from '../support/build';
-import { engines, pgUrl, type EngineName } from '../support/engines';
-import { emptyDatabase } from '../support/pg-cluster';
+import { engines, type EngineName } from '../support/engines';
+import { useEmptyUrls } from '../support/empty-urls';
 
 const TYPEORM_CLI = join(ROOT, 'node_modules', 'typeorm', 'cli.js');
 
@@ -33,17 +33,8 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const drops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const drop of drops.splice(0)) await drop();
-});
-
-async function emptyUrl(engine: EngineName): Promise<string> {
-  if (engine === 'sqlite') return `sqlite:${join(tmp, `${Math.random().toString(36).slice(2)}.db`)}`;
-  const db = await emptyDatabase(pgUrl());
-  drops.push(db.drop);
-  return db.url;
-}
+const empty = useEmptyUrls('migochat-typeorm-cli-dbs-');
+const emptyUrl = (engine: EngineName): Promise<string> => empty.url(engine);
 
 function typeorm(url: string, ...args: string[]): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, [TYPEORM_CLI, ...args], {
