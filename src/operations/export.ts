@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -220,7 +220,8 @@ export async function exportDatabase(db: Database, target: string, options: Expo
       }
 
       const source = Readable.from(chunks(), { objectMode: false });
-      const out = createWriteStream(tmp, { flags: 'wx', mode: PRIVATE_MODE });
+      // Opened before the first row is read, so the 0600 file exists (and a name clash fails) at once.
+      const out = createWriteStream(tmp, { fd: openSync(tmp, 'wx', PRIVATE_MODE) });
       if (/\.gz$/i.test(finalPath)) await pipeline(source, createGzip(), out);
       else await pipeline(source, out);
       return { tables, migration, rows: written };
