@@ -568,7 +568,7 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
     const db = await createTarget(engine);
     try {
       const session = startCliOnTty(['seed', '--users', '20000'], { DATABASE_URL: db.url });
-      await session.waitFor(/seed \[.*\] [1-9]\d*% \| [\d,]+\/20,000 users/, 90_000);
+      await session.waitFor(/seed \[.*\] [1-9]\d*% \|/, 90_000);
       expect(cursorVisibleAfter(session.output())).toBe(false);
       session.type('\u0003');
       const result = await session.finished;
