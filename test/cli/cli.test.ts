@@ -692,13 +692,19 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
     }
   });
 
+  /** A database with 3 users backed up to a file, then emptied by rebuild: what a restore brings back. */
+  async function backedUpThenEmptied(db: Awaited<ReturnType<typeof createTarget>>): Promise<string> {
+    await db.run(['seed', '--users', '3']);
+    const file = join(db.dir, 'backup.db');
+    await db.run(['backup', file]);
+    await db.run(['rebuild', '--yes']);
+    return file;
+  }
+
   it('restore asks first, and answering no changes nothing and exits 1', async () => {
     const db = await createTarget('sqlite');
     try {
-      await db.run(['seed', '--users', '3']);
-      const file = join(db.dir, 'backup.db');
-      await db.run(['backup', file]);
-      await db.run(['rebuild', '--yes']);
+      const file = await backedUpThenEmptied(db);
       const result = await runCliOnTty(['restore', file], { DATABASE_URL: db.url }, 'n\n');
       expect(result.stdout).toContain('[y/N]');
       expect(result.stdout).toContain('Restore cancelled; nothing changed.');
@@ -712,10 +718,7 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
   it('restore asks first, and answering yes restores', async () => {
     const db = await createTarget('sqlite');
     try {
-      await db.run(['seed', '--users', '3']);
-      const file = join(db.dir, 'backup.db');
-      await db.run(['backup', file]);
-      await db.run(['rebuild', '--yes']);
+      const file = await backedUpThenEmptied(db);
       const result = await runCliOnTty(['restore', file], { DATABASE_URL: db.url }, 'y\n');
       expect(result.stdout).toContain('[y/N]');
       expect(result.stdout).toContain('Restored from');
