@@ -270,7 +270,9 @@ describe.each(engines())('invalid input ends as a typed error with nothing writt
   });
 
   it('text with a lone surrogate is refused with EntityValidationError (rule wellFormed) in every text field, never stored changed', async () => {
-    const lone = fc.tuple(hostile(20), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), hostile(20)).map(([a, s, b]) => `${a}${s}${b}`).filter((t) => textProblem(t) === 'wellFormed');
+    const lone = fc.tuple(hostile(20), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), hostile(20))// Within every field's length (psid: 64), so the one rule broken is wellFormed.
+      .map(([a, s, b]) => `${a.slice(0, 28)}${s}${b.slice(0, 28)}`)
+      .filter((t) => textProblem(t) === 'wellFormed');
     await fc.assert(
       fc.asyncProperty(lone, fc.constantFrom('psid', 'firstName', 'notes', 'text', 'facebookMessageId', 'content', 'name', 'settingValue', 'note'), async (text, field) => {
         const before = await rowCounts();
