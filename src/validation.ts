@@ -10,6 +10,7 @@
  */
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { EntityValidationError, type ValidationIssue } from './errors';
+import { passesDecorators } from './validation-plan';
 
 /** The largest value of a PostgreSQL `integer` column (2^31 - 1); every id and integer count column holds at most this. */
 export const MAX_INT4 = 2_147_483_647;
@@ -382,6 +383,8 @@ export async function validateEntity<T extends object>(entity: T): Promise<T> {
   // First: some validators (isEmail's byte count uses encodeURI) throw on lone surrogates.
   const text = textIssues(entity);
   if (text.length > 0) throw new EntityValidationError(entity.constructor.name, text);
+  // Valid input (the hot path) is decided by the plan; anything else gets class-validator's issues.
+  if (passesDecorators(entity) && codePointIssues(entity, []).length === 0 && jsonIssues(entity, []).length === 0) return entity;
   const errors = await validate(entity, { forbidUnknownValues: false, validationError: { target: false, value: false } });
   const issues = flatten(errors);
   issues.push(...codePointIssues(entity, issues));
