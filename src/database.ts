@@ -68,6 +68,7 @@ export class Database implements DatabaseScope {
       isClosed,
       work,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
+      openAtomic: (fn) => this.atomic(fn),
     });
     this.primaryScope =
       options.replicas.length === 0
@@ -157,8 +158,17 @@ export class Database implements DatabaseScope {
     return this.queue ? this.transactionWithRetries(fn, options) : this.work.track(() => this.transactionWithRetries(fn, options));
   }
 
-  private async transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
-    const retries = options.retries ?? DEFAULT_RETRIES;
+  /**
+   * Fixed SQL in one transaction, for the repositories (see
+   * `RepositoryContext.atomic`): on SQLite the session's own transaction.
+   */
+  private atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const queue = this.queue;
+    if (!queue) return this.transaction((tx) => fn(tx.manager));
+    return this.withRetries(() => queue.transaction(() => fn(this.dataSource.manager)), DEFAULT_RETRIES);
+  }
+
+  private transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
     const isolation = dialectFor(this.engine).transactionIsolation(options.isolation);
     const attempt = (): Promise<T> => {
       const body = (manager: EntityManager): Promise<T> =>
@@ -173,9 +183,15 @@ export class Database implements DatabaseScope {
         );
       return isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body);
     };
+    const queue = this.queue;
+    return this.withRetries(queue ? () => queue.run(attempt) : attempt, options.retries ?? DEFAULT_RETRIES);
+  }
+
+  /** Runs `attempt` again on write conflicts (40001, 40P01, SQLITE_BUSY), with backoff; failures typed. */
+  private async withRetries<T>(attempt: () => Promise<T>, retries: number): Promise<T> {
     for (let attemptNo = 1; ; attemptNo++) {
       try {
-        return await (this.queue ? this.queue.run(attempt) : attempt());
+        return await attempt();
       } catch (error) {
         const conflict = isConflict(error) || (isMigochatDbError(error) && error.code === 'TRANSACTION_CONFLICT');
         if (!conflict) throw toDatabaseError(error, this.engine);
@@ -245,7 +261,7 @@ export class Database implements DatabaseScope {
    * ```
    */
   run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.scope.run(fn);
+    return this.scope.runCallback(fn);
   }
 
   /**

@@ -7,6 +7,7 @@ import { DatabaseClosedError } from './errors';
 import type { RepositoryContext } from './repositories/context';
 import { REPOSITORY_CLASSES, REPOSITORY_NAMES, type Repositories } from './repositories/registry';
 import type { DatabaseScope, TransactionOptions } from './scope';
+import type { UnitKind } from './sqlite-session';
 import type { WorkTracker } from './work-tracker';
 
 /** Rethrows a failure as a typed error, per engine (made once, not per call). */
@@ -24,8 +25,11 @@ export type ManagerLease = () => { manager: EntityManager; release: () => Promis
 
 /** Runs units of work one at a time (SQLite's shared connection). @internal */
 export interface UnitQueue {
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  run<T>(fn: () => Promise<T>, kind?: UnitKind): Promise<T>;
 }
+
+/** How a scope runs fixed SQL in one transaction when it is not in one. @internal */
+export type AtomicRunner = <T>(fn: (manager: EntityManager) => Promise<T>) => Promise<T>;
 
 /** How a scope opens a transaction when it is not in one. @internal */
 export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
@@ -47,6 +51,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
   private readonly isClosed: () => boolean;
   private readonly work: WorkTracker | undefined;
   private readonly openTransaction: TransactionRunner;
+  private readonly openAtomic: AtomicRunner | undefined;
   private readonly lease: ManagerLease | undefined;
   private cache: Partial<Record<keyof Repositories, object>> = {};
 
@@ -60,6 +65,8 @@ export class Scope implements DatabaseScope, RepositoryContext {
     /** Counts the units in flight, for close(). */
     work?: WorkTracker;
     openTransaction: TransactionRunner;
+    /** Runs fixed SQL in one transaction (default: through `openTransaction`). */
+    openAtomic?: AtomicRunner;
     /** Run each unit of work on a leased manager (the primary, when replicas serve plain reads). */
     lease?: ManagerLease;
   }) {
@@ -72,6 +79,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
     this.isClosed = args.isClosed ?? (() => false);
     this.work = args.work;
     this.openTransaction = args.openTransaction;
+    this.openAtomic = args.openAtomic;
   }
 
   /** What `console.log(db.primary)` or of a `tx` prints: no manager, no DataSource options. */
@@ -92,11 +100,30 @@ export class Scope implements DatabaseScope, RepositoryContext {
   }
 
   run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
-    return this.work ? this.work.track(() => this.runUnit(fn)) : this.runUnit(fn);
+    return this.unit(fn, 'write');
   }
 
-  private async runUnit<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  read<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.unit(fn, 'read');
+  }
+
+  /** A unit of work running a caller's callback (`db.run`). @internal */
+  runCallback<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.unit(fn, 'user');
+  }
+
+  atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.inTransaction || !this.openAtomic) return this.transaction((tx) => fn(tx.manager));
+    if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
+    return this.openAtomic(fn);
+  }
+
+  private unit<T>(fn: (manager: EntityManager) => Promise<T>, kind: UnitKind): Promise<T> {
+    if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
+    return this.work ? this.work.track(() => this.runUnit(fn, kind)) : this.runUnit(fn, kind);
+  }
+
+  private async runUnit<T>(fn: (manager: EntityManager) => Promise<T>, kind: UnitKind): Promise<T> {
     try {
       if (this.lease) {
         const { manager, release } = this.lease();
@@ -106,7 +133,7 @@ export class Scope implements DatabaseScope, RepositoryContext {
           await release();
         }
       }
-      return await (this.queue ? this.queue.run(() => fn(this.manager)) : fn(this.manager));
+      return await (this.queue ? this.queue.run(() => fn(this.manager), kind) : fn(this.manager));
     } catch (error) {
       throw toDatabaseError(error, this.engine);
     }

@@ -14,12 +14,23 @@ export class SerialQueue {
 
   /** Runs `fn` after everything queued before it has settled. */
   run<T>(fn: () => Promise<T>): Promise<T> {
+    // Idle: start now rather than a microtask later (most calls find the queue idle).
+    const idle = this.pending === 0;
     this.pending++;
-    const result = this.tail.then(fn, fn);
+    const result = idle ? startNow(fn) : this.tail.then(fn, fn);
     this.tail = result.then(
       () => this.pending--,
       () => this.pending--,
     );
     return result;
+  }
+}
+
+/** `fn()`, with a synchronous throw as a rejection. @internal */
+export function startNow<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { statSync } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource } from 'typeorm';
 import { DatabaseClosedError, StorageError, TransactionScopeError } from './errors';
-import { SerialQueue } from './serial-queue';
+import { SerialQueue, startNow } from './serial-queue';
 import { resetStaleRunnerState } from './typeorm/index';
 
 /** One unit of work while it runs: calls on the database from inside it would wait for it. */
@@ -14,6 +14,18 @@ interface Unit {
 }
 
 const currentUnit = new AsyncLocalStorage<Unit>();
+
+/**
+ * What a unit of work does, which decides what is checked around it:
+ * - `user`: runs a caller's callback (`db.transaction`, `db.run`), which could
+ *   call the database again: tracked, so such a call fails at once.
+ * - `write`: the library's own code that may write: the file identity is
+ *   checked before it.
+ * - `read`: the library's own code that only reads: the file identity is
+ *   checked when the file was touched since the last check (a watch on the
+ *   file says so), since a read from a deleted file loses nothing.
+ */
+export type UnitKind = 'user' | 'write' | 'read';
 
 /** The identity of a file: a file deleted or replaced under an open connection has another (or none). */
 interface FileIdentity {
@@ -50,6 +62,9 @@ export class SqliteSession {
   private identity: FileIdentity | null = null;
   private broken: Error | null = null;
   private closing = false;
+  /** Events on the file since its identity was last checked; `null` when it cannot be watched (then every unit checks). */
+  private watcher: FSWatcher | null = null;
+  private touched = true;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -72,7 +87,7 @@ export class SqliteSession {
   }
 
   /** Runs `fn` as one unit of work, after every unit queued before it. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  run<T>(fn: () => Promise<T>, kind: UnitKind = 'user'): Promise<T> {
     if (this.insideUnit) {
       return Promise.reject(
         new TransactionScopeError(
@@ -81,7 +96,32 @@ export class SqliteSession {
       );
     }
     if (this.closing) return Promise.reject(closedError());
-    return this.queue.run(() => this.unit(fn));
+    return this.queue.run(() => this.unit(fn, kind));
+  }
+
+  /**
+   * Runs `fn` as one unit inside a transaction of the session's own
+   * (`BEGIN IMMEDIATE` ... `COMMIT` on the connection), for the library's
+   * fixed SQL, which joins it: without TypeORM's transaction machinery, which
+   * costs more than the statements of a one-message ingest. `fn` must not use
+   * TypeORM's entity-manager writes (they would open a transaction of their own).
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      const connection = this.connection();
+      if (!connection) throw closedError();
+      run(connection, 'BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await fn();
+      } catch (error) {
+        // A failed COMMIT or statement may already have ended it.
+        if (connection.inTransaction) run(connection, 'ROLLBACK');
+        throw error;
+      }
+      run(connection, 'COMMIT');
+      return result;
+    }, 'write');
   }
 
   /**
@@ -102,19 +142,23 @@ export class SqliteSession {
     this.closing = true;
     // Units queued before close() run to the end; their errors are theirs, not close()'s.
     await settled();
+    this.unwatch();
   }
 
-  private unit<T>(fn: () => Promise<T>): Promise<T> {
+  private unit<T>(fn: () => Promise<T>, kind: UnitKind): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     const connection = this.connection();
     if (!connection) return Promise.reject(closedError());
     // Checked before the unit: from the moment the file is gone or replaced no
     // write is acknowledged (and the -wal file goes by path: a write through the
     // old connection would land in the new file's WAL).
-    const moved = this.fileProblem(connection);
-    if (moved) return Promise.reject((this.broken = moved));
+    if (kind !== 'read' || this.touched || this.identified !== connection) {
+      const moved = this.fileProblem(connection);
+      if (moved) return Promise.reject((this.broken = moved));
+    }
     const unit: Unit = { session: this, active: true };
-    return currentUnit.run(unit, fn).then(
+    const work = kind === 'user' ? currentUnit.run(unit, fn) : startNow(fn);
+    return work.then(
       (result) => {
         unit.active = false;
         const problem = this.settle();
@@ -148,6 +192,31 @@ export class SqliteSession {
     return problem;
   }
 
+  /** Watches the file as opened now (a watch follows the inode: a reopened file needs a new one). */
+  private watchFile(): void {
+    this.unwatch();
+    try {
+      // Any event (a write, a change of links, a rename) makes the next read check the identity.
+      const watcher = watch(this.path, { persistent: false }, () => void (this.touched = true));
+      watcher.on('error', () => {
+        this.touched = true;
+        this.unwatch();
+      });
+      this.watcher = watcher;
+      this.touched = false;
+    } catch {
+      // No watch (e.g. inotify limits): every unit checks the identity.
+      this.touched = true;
+    }
+  }
+
+  private unwatch(): void {
+    const watcher = this.watcher;
+    this.watcher = null;
+    this.touched = true;
+    watcher?.close();
+  }
+
   private connection(): BetterSqlite3.Database | null {
     if (!this.dataSource.isInitialized) return null;
     const connection = (this.dataSource.driver as unknown as { databaseConnection?: BetterSqlite3.Database }).databaseConnection;
@@ -157,10 +226,13 @@ export class SqliteSession {
   /** A file deleted or replaced since this connection opened it (a restore reopens: a new connection, a new identity). */
   private fileProblem(connection: BetterSqlite3.Database): Error | null {
     if (this.path === ':memory:' || this.path === '') return null;
+    // Cleared before the stat: an event during it marks the file again.
+    this.touched = this.watcher === null;
     const now = identityOf(this.path);
     if (this.identified !== connection) {
       this.identified = connection;
       this.identity = now;
+      this.watchFile();
       return null;
     }
     const opened = this.identity;
@@ -168,6 +240,15 @@ export class SqliteSession {
     return new StorageError(
       `The SQLite file ${this.path} was ${now ? 'replaced' : 'deleted'} while the database was open: writes would be lost, so this call and every later one fail. Restore the file and reopen the database.`,
     );
+  }
+}
+
+/** Runs one statement of the session's own transaction; failures come out as TypeORM's do. */
+function run(connection: BetterSqlite3.Database, sql: string): void {
+  try {
+    connection.exec(sql);
+  } catch (error) {
+    throw new QueryFailedError(sql, [], error as Error);
   }
 }
 

@@ -140,7 +140,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
    */
   async findByFacebookId(facebookCampaignId: string): Promise<AdCampaign | null> {
     checkKey('AdCampaign', 'facebookCampaignId', facebookCampaignId, FACEBOOK_ID_LENGTH);
-    return this.ctx.run((m) => m.findOneBy(AdCampaign, { facebookCampaignId }));
+    return this.ctx.read((m) => m.findOneBy(AdCampaign, { facebookCampaignId }));
   }
 
   /**
@@ -244,7 +244,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
       'campaign-performance',
       () => 'SELECT a.*, (SELECT COUNT(*) FROM "messages" m WHERE m."ad_campaign_id" = a."id") AS "attributed_messages" FROM "ad_campaigns" a WHERE a."id" = ?',
     );
-    const { campaign, attributed } = await this.ctx.run(async (m) => {
+    const { campaign, attributed } = await this.ctx.read(async (m) => {
       const row = (await dialect.queryRows(m, sql, [id]))[0];
       if (!row) throw new NotFoundError('AdCampaign', { id });
       return { campaign: hydrateRow(m, AdCampaign, row), attributed: Number(row['attributed_messages']) };
@@ -287,7 +287,7 @@ export class AdCampaignRepository extends EntityRepository<AdCampaign> {
     const criteria = optionsOf('AdCampaignListOptions', 'options', options);
     const { limit, key } = pageRequest(LIST, this.ctx.engine, criteria);
     const status = criteria.status === undefined ? undefined : checkEnum(AdCampaignStatus, 'AdCampaignStatus', criteria.status);
-    return this.ctx.run(async (m) => {
+    return this.ctx.read(async (m) => {
       const qb = m.createQueryBuilder(AdCampaign, 'c');
       if (status !== undefined) qb.andWhere('c.status = :status', { status });
       if (key) qb.andWhere('c.id < :afterId', { afterId: key[1] });

@@ -45,7 +45,7 @@ export abstract class EntityRepository<T extends BaseRecord> {
    */
   async findById(id: number): Promise<T | null> {
     checkId(this.entity.name, 'id', id);
-    return this.ctx.run((m) => selectOne(m, this.ctx.dialect, this.entity, 'id', id));
+    return this.ctx.read((m) => selectOne(m, this.ctx.dialect, this.entity, 'id', id));
   }
 
   /**

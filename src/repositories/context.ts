@@ -23,6 +23,17 @@ export interface RepositoryContext {
    */
   run<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
   /**
+   * Runs one unit of work that only reads (as {@link run}; on SQLite the file
+   * identity is checked only when the file was touched since the last check).
+   */
+  read<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction, like {@link transaction}, for fixed SQL run
+   * through the dialect only (no entity-manager writes): on SQLite it is the
+   * session's own `BEGIN IMMEDIATE` ... `COMMIT`, without TypeORM's machinery.
+   */
+  atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
    * Runs `fn` in a transaction: joins the current one, or opens a new one
    * (retried on conflicts). Driver errors come out as typed errors either way.
    */

@@ -48,7 +48,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   async findActive(userId: number, source: MessageSource): Promise<Conversation | null> {
     checkId('Conversation', 'userId', userId);
     const channel = checkEnum(MessageSource, 'MessageSource', source);
-    return this.ctx.run((m) => findActiveIn(m, this.ctx.dialect, userId, channel));
+    return this.ctx.read((m) => findActiveIn(m, this.ctx.dialect, userId, channel));
   }
 
   /**
@@ -101,7 +101,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     const dialect = this.ctx.dialect;
     const { limit, key } = pageRequest(INBOX, dialect.engine, options);
     const source = options.source === undefined ? undefined : checkEnum(MessageSource, 'MessageSource', options.source);
-    return this.ctx.run(async (m) => {
+    return this.ctx.read(async (m) => {
       const rows: Array<{ item: Conversation; key: CursorKey }> = [];
       // Two index range scans instead of one `NULLS LAST` sort: a backward scan of
       // (is_active, last_message_at) yields NULLs first on PostgreSQL, so the rows
@@ -133,7 +133,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   async listForUser(userId: number, page?: PageRequest): Promise<Page<Conversation>> {
     checkId('Conversation', 'userId', userId);
     const { limit, key } = pageRequest(FOR_USER, this.ctx.engine, page);
-    return this.ctx.run(async (m) => {
+    return this.ctx.read(async (m) => {
       const qb = m.createQueryBuilder(Conversation, 'c').where('c.userId = :userId', { userId });
       if (key !== null) qb.andWhere('c.id < :afterId', { afterId: key[1] });
       const rows = await qb.orderBy('c.id', 'DESC').limit(limit + 1).getMany();

@@ -136,7 +136,7 @@ export class LeadActivityRepository extends EntityRepository<LeadActivity> {
     const dialect = this.ctx.dialect;
     const { limit, key } = pageRequest(list, dialect.engine, page);
     const stamp = dialect.timestampText('"a"."created_at"');
-    return this.ctx.run(async (m) => {
+    return this.ctx.read(async (m) => {
       const qb = filter(m.createQueryBuilder(LeadActivity, 'a')).addSelect(stamp, 'cursor_at');
       if (key) {
         const [at, id] = key;

@@ -91,7 +91,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async recordInboundDetailed(input: RecordInboundInput): Promise<RecordMessageResult> {
     const message = await prepareMessage(input, MessageDirection.INBOUND);
-    return (await this.ctx.transaction((tx) => tx.messages.#recordHere([message])))[0]!;
+    return (await this.#recordHere([message]))[0]!;
   }
 
   /**
@@ -127,7 +127,7 @@ export class MessageRepository extends EntityRepository<Message> {
   async recordInboundBatch(inputs: readonly RecordInboundInput[]): Promise<RecordMessageResult[]> {
     const messages = await prepareInboundBatch(inputs);
     if (messages.length === 0) return [];
-    return this.ctx.transaction((tx) => tx.messages.#recordHere(messages));
+    return this.#recordHere(messages);
   }
 
   /**
@@ -168,7 +168,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async recordOutboundDetailed(input: RecordOutboundInput): Promise<RecordMessageResult> {
     const message = await prepareMessage(input, MessageDirection.OUTBOUND);
-    return (await this.ctx.transaction((tx) => tx.messages.#recordHere([message])))[0]!;
+    return (await this.#recordHere([message]))[0]!;
   }
 
   /**
@@ -251,7 +251,7 @@ export class MessageRepository extends EntityRepository<Message> {
   async countBySource(range?: MessageTimeRange): Promise<Record<MessageSource, number>> {
     const window = checkRange(range);
     const dialect = this.ctx.dialect;
-    const rows = await this.ctx.run((m) => sourceCountRows(m, dialect, window));
+    const rows = await this.ctx.read((m) => sourceCountRows(m, dialect, window));
     return countsBySource(rows);
   }
 
@@ -272,7 +272,7 @@ export class MessageRepository extends EntityRepository<Message> {
     const window = checkRange(options);
     const limit = attributionLimit(window);
     const dialect = this.ctx.dialect;
-    return this.ctx.run((m) => queryAttribution(m, dialect, window, limit));
+    return this.ctx.read((m) => queryAttribution(m, dialect, window, limit));
   }
 
   /**
@@ -292,13 +292,13 @@ export class MessageRepository extends EntityRepository<Message> {
   async aiResponseStats(range?: MessageTimeRange): Promise<AiResponseStats> {
     const window = checkRange(range);
     const dialect = this.ctx.dialect;
-    return this.ctx.run((m) => queryAiResponseStats(m, dialect, window));
+    return this.ctx.read((m) => queryAiResponseStats(m, dialect, window));
   }
 
-  /** The recording itself, on this (transaction) scope. */
+  /** The recording itself, in one transaction (this scope's, or one of its own: fixed SQL only). */
   async #recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
     const dialect = this.ctx.dialect;
-    return this.ctx.run((m) => recordMessages(m, dialect, messages));
+    return this.ctx.atomic((m) => recordMessages(m, dialect, messages));
   }
 
   /** updateStatus on this (transaction) scope. */
@@ -313,6 +313,6 @@ export class MessageRepository extends EntityRepository<Message> {
     const { limit, key } = pageRequest(list, dialect.engine, page);
     const sql = pageStatement(dialect, column, key !== null, limit);
     const parameters = key === null ? [value] : [value, key[0], key[0], key[1]];
-    return this.ctx.run((m) => readPage(m, dialect, list, sql, parameters, limit));
+    return this.ctx.read((m) => readPage(m, dialect, list, sql, parameters, limit));
   }
 }

@@ -111,7 +111,7 @@ export class PostRepository extends EntityRepository<Post> {
    */
   async findByFacebookId(facebookPostId: string): Promise<Post | null> {
     checkKey('Post', 'facebookPostId', facebookPostId, FACEBOOK_ID_LENGTH);
-    return this.ctx.run((m) => m.findOneBy(Post, { facebookPostId }));
+    return this.ctx.read((m) => m.findOneBy(Post, { facebookPostId }));
   }
 
   /**
@@ -207,7 +207,7 @@ export class PostRepository extends EntityRepository<Post> {
     if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_TOP_POSTS) {
       invalid('TopPostsOptions', 'limit', 'range', `limit must be a whole number from 1 to ${MAX_TOP_POSTS}, got ${describeValue(limit)}`);
     }
-    return this.ctx.run((m) =>
+    return this.ctx.read((m) =>
       m
         .createQueryBuilder(Post, 'p')
         .orderBy(expression, 'DESC')

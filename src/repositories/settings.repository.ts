@@ -90,7 +90,7 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
    */
   async get<T extends SettingValue = SettingValue>(key: string): Promise<T | undefined> {
     checkKey('AppSettings', 'key', key, KEY_LENGTH);
-    const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
+    const row = await this.ctx.read((m) => m.findOneBy(AppSettings, { key }));
     return row ? (parseStored(row) as T) : undefined;
   }
 
@@ -115,7 +115,7 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
   async getOrDefault(key: string, fallback: SettingValue): Promise<SettingValue> {
     checkKey('AppSettings', 'key', key, KEY_LENGTH);
     const expected = classify(fallback, 'fallback').valueType;
-    const row = await this.ctx.run((m) => m.findOneBy(AppSettings, { key }));
+    const row = await this.ctx.read((m) => m.findOneBy(AppSettings, { key }));
     if (!row) return fallback;
     if (row.valueType !== expected) throw typeMismatch(key, row.valueType, expected, 'is not');
     return parseStored(row);
@@ -201,7 +201,7 @@ export class SettingsRepository extends EntityRepository<AppSettings> {
   async list(options?: ListSettingsOptions): Promise<SettingEntry[]> {
     const { category } = optionsOf('ListSettingsOptions', 'options', options);
     if (category !== undefined) checkKey('ListSettingsOptions', 'category', category, CATEGORY_LENGTH);
-    const rows = await this.ctx.run((m) => {
+    const rows = await this.ctx.read((m) => {
       const qb = m.createQueryBuilder(AppSettings, 's');
       if (category !== undefined) qb.where('s.category = :category', { category });
       return qb.orderBy('s.key', 'ASC').limit(MAX_SETTINGS_LIST).getMany();

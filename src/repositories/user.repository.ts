@@ -71,7 +71,7 @@ export class UserRepository extends EntityRepository<User> {
    * every event, and `findOneBy` spends ~10x the query's own time building SQL and mapping aliases.
    */
   async #findOneByKey(column: 'psid' | 'phone_number', value: string): Promise<User | null> {
-    return this.ctx.run((m) => selectOne(m, this.ctx.dialect, User, column, value));
+    return this.ctx.read((m) => selectOne(m, this.ctx.dialect, User, column, value));
   }
 
   /**
@@ -281,7 +281,7 @@ export class UserRepository extends EntityRepository<User> {
    */
   async search(criteria?: UserSearch): Promise<Page<User>> {
     const filter = checkSearch(criteria, this.ctx.engine);
-    return this.ctx.run((m) => searchUsers(m, filter));
+    return this.ctx.read((m) => searchUsers(m, filter));
   }
 
   /**
@@ -295,7 +295,7 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async leadFunnel(): Promise<Record<LeadStage, number>> {
-    const rows = await this.ctx.run((m) => stageCountRows(m));
+    const rows = await this.ctx.read((m) => stageCountRows(m));
     return funnelOf(rows);
   }
 

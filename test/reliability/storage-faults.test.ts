@@ -211,6 +211,26 @@ describe('a SQLite file that is corrupt, read-only, deleted or replaced', () => 
     }
   });
 
+  it('fails reads too once the file is deleted under the open database, even with no write in between', async () => {
+    const file = join(dir, 'deleted-read.db');
+    const db = await openDatabase({ url: `sqlite:${file}`, migrate: true });
+    try {
+      await db.users.create({ psid: 'kept' });
+      expect(await db.users.findByPsid('kept')).not.toBeNull();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      // Reads learn of the change from a watch on the file, delivered by the event loop.
+      let outcome: unknown = null;
+      for (let turn = 0; turn < 200 && codeOf(outcome) !== 'STORAGE_ERROR'; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        outcome = await db.users.findByPsid('kept').catch((error: unknown) => error);
+      }
+      expect(codeOf(outcome)).toBe('STORAGE_ERROR');
+      expect((outcome as Error).message).toContain('deleted');
+    } finally {
+      await db.close();
+    }
+  });
+
   it('fails every call after the file is replaced by another one under the open database', async () => {
     const file = join(dir, 'replaced.db');
     const other = join(dir, 'other.db');
