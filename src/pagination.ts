@@ -162,8 +162,8 @@ function isTimestampText(value: unknown, engine: Engine): value is string {
 }
 
 /** Cuts a `limit + 1` result to a page, with the cursor of `list` for its last item. @internal */
-export function toPage<T>(rows: T[], limit: number, list: CursorList, keyOf: (item: T) => CursorKey): Page<T> {
-  const items = rows.length > limit ? rows.slice(0, limit) : rows;
+export function toPage<T>(rows: readonly T[], limit: number, list: CursorList, keyOf: (item: T) => CursorKey): Page<T> {
+  const items = rows.length > limit ? rows.slice(0, limit) : [...rows];
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, keyOf(last)) : null };
 }

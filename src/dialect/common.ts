@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import type { Row } from './dialect';
+import type { Row, Table } from './dialect';
 
 /** An SQL identifier in double quotes (both engines). @internal */
 export function quoteIdentifier(name: string): string {
@@ -23,4 +23,12 @@ export function rowsOf(result: unknown): Row[] {
     return result[0] as Row[];
   }
   return Array.isArray(result) ? (result as Row[]) : [];
+}
+
+/** Object rows as a {@link Table} (the column names of the first row). @internal */
+export function tableOf(rows: readonly Row[]): Table {
+  const first = rows[0];
+  if (first === undefined) return { columns: [], rows: [] };
+  const columns = Object.keys(first);
+  return { columns, rows: rows.map((row) => columns.map((c) => row[c])) };
 }

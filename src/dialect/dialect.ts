@@ -20,6 +20,14 @@ import { sqliteDialect } from './sqlite-dialect';
 /** A row as the driver returns it, keyed by column name. @internal */
 export type Row = Record<string, unknown>;
 
+/** Rows as arrays, with the column names once: what entities are hydrated from by position. @internal */
+export interface Table {
+  /** The result's column names, in order (the same array for every run of a cached SQLite statement). */
+  readonly columns: readonly string[];
+  /** One array of values per row, in column order. */
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+}
+
 /** A row lock: `read` keeps the row from changing or going away, `write` also from other lockers. @internal */
 export type RowLock = 'read' | 'write';
 
@@ -123,6 +131,12 @@ export interface Dialect {
    * replica if configured.
    */
   queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Fixed SQL as {@link queryRows}, the rows as arrays ({@link Table}): no
+   * object per row on SQLite (`statement.raw()`), for the hot reads that
+   * hydrate entities by position.
+   */
+  queryTable(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Table>;
 
   /** Whether the driver returns boolean columns as booleans (pg) rather than 0/1 (SQLite). */
   readonly nativeBooleans: boolean;

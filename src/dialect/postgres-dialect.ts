@@ -7,7 +7,7 @@
  * @module
  */
 import type { EntityManager } from 'typeorm';
-import { countRowsSql, quoteIdentifier, rowsOf } from './common';
+import { countRowsSql, quoteIdentifier, rowsOf, tableOf } from './common';
 import type { Dialect, Row, SqlRunner } from './dialect';
 
 const SAVEPOINT = 'migochat_recoverable';
@@ -38,6 +38,7 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`,
   countRowsSql,
   queryRows,
+  queryTable: async (m, sql, parameters) => tableOf(await queryRows(m, sql, parameters)),
   nativeBooleans: true,
   parseStoredTimestamp: null,
 });

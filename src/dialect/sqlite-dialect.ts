@@ -11,8 +11,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { sqliteParameters } from '../typeorm/sqlite-parameters';
-import { countRowsSql, rowsOf } from './common';
-import type { Dialect, Row } from './dialect';
+import { countRowsSql, rowsOf, tableOf } from './common';
+import type { Dialect, Row, Table } from './dialect';
 
 /** SQLite's current UTC time with milliseconds, in the format TypeORM reads back. @internal */
 export const SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
@@ -44,6 +44,7 @@ export const sqliteDialect: Dialect = Object.freeze<Dialect>({
   listTablesSql: `SELECT name AS "name", -1 AS "estimate" FROM sqlite_master WHERE type = 'table'`,
   countRowsSql,
   queryRows,
+  queryTable,
   nativeBooleans: false,
   parseStoredTimestamp: sqliteUtc,
 });
@@ -52,13 +53,49 @@ type SqliteConnection = BetterSqlite3.Database;
 
 /** Fixed SQL on the one better-sqlite3 connection TypeORM holds for a SQLite DataSource (every transaction runs on it). */
 async function queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
-  const connection = (m.connection.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
-  if (connection) return runOnSqlite(m, connection, sql, parameters);
+  const connection = connectionOf(m);
+  if (connection) return runOnSqlite(m, connection, sql, parameters, false) as Row[];
   return rowsOf(await m.query(sql, [...parameters]));
 }
 
+/** {@link queryRows} with the rows as arrays: better-sqlite3's raw mode makes no object per row. */
+async function queryTable(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Table> {
+  const connection = connectionOf(m);
+  if (!connection) return tableOf(rowsOf(await m.query(sql, [...parameters])));
+  const rows = runOnSqlite(m, connection, sql, parameters, true) as unknown[][];
+  return { columns: columnsOf(preparedOn(connection, sql, true)), rows };
+}
+
+function connectionOf(m: EntityManager): SqliteConnection | undefined {
+  return (m.connection.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
+}
+
 const STATEMENTS_KEPT = 256;
-const prepared = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Statement>>();
+/** Per connection, statements by SQL text: object rows at [0], array rows at [1]. */
+const prepared = new WeakMap<SqliteConnection, [Map<string, BetterSqlite3.Statement>, Map<string, BetterSqlite3.Statement>]>();
+const columnNames = new WeakMap<BetterSqlite3.Statement, readonly string[]>();
+
+function preparedOn(connection: SqliteConnection, sql: string, raw: boolean): BetterSqlite3.Statement {
+  let byMode = prepared.get(connection);
+  if (!byMode) prepared.set(connection, (byMode = [new Map(), new Map()]));
+  const byText = byMode[raw ? 1 : 0];
+  let compiled = byText.get(sql);
+  if (!compiled) {
+    // The oldest goes first; the hot statements are few and prepared again cheaply if dropped.
+    if (byText.size >= STATEMENTS_KEPT) byText.delete(byText.keys().next().value as string);
+    compiled = connection.prepare(sql);
+    if (raw && compiled.reader) compiled.raw(true);
+    byText.set(sql, compiled);
+  }
+  return compiled;
+}
+
+/** A reader's column names, the same array for every run (hydrators are cached by it). */
+function columnsOf(statement: BetterSqlite3.Statement): readonly string[] {
+  let columns = columnNames.get(statement);
+  if (!columns) columnNames.set(statement, (columns = statement.reader ? statement.columns().map((c) => c.name) : []));
+  return columns;
+}
 
 /**
  * Runs fixed SQL on the driver's connection with our own prepared
@@ -68,21 +105,14 @@ const prepared = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Stateme
  * much as a primary-key lookup. The connection is the one TypeORM's
  * transactions run on, so this joins the current transaction.
  */
-function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string, parameters: readonly unknown[]): Row[] {
+function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string, parameters: readonly unknown[], raw: boolean): unknown[] {
   const logger = m.connection.logger;
   const values = sqliteParameters(parameters);
   logger.logQuery(sql, values);
   const started = Date.now();
   try {
-    let byText = prepared.get(connection);
-    if (!byText) prepared.set(connection, (byText = new Map()));
-    let compiled = byText.get(sql);
-    if (!compiled) {
-      // The oldest goes first; the hot statements are few and prepared again cheaply if dropped.
-      if (byText.size >= STATEMENTS_KEPT) byText.delete(byText.keys().next().value as string);
-      byText.set(sql, (compiled = connection.prepare(sql)));
-    }
-    const rows = compiled.reader ? (compiled.all(...values) as Row[]) : (compiled.run(...values), []);
+    const compiled = preparedOn(connection, sql, raw);
+    const rows = compiled.reader ? (compiled.all(...values) as unknown[]) : (compiled.run(...values), []);
     const slowMs = m.connection.options.maxQueryExecutionTime;
     const took = Date.now() - started;
     if (slowMs && took > slowMs) logger.logQuerySlow(took, sql, values);

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors';
 import { pageRequest, toPage, type CursorKey, type CursorList, type Page, type PageRequest } from '../pagination';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
-import { hydrateRow, limitLiteral, prefixedColumns, statement } from './sql';
+import { hydrateRow, limitLiteral, prefixedColumns, statement, tableHydrator } from './sql';
 import { checkDate, checkEnum, checkId, optionsOf } from './support/checks';
 
 /** Which page of the inbox to fetch, and an optional channel filter. */
@@ -261,11 +261,14 @@ async function inboxRows(
       `ORDER BY ${part === 'timed' ? 'c."last_message_at" DESC, ' : ''}c."id" DESC LIMIT ${limitLiteral(rowLimit)}`
     );
   });
-  const rows = await dialect.queryRows(m, sql, source === undefined ? parameters : [source, ...parameters]);
-  return rows.map((row) => {
-    const item = hydrateRow(m, Conversation, row);
-    item.user = hydrateRow(m, User, row, USER_PREFIX);
-    const cursor = row['cursor_ts'];
+  const table = await dialect.queryTable(m, sql, source === undefined ? parameters : [source, ...parameters]);
+  const conversation = tableHydrator(m, Conversation, table.columns);
+  const user = tableHydrator(m, User, table.columns, USER_PREFIX);
+  const cursorAt = table.columns.indexOf('cursor_ts');
+  return table.rows.map((row) => {
+    const item = conversation(row);
+    item.user = user(row);
+    const cursor = row[cursorAt];
     return { item, key: [cursor === null || cursor === undefined ? null : String(cursor), item.id] };
   });
 }

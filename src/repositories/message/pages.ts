@@ -10,7 +10,7 @@ import type { EntityManager } from 'typeorm';
 import type { Dialect } from '../../dialect/index';
 import { Message } from '../../entities/message.entity';
 import { toPage, type CursorKey, type CursorList, type Page } from '../../pagination';
-import { hydrateRow, limitLiteral, statement } from '../sql';
+import { limitLiteral, statement, tableHydrator } from '../sql';
 
 /** The list of `listForUser`, named in its cursors. */
 export const FOR_USER: CursorList = { name: 'messages.listForUser', sort: 'timestamp' };
@@ -40,7 +40,10 @@ export async function readPage(
   parameters: readonly unknown[],
   limit: number,
 ): Promise<Page<Message>> {
-  const rows = await dialect.queryRows(m, sql, parameters);
-  const result = toPage(rows, limit, list, (row): CursorKey => [String(row['cursor_ts']), Number(row['id'])]);
-  return { items: result.items.map((row) => hydrateRow(m, Message, row)), nextCursor: result.nextCursor };
+  const table = await dialect.queryTable(m, sql, parameters);
+  const cursorAt = table.columns.indexOf('cursor_ts');
+  const idAt = table.columns.indexOf('id');
+  const result = toPage(table.rows, limit, list, (row): CursorKey => [String(row[cursorAt]), Number(row[idAt])]);
+  const hydrate = tableHydrator(m, Message, table.columns);
+  return { items: result.items.map(hydrate), nextCursor: result.nextCursor };
 }

@@ -9,7 +9,7 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { engineOf } from '../../column-types';
 import { dialectFor, type Dialect, type Row } from '../../dialect/index';
-import { hydrateRow } from './hydrator';
+import { tableHydrator } from './hydrator';
 import { statement } from './statements';
 
 /**
@@ -20,8 +20,9 @@ import { statement } from './statements';
 export async function selectOne<T extends ObjectLiteral>(m: EntityManager, dialect: Dialect, target: EntityTarget<T>, column: string, value: unknown): Promise<T | null> {
   const table = m.connection.getMetadata(target).tableName;
   const sql = statement(dialect, `one:${table}:${column}`, () => `SELECT * FROM "${table}" WHERE "${column}" = ? LIMIT 1`);
-  const row = (await dialect.queryRows(m, sql, [value]))[0];
-  return row === undefined ? null : hydrateRow(m, target, row);
+  const result = await dialect.queryTable(m, sql, [value]);
+  const row = result.rows[0];
+  return row === undefined ? null : tableHydrator(m, target, result.columns)(row);
 }
 
 /**

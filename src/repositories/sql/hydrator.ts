@@ -29,6 +29,37 @@ export function hydrateRow<T extends ObjectLiteral>(m: EntityManager, target: En
 
 type Hydrator = (row: Row) => ObjectLiteral;
 
+/**
+ * A hydrator for rows as arrays with these `columns` (a {@link Table}): the
+ * entity's columns are read by position (`prefix + column name`), the rest
+ * ignored. Compiled once per DataSource, entity, prefix and column list.
+ *
+ * @internal
+ */
+export function tableHydrator<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, columns: readonly string[], prefix = ''): (row: readonly unknown[]) => T {
+  const dataSource = m.connection;
+  let byTarget = positional.get(dataSource);
+  if (!byTarget) positional.set(dataSource, (byTarget = new Map()));
+  let byColumns = byTarget.get(target);
+  if (!byColumns) byTarget.set(target, (byColumns = { same: new WeakMap(), named: new Map() }));
+  // SQLite gives the same column array per statement; other engines a new one per call.
+  let hydrate = byColumns.same.get(columns)?.get(prefix);
+  if (!hydrate) {
+    const key = `${prefix}\u0000${columns.join('\u0000')}`;
+    hydrate = byColumns.named.get(key);
+    if (!hydrate) byColumns.named.set(key, (hydrate = compileHydrator(m, target, prefix, columns)));
+    let byPrefix = byColumns.same.get(columns);
+    if (!byPrefix) byColumns.same.set(columns, (byPrefix = new Map()));
+    byPrefix.set(prefix, hydrate);
+  }
+  return hydrate as unknown as (row: readonly unknown[]) => T;
+}
+
+const positional = new WeakMap<
+  object,
+  Map<EntityTarget<ObjectLiteral>, { same: WeakMap<readonly string[], Map<string, Hydrator>>; named: Map<string, Hydrator> }>
+>();
+
 const hydrators = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Map<string, Hydrator>>>();
 
 /**
@@ -38,7 +69,7 @@ const hydrators = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Map<strin
  * hydrates). Keys and property names come from entity metadata, never from
  * input, and are embedded as JSON string literals.
  */
-function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, prefix: string): Hydrator {
+function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, prefix: string, positions?: readonly string[]): Hydrator {
   const dataSource = m.connection;
   const metadata = dataSource.getMetadata(target);
   const driver = dataSource.driver;
@@ -68,7 +99,12 @@ function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, 
       column.embeddedMetadata || column.isVirtual
         ? `${helper((entity: ObjectLiteral, x: unknown) => column.setEntityValue(entity, x))}(e, ${value});`
         : `e[${JSON.stringify(column.propertyName)}] = ${value};`;
-    lines.push(`v = row[${JSON.stringify(prefix + column.databaseName)}];`, `if (v !== undefined) ${assign}`);
+    if (positions) {
+      const at = positions.indexOf(prefix + column.databaseName);
+      if (at >= 0) lines.push(`v = row[${at}];`, assign);
+    } else {
+      lines.push(`v = row[${JSON.stringify(prefix + column.databaseName)}];`, `if (v !== undefined) ${assign}`);
+    }
   }
   lines.push('return e;');
   const factory = new Function('h', `return function hydrate(row) {\n${lines.join('\n')}\n};`) as (h: unknown[]) => Hydrator;
