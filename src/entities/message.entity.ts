@@ -85,10 +85,22 @@ export interface LocationAttachment extends MessageAttachment {
 
 /** One shared contact card of a {@link ContactsAttachment}, in WhatsApp's shape (anything else it sent is kept). */
 export interface SharedContact {
-  /** The contact's name; `formatted_name` is what WhatsApp shows. */
-  name?: { formatted_name?: string; [key: string]: unknown };
-  /** The contact's numbers (`wa_id` when it is on WhatsApp). */
-  phones?: Array<{ phone?: string; wa_id?: string; type?: string; [key: string]: unknown }>;
+  /** The contact's name. */
+  name?: {
+    /** The full name as WhatsApp shows it. */
+    formatted_name?: string;
+    [key: string]: unknown;
+  };
+  /** The contact's numbers. */
+  phones?: Array<{
+    /** The number as the customer's phone book has it (not normalised). */
+    phone?: string;
+    /** The number's WhatsApp id, when it is on WhatsApp. */
+    wa_id?: string;
+    /** `CELL`, `HOME`, `WORK`, ... */
+    type?: string;
+    [key: string]: unknown;
+  }>;
   /** Anything else the platform sent (emails, addresses, org, ...). */
   [key: string]: unknown;
 }
@@ -124,7 +136,15 @@ export interface StickerAttachment extends MessageAttachment {
   /** Always `sticker`. */
   type: 'sticker';
   /** What the platform sent about it: WhatsApp's media `id` and `animated`, Messenger's `sticker_id`. */
-  payload?: { id?: string; animated?: boolean; sticker_id?: number | string; [key: string]: unknown };
+  payload?: {
+    /** WhatsApp's media id of the sticker. */
+    id?: string;
+    /** Whether it is an animated sticker (WhatsApp). */
+    animated?: boolean;
+    /** Messenger's sticker id. */
+    sticker_id?: number | string;
+    [key: string]: unknown;
+  };
 }
 
 /**
