@@ -12,7 +12,7 @@ const RULES = [
   [/^(config|data-source|database|attach-database|column-types|naming-strategy|logger)\.ts$/, 'Configuration'],
   [/^typeorm\//, 'Configuration'],
   [/^(operations|migrations)\//, 'Operations'],
-  [/^(errors|driver-errors|validation)\.ts$/, 'Errors'],
+  [/^(errors|driver-errors|validation|phone-number)\.ts$/, 'Errors'],
   [/^testing\//, 'Test helpers'],
 ];
 

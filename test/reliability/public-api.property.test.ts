@@ -15,6 +15,7 @@ import {
   CustomerType,
   Governorate,
   LeadStage,
+  MessageKind,
   MessageSource,
   MessageStatus,
   PostType,
@@ -213,6 +214,7 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
   const inboundFields = {
     userId: pick(seed.userIds),
     source,
+    kind: enumOf(MessageKind),
     text,
     attachments: fc.array(fc.record({ type: fc.constantFrom('image', 'file'), url }), { minLength: 1, maxLength: 3 }),
     facebookMessageId: fc.oneof(pick(seed.externalIds), uniq('mid')),
@@ -287,6 +289,16 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
       recordOutbound: tuple(outbound),
       recordOutboundDetailed: tuple(outbound),
       updateStatus: tuple(or(pick(seed.externalIds)), or(enumOf(MessageStatus)), fc.oneof(or(date), fc.constant(undefined))),
+      applyStatus: tuple(
+        record({
+          messageId: fc.oneof(pick(seed.externalIds), uniq('wamid')),
+          status: fc.constantFrom('sent', 'delivered', 'read', 'failed', 'deleted', 'warning'),
+          at: date,
+          errors: fc.array(fc.record({ code: fc.integer(), title: text }), { maxLength: 2 }),
+        }),
+      ),
+      markDeliveredUpTo: tuple(or(userId), or(date), or(source)),
+      markReadUpTo: tuple(or(userId), or(date), or(source)),
       listForUser: tuple(or(userId), page),
       listForConversation: tuple(or(someId(seed.conversationIds)), page),
       countBySource: tuple(range),
