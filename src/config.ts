@@ -11,6 +11,14 @@ export type LogLevel = 'query' | 'error' | 'schema' | 'warn' | 'info' | 'log' | 
 
 const LOG_LEVELS: readonly LogLevel[] = ['query', 'error', 'schema', 'warn', 'info', 'log', 'migration'];
 
+/**
+ * Whether PostgreSQL statements are sent as named (prepared) statements: see
+ * {@link DatabaseOptions.preparedStatements}.
+ */
+export type PreparedStatements = 'auto' | boolean;
+
+const PREPARED_STATEMENTS: readonly PreparedStatements[] = ['auto', true, false];
+
 /** TLS settings for PostgreSQL. */
 export interface SslOptions {
   /** Verify the server certificate (default true). `false` accepts self-signed certificates. */
@@ -56,6 +64,47 @@ export interface DatabaseOptions {
   replicas?: string[];
   /** SQLite: how long a statement waits for a locked file (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * PostgreSQL: send the library's hot statements (key lookups, inbox and
+   * message pages, the bookkeeping of recording a message) as named prepared
+   * statements, which the server parses and plans once per connection
+   * instead of on every call (1.3x-1.5x cheaper per statement). SQLite
+   * ignores it (it always prepares).
+   *
+   * - `true`: always named. Only where every connection reaches the server
+   *   directly, or through a pooler that keeps prepared statements (PgBouncer
+   *   >= 1.21 with `max_prepared_statements` > 0, or session pooling).
+   * - `false`: never named; every statement is parsed and planned per call.
+   *   Set this behind a pooler in transaction or statement mode that does not
+   *   keep prepared statements (PgBouncer before 1.21, or 1.21+ without
+   *   `max_prepared_statements`): a named statement prepared on one server
+   *   connection is missing on the next ("prepared statement ... does not
+   *   exist") or already there ("... already exists").
+   * - `'auto'` (default): named on a connection that reaches the server
+   *   directly, unnamed on one that does not. Each new connection compares
+   *   the backend process id the server reports (`pg_backend_pid()`) with the
+   *   one of its startup answer: a pooler (PgBouncer, Odyssey, pgcat) answers
+   *   the startup itself, with an id of its own. So behind such a pooler
+   *   `'auto'` is safe (and unnamed, even where the pooler could keep them),
+   *   at the cost of one query per new connection. Prefer an explicit `false`
+   *   behind a pooler: it also covers a pooler that would pass the server's
+   *   id through.
+   *
+   * Nothing else the library does relies on session state, so it runs behind
+   * PgBouncer in transaction mode. One setting needs the pooler's help:
+   * `statementTimeoutMs` is sent as the `statement_timeout` startup
+   * parameter, which PgBouncer refuses unless it is in its
+   * `ignore_startup_parameters`; then set the timeout on the role instead
+   * (`ALTER ROLE crm SET statement_timeout = '30s'`), since PgBouncer does
+   * not pass it on. The client-side bound (`statementTimeoutMs` + 2 s) stays.
+   *
+   * @example
+   * ```ts
+   * // Behind PgBouncer 1.18 in transaction mode:
+   * const db = await openDatabase({ url: 'postgres://crm:secret@pgbouncer:6432/crm', preparedStatements: false });
+   * ```
+   */
+  preparedStatements?: PreparedStatements;
 }
 
 /** {@link DatabaseOptions} with every default filled in, as `createDataSource` uses them. */
@@ -226,6 +275,10 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     }
   }
   const ssl = options.ssl === true ? {} : options.ssl || false;
+  const preparedStatements = options.preparedStatements ?? 'auto';
+  if (!PREPARED_STATEMENTS.includes(preparedStatements)) {
+    throw new ConfigError('preparedStatements', `${inspect(preparedStatements)} is not allowed; expected 'auto', true or false`);
+  }
   return withMaskedSecrets({
     url: options.url,
     target,
@@ -239,6 +292,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     logging,
     ssl,
     replicas,
+    preparedStatements,
   });
 }
 
@@ -261,6 +315,15 @@ function envBoolean(env: DatabaseEnv, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(name, `"${env[name]}" is not allowed; expected true or false`);
+}
+
+function envPreparedStatements(env: DatabaseEnv): PreparedStatements | undefined {
+  const raw = env['DB_PREPARED_STATEMENTS']?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'auto') return 'auto';
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError('DB_PREPARED_STATEMENTS', `"${env['DB_PREPARED_STATEMENTS']}" is not allowed; expected auto, true or false`);
 }
 
 function envLogging(env: DatabaseEnv): boolean | LogLevel[] | undefined {
@@ -301,6 +364,7 @@ function envSsl(env: DatabaseEnv): boolean | SslOptions | undefined {
  * | `DB_SLOW_QUERY_MS` | `slowQueryMs` | 1000 |
  * | `DB_LOGGING` | `logging`: `true`, `false` or `query,error,...` | `warn` |
  * | `DB_SSL` | `ssl`: `true`, `false`, `require`, `no-verify` | false |
+ * | `DB_PREPARED_STATEMENTS` | `preparedStatements`: `auto`, `true` (`on`, `1`), `false` (`off`, `0`) | `auto` |
  *
  * @throws {@link ConfigError} naming the variable, its value (password masked) and what is allowed.
  * @example
@@ -340,6 +404,8 @@ export function databaseOptionsFromEnv(env: DatabaseEnv = process.env): Database
   if (logging !== undefined) options.logging = logging;
   const ssl = envSsl(env);
   if (ssl !== undefined) options.ssl = ssl;
+  const prepared = envPreparedStatements(env);
+  if (prepared !== undefined) options.preparedStatements = prepared;
   if (options.replicas && options.replicas.length > 0 && !/^postgres/i.test(url)) {
     throw new ConfigError('DATABASE_READ_REPLICA_URLS', 'read replicas need a PostgreSQL DATABASE_URL');
   }

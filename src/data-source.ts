@@ -5,6 +5,7 @@
  */
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { resolveDatabaseOptions, withMaskedSecrets, type DatabaseOptions, type ResolvedDatabaseOptions } from './config';
+import { setPreparedStatements } from './dialect/postgres-statements';
 import { ENTITIES } from './entities/all';
 import { ConfigError } from './errors';
 import { RedactingLogger } from './logger';
@@ -39,6 +40,7 @@ function adaptDataSource(dataSource: DataSource, resolved: ResolvedDatabaseOptio
   adaptDriverTypes(dataSource);
   if (resolved.target.engine === 'postgres') {
     usePerConnectionConnectTimeout(dataSource, resolved.connectTimeoutMs);
+    setPreparedStatements(dataSource, resolved.preparedStatements);
     return;
   }
   adaptSqliteQueries(dataSource);

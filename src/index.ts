@@ -26,6 +26,7 @@ export {
   type PostgresTarget,
   type LogLevel,
   type ResolvedDatabaseOptions,
+  type PreparedStatements,
   type SslOptions,
   DEFAULT_DATABASE_URL,
   databaseOptionsFromEnv,

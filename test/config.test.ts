@@ -153,6 +153,28 @@ describe('databaseOptionsFromEnv: DB_SSL', () => {
   });
 });
 
+describe('databaseOptionsFromEnv: DB_PREPARED_STATEMENTS', () => {
+  it.each([['auto', 'auto'], ['AUTO', 'auto'], ['true', true], ['on', true], ['1', true], ['false', false], ['off', false], ['0', false]] as const)(
+    'reads %s as %s',
+    (raw, expected) => {
+      expect(databaseOptionsFromEnv({ DATABASE_URL: PG, DB_PREPARED_STATEMENTS: raw }).preparedStatements).toBe(expected);
+    },
+  );
+
+  it('leaves the option unset when the variable is missing or blank, so auto applies', () => {
+    expect(databaseOptionsFromEnv({ DATABASE_URL: PG }).preparedStatements).toBeUndefined();
+    expect(databaseOptionsFromEnv({ DATABASE_URL: PG, DB_PREPARED_STATEMENTS: ' ' }).preparedStatements).toBeUndefined();
+    expect(resolveDatabaseOptions(databaseOptionsFromEnv({ DATABASE_URL: PG })).preparedStatements).toBe('auto');
+  });
+
+  it('refuses an unknown value, naming the variable, the value and what is allowed', () => {
+    const error = configError(() => databaseOptionsFromEnv({ DB_PREPARED_STATEMENTS: 'sometimes' }));
+    expect(error.setting).toBe('DB_PREPARED_STATEMENTS');
+    expect(error.message).toContain('"sometimes"');
+    expect(error.message).toContain('auto, true or false');
+  });
+});
+
 describe('databaseOptionsFromEnv: DATABASE_READ_REPLICA_URLS', () => {
   const R1 = 'postgres://reader:r3ad@replica-1:5432/crm';
   const R2 = 'postgresql://reader:r3ad@replica-2/crm';
@@ -215,6 +237,7 @@ describe('databaseOptionsFromEnv: process.env', () => {
       DB_SLOW_QUERY_MS: '250',
       DB_LOGGING: 'error,warn',
       DB_SSL: 'no-verify',
+      DB_PREPARED_STATEMENTS: 'off',
     });
     expect(options).toEqual({
       url: PG,
@@ -225,6 +248,7 @@ describe('databaseOptionsFromEnv: process.env', () => {
       slowQueryMs: 250,
       logging: ['error', 'warn'],
       ssl: { rejectUnauthorized: false },
+      preparedStatements: false,
     });
   });
 });
@@ -323,8 +347,17 @@ describe('resolveDatabaseOptions', () => {
       logging: ['warn'],
       ssl: false,
       replicas: [],
+      preparedStatements: 'auto',
       target: { engine: 'sqlite', path: ':memory:' },
     });
+  });
+
+  it('keeps preparedStatements as given and refuses anything but auto, true or false, naming the option', () => {
+    expect(resolveDatabaseOptions({ url: PG, preparedStatements: false }).preparedStatements).toBe(false);
+    expect(resolveDatabaseOptions({ url: PG, preparedStatements: true }).preparedStatements).toBe(true);
+    const error = configError(() => resolveDatabaseOptions({ url: PG, preparedStatements: 'yes' as 'auto' }));
+    expect(error.setting).toBe('preparedStatements');
+    expect(error.message).toContain("'yes' is not allowed; expected 'auto', true or false");
   });
 
   it('turns ssl: true into certificate-verifying TLS', () => {

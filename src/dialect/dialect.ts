@@ -127,8 +127,9 @@ export interface Dialect {
    * Runs fixed SQL (placeholders already in the engine's form) and returns
    * its rows, a write's `RETURNING` rows, or none. SQLite: on the driver's
    * connection with prepared statements of our own. PostgreSQL: on the
-   * manager's transaction if it has one; a `SELECT` outside one on a read
-   * replica if configured.
+   * manager's transaction if it has one, otherwise on a pool client of its
+   * own (a read replica's for a `SELECT`, if configured), as a named
+   * statement unless the `preparedStatements` option says otherwise.
    */
   queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
   /**

@@ -1,14 +1,15 @@
 /**
  * The PostgreSQL dialect (pg): `timestamptz` columns, `$n` placeholders, row
- * locks, savepoints around statements that may fail, and fixed SQL run
- * through the manager (or a read replica for a plain `SELECT`).
+ * locks, savepoints around statements that may fail, and fixed SQL run as
+ * named statements on the manager's connection or a pool client (a read
+ * replica's for a plain `SELECT`): see `postgres-statements.ts`.
  *
  * @internal
  * @module
  */
-import type { EntityManager } from 'typeorm';
-import { countRowsSql, quoteIdentifier, rowsOf, tableOf } from './common';
-import type { Dialect, Row, SqlRunner } from './dialect';
+import { countRowsSql, quoteIdentifier, tableOf } from './common';
+import type { Dialect, SqlRunner } from './dialect';
+import { runPostgresStatement } from './postgres-statements';
 
 const SAVEPOINT = 'migochat_recoverable';
 
@@ -37,8 +38,8 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
        JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`,
   countRowsSql,
-  queryRows,
-  queryTable: async (m, sql, parameters) => tableOf(await queryRows(m, sql, parameters)),
+  queryRows: runPostgresStatement,
+  queryTable: async (m, sql, parameters) => tableOf(await runPostgresStatement(m, sql, parameters)),
   nativeBooleans: true,
   parseStoredTimestamp: null,
 });
@@ -47,19 +48,6 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
 function placeholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-const PLAIN_SELECT = /^\s*SELECT\b/i;
-
-/** On the manager's transaction if it has one; a `SELECT` outside one goes to a read replica when there is one, as the query builder's do. */
-async function queryRows(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
-  if (m.queryRunner || !PLAIN_SELECT.test(sql)) return rowsOf(await m.query(sql, [...parameters]));
-  const runner = m.connection.createQueryRunner('slave');
-  try {
-    return rowsOf(await runner.query(sql, [...parameters]));
-  } finally {
-    await runner.release();
-  }
 }
 
 async function recoverable<T>(run: SqlRunner, fn: () => Promise<T>): Promise<T> {

@@ -1,0 +1,192 @@
+/**
+ * The PostgreSQL fixed-SQL runner: the repositories' hot statements sent to
+ * pg as named (prepared) statements, which the server parses and plans once
+ * per connection instead of on every call, and plain reads run on a pool
+ * client of their own instead of a TypeORM query runner.
+ *
+ * What TypeORM's query runner does for a query is kept (query log, slow-query
+ * log, errors as `QueryFailedError` with the SQL and parameters, so the typed
+ * error mapping and the redaction of values apply unchanged); its per-call
+ * bookkeeping (subscriber broadcasts, runner objects, result wrapping) is not,
+ * as on SQLite.
+ *
+ * @internal
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager } from 'typeorm';
+import type { PreparedStatements } from '../config';
+import type { Row } from './dialect';
+
+/** The pg client surface used here (a pg `Client`, or the library's subclass of it). */
+interface PgClient {
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: Row[] }>;
+  /** The process id of the BackendKeyData message: the backend's, unless a pooler sent its own. */
+  processID?: number | null;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+interface PgPoolClient extends PgClient {
+  release(error?: Error | boolean): void;
+}
+
+interface PgPool {
+  connect(): Promise<PgPoolClient>;
+}
+
+/** The parts of TypeORM's PostgresDriver used here. */
+interface PgDriverPools {
+  master?: PgPool;
+  slaves?: PgPool[];
+}
+
+const modes = new WeakMap<DataSource, PreparedStatements>();
+
+/**
+ * Sets whether the fixed SQL of `dataSource` runs as named statements
+ * (`dataSourceOptions` calls it for every library DataSource).
+ * @internal
+ */
+export function setPreparedStatements(dataSource: DataSource, mode: PreparedStatements): void {
+  modes.set(dataSource, mode);
+}
+
+/**
+ * The most parameters of a statement sent named. Multi-row statements have
+ * one text per row count; naming only the small ones keeps the statements a
+ * connection prepares few and small (each holds a plan on the server for the
+ * connection's lifetime), while every single-row hot path is named.
+ */
+export const MAX_NAMED_PARAMETERS = 64;
+
+const NAMES_KEPT = 1000;
+const names = new Map<string, string>();
+
+/** A stable statement name for `sql`: `mg_` and 64 bits of its SHA-1, the same in every process. @internal */
+export function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    if (names.size >= NAMES_KEPT) names.delete(names.keys().next().value as string);
+    names.set(sql, (name = `mg_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`));
+  }
+  return name;
+}
+
+/**
+ * Per connection under `'auto'`: whether it reaches the server directly. A
+ * pooler (PgBouncer, Odyssey, pgcat) answers the client's startup with
+ * cancel keys of its own, so the process id pg holds differs from the
+ * backend's `pg_backend_pid()`; directly connected, they are always equal.
+ */
+const direct = new WeakMap<object, Promise<boolean>>();
+
+function isDirect(client: PgClient): Promise<boolean> {
+  let verdict = direct.get(client);
+  if (!verdict) {
+    verdict = client.query({ text: 'SELECT pg_backend_pid() AS "pid"' }).then(
+      (result) => Number(result.rows[0]?.['pid']) === client.processID,
+      // Unknown: stay unnamed, and ask again on the next statement.
+      () => {
+        direct.delete(client);
+        return false;
+      },
+    );
+    direct.set(client, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * Per connection: how many times its prepared statements went stale. A
+ * migration that changes a table's columns makes the server refuse a
+ * prepared `SELECT *` of it ("cached plan must not change result type",
+ * 0A000); after that, the connection prepares its statements again under
+ * new names (the old ones stay until the connection closes).
+ */
+const generations = new WeakMap<object, number>();
+
+async function nameFor(mode: PreparedStatements, client: PgClient, sql: string, parameters: readonly unknown[]): Promise<string | undefined> {
+  if (mode === false || parameters.length > MAX_NAMED_PARAMETERS) return undefined;
+  if (mode === 'auto' && !(await isDirect(client))) return undefined;
+  const generation = generations.get(client);
+  return generation === undefined ? statementName(sql) : `${statementName(sql)}_${generation}`;
+}
+
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '0A000' && /cached plan must not change result type/i.test(String((error as Error).message));
+}
+
+const PLAIN_SELECT = /^\s*SELECT\b/i;
+
+/**
+ * Runs fixed SQL (`$n` placeholders) and returns its rows: on the manager's
+ * query runner when it has one (a transaction, or `db.primary`'s lease of the
+ * primary), otherwise on a client of its own from the pool: a replica's for
+ * a plain `SELECT` when replicas are configured (as TypeORM's `slave` runner
+ * picks one), the primary's for anything else.
+ * @internal
+ */
+export async function runPostgresStatement(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
+  const dataSource = m.connection;
+  const mode = modes.get(dataSource) ?? 'auto';
+  const runner = m.queryRunner;
+  if (runner) {
+    if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+    // TypeORM's runner holds the client (and listens for its errors) until it is released.
+    const client = (await runner.connect()) as PgClient;
+    // In a transaction a stale plan fails the transaction (the server aborted it); its next attempt prepares anew.
+    return execute(dataSource, client, mode, sql, parameters, false);
+  }
+  const pools = dataSource.driver as unknown as PgDriverPools;
+  const replicas = pools.slaves ?? [];
+  const pool = replicas.length > 0 && PLAIN_SELECT.test(sql) ? replicas[Math.floor(Math.random() * replicas.length)] : pools.master;
+  // Not connected (or destroyed): TypeORM's own path gives its usual error.
+  if (!pool) return m.query(sql, [...parameters]) as Promise<Row[]>;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // A checked-out pg client has no error listener of the pool's: without one, a dropped connection would throw out of the process.
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await execute(dataSource, client, mode, sql, parameters, true);
+  } finally {
+    client.removeListener('error', onError);
+    // Released with the error, the pool drops a client whose connection failed.
+    client.release(broken);
+  }
+}
+
+async function execute(dataSource: DataSource, client: PgClient, mode: PreparedStatements, sql: string, parameters: readonly unknown[], mayRetry: boolean): Promise<Row[]> {
+  const logger = dataSource.logger;
+  const values = [...parameters];
+  logger.logQuery(sql, values);
+  try {
+    const started = Date.now();
+    const send = async (): Promise<{ rows: Row[] }> => {
+      const name = await nameFor(mode, client, sql, parameters);
+      return client.query(name === undefined ? { text: sql, values } : { name, text: sql, values });
+    };
+    const run = async (): Promise<{ rows: Row[] }> => {
+      try {
+        return await send();
+      } catch (error) {
+        if (!isStalePlan(error)) throw error;
+        generations.set(client, (generations.get(client) ?? 0) + 1);
+        // Refused before it ran: outside a transaction, run it again, prepared anew.
+        if (!mayRetry) throw error;
+        return send();
+      }
+    };
+    const result = await run();
+    const slowMs = dataSource.options.maxQueryExecutionTime;
+    const took = Date.now() - started;
+    if (slowMs && took > slowMs) logger.logQuerySlow(took, sql, values);
+    return result.rows;
+  } catch (error) {
+    logger.logQueryError(error as Error, sql, values);
+    throw new QueryFailedError(sql, values, error as Error);
+  }
+}
