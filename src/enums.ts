@@ -188,3 +188,33 @@ export enum SettingValueType {
   /** Any JSON value, stored as JSON text. */
   JSON = 'json',
 }
+
+/**
+ * What a message holds, which decides what it needs: `text` needs text, the
+ * media kinds text or an attachment, the others their own attachment (see
+ * {@link MessageAttachment}) or nothing. Stored in `messages.kind`.
+ */
+export enum MessageKind {
+  /** Plain text. */
+  TEXT = 'text',
+  /** A photo or picture. */
+  IMAGE = 'image',
+  /** A voice note or audio file. */
+  AUDIO = 'audio',
+  /** A video. */
+  VIDEO = 'video',
+  /** A document or any other file. */
+  FILE = 'file',
+  /** A sticker (WhatsApp `sticker`, Messenger's sticker images). */
+  STICKER = 'sticker',
+  /** A reaction (an emoji) to another message; an empty emoji removes it. Does not count in the conversation. */
+  REACTION = 'reaction',
+  /** A shared location (coordinates, name, address). */
+  LOCATION = 'location',
+  /** Shared contact cards. */
+  CONTACTS = 'contacts',
+  /** A button press (Messenger postback, WhatsApp button or interactive reply). */
+  POSTBACK = 'postback',
+  /** A message type the platform could not show or this CRM does not know; it may have no content. */
+  UNSUPPORTED = 'unsupported',
+}

@@ -150,12 +150,20 @@ export class EntityValidationError extends MigochatDbError {
 
 const LISTED_ISSUES = 10;
 const MESSAGE_CHARS = 160;
+/** The first issue's text is the one a reader acts on: it is kept whole up to this many characters. */
+const FIRST_MESSAGE_CHARS = 600;
 
-/** `email (isEmail: email must be an email); ...`: each field, its rules and the first message, bounded. */
+/**
+ * `email (isEmail: email must be an email); ...`: each field, its rules and
+ * its first message, bounded; the first issue's message in full (up to
+ * {@link FIRST_MESSAGE_CHARS} characters), so `message` alone names the field
+ * and the rule and says what is allowed.
+ */
 function summarise(issues: ValidationIssue[]): string {
-  const listed = issues.slice(0, LISTED_ISSUES).map((i) => {
+  const listed = issues.slice(0, LISTED_ISSUES).map((i, n) => {
     const first = i.messages[0];
-    const text = first === undefined ? '' : `: ${first.length > MESSAGE_CHARS ? `${first.slice(0, MESSAGE_CHARS)}...` : first}`;
+    const limit = n === 0 ? FIRST_MESSAGE_CHARS : MESSAGE_CHARS;
+    const text = first === undefined ? '' : `: ${first.length > limit ? `${first.slice(0, limit)}...` : first}`;
     return `${i.property} (${i.rules.join(', ')}${text})`;
   });
   const more = issues.length > LISTED_ISSUES ? `; and ${issues.length - LISTED_ISSUES} more` : '';

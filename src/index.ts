@@ -17,6 +17,7 @@ export * from './enums';
 export * from './enum-utils';
 export * from './errors';
 export * from './entities/index';
+export { normalizePhoneNumber } from './phone-number';
 export {
   type DatabaseOptions,
   type DatabaseEnv,

@@ -18,6 +18,7 @@ const EXPECTED: Record<string, string[]> = {
   LeadActivityType: ['STAGE_CHANGE', 'LABEL_CHANGE', 'SCORE_CHANGE', 'NOTE', 'CONTACT'],
   AdCampaignStatus: ['ACTIVE', 'PAUSED', 'ARCHIVED'],
   SettingValueType: ['STRING', 'NUMBER', 'BOOLEAN', 'JSON'],
+  MessageKind: ['TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'STICKER', 'REACTION', 'LOCATION', 'CONTACTS', 'POSTBACK', 'UNSUPPORTED'],
 };
 
 const all = Object.entries(enums) as Array<[string, Record<string, string>]>;

@@ -3,6 +3,7 @@ import { AppSettings } from './app-settings.entity';
 import { Conversation } from './conversation.entity';
 import { LeadActivity } from './lead-activity.entity';
 import { Message } from './message.entity';
+import { PendingReceipt } from './pending-receipt.entity';
 import { Post } from './post.entity';
 import { User } from './user.entity';
 
@@ -12,4 +13,4 @@ import { User } from './user.entity';
  * `TypeOrmModule.forFeature(ENTITIES)` as it is; register all of them
  * together, since their relations point at each other.
  */
-export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity];
+export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity, PendingReceipt];

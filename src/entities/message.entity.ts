@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { JSON_COLUMN, TIMESTAMP } from '../column-types';
-import { MessageDirection, MessageSource, MessageStatus } from '../enums';
+import { MessageDirection, MessageKind, MessageSource, MessageStatus } from '../enums';
 import { AdCampaign } from './ad-campaign.entity';
 import { TimestampedEntity } from './base-record';
 import { enumCheck, IsDateInRange, usesDefaultUnlessSet } from './checks';
@@ -22,14 +22,109 @@ import { Post } from './post.entity';
 import { User } from './user.entity';
 import { ATTACHMENT_LIMITS, IsBoundedJson, MAX_INT4 } from '../validation';
 
-/** A file, image or other attachment of a message, as the platform sent it. */
+/**
+ * A file, image or other attachment of a message, as the platform sent it.
+ * The kinds with a payload of their own have typed shapes, checked when the
+ * message's `kind` names them: {@link ReactionAttachment},
+ * {@link LocationAttachment}, {@link ContactsAttachment} and
+ * {@link StickerAttachment}.
+ */
 export interface MessageAttachment {
-  /** `image`, `audio`, `video`, `file`, `location`, ... */
+  /** `image`, `audio`, `video`, `file`, `sticker`, `reaction`, `location`, `contacts`, ... */
   type: string;
   /** Where the platform serves it, when it does. */
   url?: string;
   /** Anything else the platform sent. */
   [key: string]: unknown;
+}
+
+/**
+ * The attachment of a {@link MessageKind.REACTION} message: which emoji, on
+ * which message. An empty `emoji` means the customer removed the reaction.
+ *
+ * @example
+ * ```ts
+ * const reaction: ReactionAttachment = { type: 'reaction', payload: { emoji: '\u{1F44D}', messageId: 'wamid.HBgL...' } };
+ * ```
+ */
+export interface ReactionAttachment extends MessageAttachment {
+  /** Always `reaction`. */
+  type: 'reaction';
+  /** What was reacted, to what. */
+  payload: {
+    /** The emoji, at most 32 characters; `''` when the reaction was removed. */
+    emoji: string;
+    /** The reacted-to message's platform id: its Messenger `mid` or WhatsApp `wamid` (1 to 255 characters). */
+    messageId: string;
+  };
+}
+
+/**
+ * The attachment of a {@link MessageKind.LOCATION} message.
+ *
+ * @example
+ * ```ts
+ * const pin: LocationAttachment = { type: 'location', payload: { latitude: 30.0444, longitude: 31.2357, name: 'Tahrir Square' } };
+ * ```
+ */
+export interface LocationAttachment extends MessageAttachment {
+  /** Always `location`. */
+  type: 'location';
+  /** The place. */
+  payload: {
+    /** Degrees north, -90 to 90. */
+    latitude: number;
+    /** Degrees east, -180 to 180. */
+    longitude: number;
+    /** The place's name, if shared (at most 1,000 characters). */
+    name?: string;
+    /** The place's address, if shared (at most 1,000 characters). */
+    address?: string;
+  };
+}
+
+/** One shared contact card of a {@link ContactsAttachment}, in WhatsApp's shape (anything else it sent is kept). */
+export interface SharedContact {
+  /** The contact's name; `formatted_name` is what WhatsApp shows. */
+  name?: { formatted_name?: string; [key: string]: unknown };
+  /** The contact's numbers (`wa_id` when it is on WhatsApp). */
+  phones?: Array<{ phone?: string; wa_id?: string; type?: string; [key: string]: unknown }>;
+  /** Anything else the platform sent (emails, addresses, org, ...). */
+  [key: string]: unknown;
+}
+
+/**
+ * The attachment of a {@link MessageKind.CONTACTS} message: one or more contact cards.
+ *
+ * @example
+ * ```ts
+ * const cards: ContactsAttachment = { type: 'contacts', payload: { contacts: [{ name: { formatted_name: 'Mona' }, phones: [{ phone: '+20 100 123 4567' }] }] } };
+ * ```
+ */
+export interface ContactsAttachment extends MessageAttachment {
+  /** Always `contacts`. */
+  type: 'contacts';
+  /** The cards. */
+  payload: {
+    /** At least one card, at most 100. */
+    contacts: SharedContact[];
+  };
+}
+
+/**
+ * The attachment of a {@link MessageKind.STICKER} message: the sticker's
+ * media (`url`, or the platform's media `id` in `payload`).
+ *
+ * @example
+ * ```ts
+ * const sticker: StickerAttachment = { type: 'sticker', payload: { id: mediaId, animated: false } };
+ * ```
+ */
+export interface StickerAttachment extends MessageAttachment {
+  /** Always `sticker`. */
+  type: 'sticker';
+  /** What the platform sent about it: WhatsApp's media `id` and `animated`, Messenger's `sticker_id`. */
+  payload?: { id?: string; animated?: boolean; sticker_id?: number | string; [key: string]: unknown };
 }
 
 /**
@@ -41,13 +136,14 @@ export interface MessageAttachment {
 @Entity({ name: 'messages' })
 @Index('UQ_messages_facebook_message_id', ['facebookMessageId'], { unique: true })
 @Index('UQ_messages_whatsapp_message_id', ['whatsappMessageId'], { unique: true })
-@Index('IDX_messages_user_created', ['userId', 'createdAt'])
-@Index('IDX_messages_conversation_created', ['conversationId', 'createdAt'])
+@Index('IDX_messages_user_sent', ['userId', 'sentAt', 'id'])
+@Index('IDX_messages_conversation_sent', ['conversationId', 'sentAt', 'id'])
 @Index('IDX_messages_post', ['postId'])
 @Index('IDX_messages_ad_campaign', ['adCampaignId'])
 @Check('CHK_messages_direction', enumCheck('direction', MessageDirection))
 @Check('CHK_messages_status', enumCheck('status', MessageStatus))
 @Check('CHK_messages_source', enumCheck('source', MessageSource))
+@Check('CHK_messages_kind', enumCheck('kind', MessageKind))
 @Check('CHK_messages_ai_response_time_ms', '"ai_response_time_ms" IS NULL OR "ai_response_time_ms" >= 0')
 export class Message extends TimestampedEntity {
   /** The customer this message is with. Column `user_id`. */
@@ -105,6 +201,12 @@ export class Message extends TimestampedEntity {
   @Column({ type: JSON_COLUMN, nullable: true })
   attachments!: MessageAttachment[] | null;
 
+  /** What the message holds (text, image, reaction, location, ...). Column `kind`, default `text`. */
+  @ValidateIf(usesDefaultUnlessSet)
+  @IsEnum(MessageKind)
+  @Column({ type: 'varchar', length: 16, default: MessageKind.TEXT })
+  kind!: MessageKind;
+
   /** Inbound or outbound. Column `direction`. */
   @IsEnum(MessageDirection)
   @Column({ type: 'varchar', length: 16 })
@@ -115,6 +217,21 @@ export class Message extends TimestampedEntity {
   @IsEnum(MessageStatus)
   @Column({ type: 'varchar', length: 16, default: MessageStatus.SENT })
   status!: MessageStatus;
+
+  /** The platform's error code when the message `failed` (e.g. WhatsApp's 131047). Column `error_code`. */
+  @IsOptional()
+  @IsInt()
+  @Max(MAX_INT4)
+  @Min(-MAX_INT4)
+  @Column({ type: 'integer', nullable: true })
+  errorCode!: number | null;
+
+  /** The platform's error title when the message `failed`. Column `error_title`, at most 255 characters. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  errorTitle!: string | null;
 
   /** Channel. Column `source`. */
   @IsEnum(MessageSource)
@@ -159,7 +276,10 @@ export class Message extends TimestampedEntity {
   @JoinColumn({ name: 'ad_campaign_id', foreignKeyConstraintName: 'FK_messages_ad_campaign' })
   adCampaign?: AdCampaign | null;
 
-  /** When the platform says it was sent. Column `sent_at`. */
+  /**
+   * When the platform says it was sent. Column `sent_at`. Pages of messages
+   * sort by it (`IDX_messages_user_sent`, `IDX_messages_conversation_sent`).
+   */
   @IsOptional()
   @IsDate()
   @IsDateInRange()

@@ -3,7 +3,7 @@ import type { Dialect, Row } from '../dialect/index';
 import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversation.entity';
 import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
-import type { MessageSource } from '../enums';
+import { MessageKind, type MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
 import type { RecordMessageResult } from './message.types';
 import { chunks, columnOf, hydrateRow, marks, statement } from './sql';
@@ -19,6 +19,7 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
   'conversationId',
   'facebookMessageId',
   'whatsappMessageId',
+  'kind',
   'text',
   'attachments',
   'direction',
@@ -69,7 +70,8 @@ export async function recordMessages(m: EntityManager, dialect: Dialect, message
   }
 
   const inserted = await insertMessages(m, dialect, fresh.map((i) => messages[i]!));
-  const updated = await bumpCounters(m, dialect, fresh.filter((_, k) => inserted[k] !== undefined).map((i) => messages[i]!));
+  // Reactions are kept but not counted: no message_count, preview or last_message_at change (as in Messenger's inbox).
+  const updated = await bumpCounters(m, dialect, fresh.filter((i, k) => inserted[k] !== undefined && messages[i]!.kind !== MessageKind.REACTION).map((i) => messages[i]!));
 
   // Fresh messages another transaction recorded first (their insert did nothing) are duplicates too.
   const lost = fresh.filter((_, k) => inserted[k] === undefined);
@@ -84,7 +86,8 @@ export async function recordMessages(m: EntityManager, dialect: Dialect, message
 
   const conversations = new Map<number, Conversation>();
   for (const row of updated) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
-  const missing = [...new Set([...existing.values()].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
+  const unbumped = inserted.filter((row): row is Row => row !== undefined && row['kind'] === MessageKind.REACTION);
+  const missing = [...new Set([...existing.values(), ...unbumped].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
   for (const row of await rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
 
   const results: RecordMessageResult[] = new Array(messages.length);

@@ -4,9 +4,10 @@ import { pageRequest, type CursorList, type Page, type PageRequest } from '../pa
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 import { recordMessages } from './message-ingest';
-import { FOR_CONVERSATION, FOR_USER, pageStatement, readPage } from './message/pages';
+import { FOR_CONVERSATION, FOR_USER, readPage } from './message/pages';
 import { prepareInboundBatch, prepareMessage } from './message/prepare';
-import { applyReceipt, EXTERNAL_ID_LENGTH } from './message/receipts';
+import { applyPendingReceipts, applyReceipt, applyWatermark, EXTERNAL_ID_LENGTH, keepPendingReceipt, type CheckedReceipt } from './message/receipts';
+import { checkStatusReceipt } from './message/status-receipt';
 import { attributionLimit, countsBySource, queryAiResponseStats, queryAttribution, sourceCountRows } from './message/statistics';
 import { checkRange } from './message/time-range';
 import type {
@@ -17,8 +18,10 @@ import type {
   RecordInboundInput,
   RecordMessageResult,
   RecordOutboundInput,
+  StatusReceipt,
+  StatusResult,
 } from './message.types';
-import { checkDate, checkEnum, checkId, checkKey } from './support/checks';
+import { checkEnum, checkId, checkKey, checkPlatformTime } from './support/checks';
 
 /**
  * Queries and commands on {@link Message}. Reached as `db.messages`.
@@ -133,7 +136,10 @@ export class MessageRepository extends EntityRepository<Message> {
   /**
    * Records a message sent to a customer (by an agent or the AI) and returns
    * it. Same bookkeeping and idempotency as {@link recordInboundDetailed},
-   * direction `outbound`.
+   * direction `outbound`. Statuses that arrived for its `facebookMessageId`
+   * or `whatsappMessageId` before it was recorded (kept by
+   * {@link applyStatus}) are applied and deleted in the same transaction, so
+   * the returned message already has them.
    *
    * @throws {@link EntityValidationError} for invalid input (e.g. a negative `aiResponseTimeMs`); nothing is written.
    * @throws {@link InvalidEnumValueError} for a `source` or `status` outside its enum; nothing is written.
@@ -168,7 +174,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async recordOutboundDetailed(input: RecordOutboundInput): Promise<RecordMessageResult> {
     const message = await prepareMessage(input, MessageDirection.OUTBOUND);
-    return (await this.ctx.transaction((tx) => tx.messages.#recordHere([message])))[0]!;
+    return this.ctx.transaction((tx) => tx.messages.#recordOutboundHere(message));
   }
 
   /**
@@ -179,34 +185,116 @@ export class MessageRepository extends EntityRepository<Message> {
    * failed message takes no further receipts. A `read` receipt also sets
    * `deliveredAt` when it is missing. Timestamps already set are kept (the
    * first receipt wins), so a repeated receipt changes nothing. `sent` is the
-   * starting state and changes nothing.
+   * starting state and changes nothing. A receipt for an id not recorded yet
+   * is lost here: {@link applyStatus} keeps it instead.
    *
    * @param externalId - The message's `facebookMessageId` or `whatsappMessageId`.
    * @param status - The status the receipt reports.
-   * @param at - When it happened (default now).
+   * @param at - When it happened (default now), from 2004-01-01 to one day after now.
    * @returns The message after the receipt, or `null` when no message has this id.
    * @throws {@link InvalidEnumValueError} for a `status` outside {@link MessageStatus}.
    * @throws {@link EntityValidationError} for an id that is not a non-empty string of at
-   *   most 255 characters, or a date that is not a valid Date from 1970 to 9999.
+   *   most 255 characters, or an `at` that is not a valid Date in that window (rule
+   *   `plausibleTime`, naming the likely seconds/milliseconds mistake).
    * @example
    * ```ts
-   * // Messenger "read" webhook
-   * await db.messages.updateStatus(mid, MessageStatus.READ, new Date(event.read.watermark));
+   * // Messenger "delivery" webhook, one mid
+   * await db.messages.updateStatus(mid, MessageStatus.DELIVERED, new Date(event.delivery.watermark));
    * ```
    */
   async updateStatus(externalId: string, status: MessageStatus, at: Date = new Date()): Promise<Message | null> {
     checkKey('Message', 'externalId', externalId, EXTERNAL_ID_LENGTH);
     const target = checkEnum(MessageStatus, 'MessageStatus', status);
-    checkDate('Message', 'at', at);
+    checkPlatformTime('Message', 'at', at);
+    const receipt: CheckedReceipt = { target, when: this.ctx.dialect.dateParam(at), failure: null };
     // A transaction keeps the read after the update on the primary (replicas may lag).
-    return this.ctx.transaction((tx) => tx.messages.#updateStatusHere(externalId, target, at));
+    return this.ctx.transaction(async (tx) => (await tx.messages.#applyHere(externalId, receipt)).message);
   }
 
   /**
-   * A user's messages, newest first (`created_at`, then `id`, descending), in
-   * keyset pages read through the index `IDX_messages_user_created`. Walking
-   * the pages returns every message that existed when the walk began exactly
-   * once, even while new messages are recorded (they sort before the cursor).
+   * Applies a platform status to one message, as a webhook reports it
+   * (a WhatsApp `statuses[]` entry: `id`, `status`, `timestamp`, `errors`),
+   * in one transaction, forward-only as {@link updateStatus}:
+   *
+   * - `sent`, `delivered`, `read`, `failed` are applied to the message with
+   *   this `mid` or `wamid`: outcome `applied` when it moved the message
+   *   forward, `unchanged` when the message already had it or a later status.
+   *   A `failed` status stores the first error's `code` and `title` (cut to
+   *   255 characters) in `errorCode` and `errorTitle`.
+   * - When no message has this id yet (WhatsApp often reports a status before
+   *   the sending service has recorded its message), the status is kept in
+   *   `pending_receipts` (outcome `pending`) and applied when
+   *   {@link recordOutbound} records that id; kept statuses older than 7 days
+   *   are dropped.
+   * - Any other status (WhatsApp's `deleted` or `warning`, or one Meta adds
+   *   later) changes nothing and is answered with outcome `ignored` and a
+   *   `reason`, never an exception, so a webhook handler can log it and go on.
+   *
+   * @throws {@link EntityValidationError} for a receipt that is not an object, a `messageId`
+   *   that is not a non-empty string of at most 255 characters, a `status` that is not a
+   *   string, an `at` outside 2004-01-01 to one day after now (rule `plausibleTime`), or
+   *   `errors` that are not `{ code: integer, title: string }` objects; nothing is written.
+   * @example
+   * ```ts
+   * for (const s of change.value.statuses ?? []) {
+   *   const result = await db.messages.applyStatus({ messageId: s.id, status: s.status, at: new Date(Number(s.timestamp) * 1000), errors: s.errors });
+   *   if (result.outcome === 'ignored') log.info(result.reason);
+   * }
+   * ```
+   */
+  async applyStatus(receipt: StatusReceipt): Promise<StatusResult> {
+    const checked = checkStatusReceipt(receipt, this.ctx.dialect);
+    if ('ignored' in checked) return { outcome: 'ignored', message: null, reason: checked.ignored };
+    return this.ctx.transaction((tx) => tx.messages.#applyStatusHere(checked.messageId, checked.receipt));
+  }
+
+  /**
+   * Marks every outbound message of the user on `source` sent at or before
+   * `watermark` as delivered (a Messenger `delivery.watermark`: "everything
+   * sent before this was delivered"), in one set-based `UPDATE`,
+   * forward-only as {@link updateStatus}: read and failed messages keep their
+   * status, and `deliveredAt` already set is kept.
+   *
+   * @returns How many messages changed.
+   * @throws {@link EntityValidationError} for a bad `userId`, or a `watermark` outside
+   *   2004-01-01 to one day after now (rule `plausibleTime`).
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
+   * @example
+   * ```ts
+   * await db.messages.markDeliveredUpTo(user.id, new Date(event.delivery.watermark), MessageSource.MESSENGER);
+   * ```
+   */
+  async markDeliveredUpTo(userId: number, watermark: Date, source: MessageSource): Promise<number> {
+    return this.#markUpTo(userId, watermark, source, MessageStatus.DELIVERED);
+  }
+
+  /**
+   * Marks every outbound message of the user on `source` sent at or before
+   * `watermark` as read (a Messenger `read.watermark`), in one set-based
+   * `UPDATE`, forward-only as {@link updateStatus}; `deliveredAt` is filled
+   * where it is missing. Failed messages are left alone.
+   *
+   * @returns How many messages changed.
+   * @throws {@link EntityValidationError} for a bad `userId`, or a `watermark` outside
+   *   2004-01-01 to one day after now (rule `plausibleTime`).
+   * @throws {@link InvalidEnumValueError} for a `source` outside {@link MessageSource}.
+   * @example
+   * ```ts
+   * const read = await db.messages.markReadUpTo(user.id, new Date(event.read.watermark), MessageSource.MESSENGER);
+   * ```
+   */
+  async markReadUpTo(userId: number, watermark: Date, source: MessageSource): Promise<number> {
+    return this.#markUpTo(userId, watermark, source, MessageStatus.READ);
+  }
+
+  /**
+   * A user's messages, newest first by the platform's sent time (`sentAt`,
+   * then `id`, descending), in keyset pages read through the index
+   * `IDX_messages_user_sent`: a message delivered late sorts where it was
+   * sent. Messages without a `sentAt` (written outside the repositories) come
+   * last. Walking the pages returns every message that existed when the walk
+   * began exactly once, even while new messages are recorded (with a
+   * `sentAt` after the cursor's).
    *
    * @throws {@link EntityValidationError} for a bad `userId` or `limit`.
    * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `messages.listForUser`.
@@ -222,8 +310,9 @@ export class MessageRepository extends EntityRepository<Message> {
   }
 
   /**
-   * A conversation's messages, newest first, in keyset pages read through the
-   * index `IDX_messages_conversation_created`; paging as {@link listForUser}.
+   * A conversation's messages, newest first by `sentAt` then `id`, in keyset
+   * pages read through the index `IDX_messages_conversation_sent`; paging as
+   * {@link listForUser}.
    *
    * @throws {@link EntityValidationError} for a bad `conversationId` or `limit`.
    * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `messages.listForConversation`.
@@ -301,18 +390,42 @@ export class MessageRepository extends EntityRepository<Message> {
     return this.ctx.run((m) => recordMessages(m, dialect, messages));
   }
 
-  /** updateStatus on this (transaction) scope. */
-  async #updateStatusHere(externalId: string, target: MessageStatus, at: Date): Promise<Message | null> {
+  /** recordOutbound on this (transaction) scope: the message, then the statuses kept for its ids. */
+  async #recordOutboundHere(message: Message): Promise<RecordMessageResult> {
+    const result = (await this.#recordHere([message]))[0]!;
+    const ids = [result.message.facebookMessageId, result.message.whatsappMessageId].filter((id): id is string => id !== null);
     const dialect = this.ctx.dialect;
-    const when = dialect.dateParam(at);
-    return this.ctx.run((m) => applyReceipt(m, dialect, externalId, target, when));
+    const after = await this.ctx.run((m) => applyPendingReceipts(m, dialect, ids));
+    return after === null ? result : { ...result, message: after };
+  }
+
+  /** One receipt on this (transaction) scope. */
+  async #applyHere(externalId: string, receipt: CheckedReceipt): Promise<{ message: Message | null; changed: boolean }> {
+    const dialect = this.ctx.dialect;
+    return this.ctx.run((m) => applyReceipt(m, dialect, externalId, receipt));
+  }
+
+  /** applyStatus on this (transaction) scope: applied, unchanged, or kept for later. */
+  async #applyStatusHere(externalId: string, receipt: CheckedReceipt): Promise<StatusResult> {
+    const { message, changed } = await this.#applyHere(externalId, receipt);
+    if (message !== null) return { outcome: changed ? 'applied' : 'unchanged', message };
+    const dialect = this.ctx.dialect;
+    await this.ctx.run((m) => keepPendingReceipt(m, dialect, externalId, receipt));
+    return { outcome: 'pending', message: null, reason: 'no message has this id yet: the status is kept and applied when the message is recorded' };
+  }
+
+  async #markUpTo(userId: number, watermark: Date, source: MessageSource, target: MessageStatus.DELIVERED | MessageStatus.READ): Promise<number> {
+    checkId('Message', 'userId', userId);
+    checkPlatformTime('Message', 'watermark', watermark);
+    const channel = checkEnum(MessageSource, 'MessageSource', source);
+    const dialect = this.ctx.dialect;
+    const when = dialect.dateParam(watermark);
+    return this.ctx.run((m) => applyWatermark(m, dialect, userId, channel, target, when));
   }
 
   async #listBy(list: CursorList, column: 'userId' | 'conversationId', value: number, page: PageRequest | undefined): Promise<Page<Message>> {
     const dialect = this.ctx.dialect;
     const { limit, key } = pageRequest(list, dialect.engine, page);
-    const sql = pageStatement(dialect, column, key !== null, limit);
-    const parameters = key === null ? [value] : [value, key[0], key[0], key[1]];
-    return this.ctx.run((m) => readPage(m, dialect, list, sql, parameters, limit));
+    return this.ctx.run((m) => readPage(m, dialect, list, column, value, key, limit));
   }
 }

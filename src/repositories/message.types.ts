@@ -1,7 +1,7 @@
 // The input and result types of the message repository, and its batch bound.
 import type { Conversation } from '../entities/conversation.entity';
-import type { Message, MessageAttachment } from '../entities/message.entity';
-import type { MessageSource, MessageStatus } from '../enums';
+import type { ContactsAttachment, LocationAttachment, Message, MessageAttachment, ReactionAttachment } from '../entities/message.entity';
+import type { MessageKind, MessageSource, MessageStatus } from '../enums';
 
 /** A message received from a customer (a webhook event), for {@link MessageRepository.recordInbound}. */
 export interface RecordInboundInput {
@@ -9,7 +9,20 @@ export interface RecordInboundInput {
   userId: number;
   /** The channel it came through. */
   source: MessageSource;
-  /** The text, if any. A message needs `text` or at least one attachment. */
+  /**
+   * What the message holds. Default: `text` when `text` is given, else the
+   * first attachment's `type` when it names a {@link MessageKind}, else
+   * `file`. The kind decides what the message needs: `text` needs text; the
+   * media kinds (`image`, `audio`, `video`, `file`) and `postback` need text
+   * or an attachment; `sticker` an attachment; `reaction`, `location` and
+   * `contacts` their typed attachment ({@link ReactionAttachment},
+   * {@link LocationAttachment}, {@link ContactsAttachment}); `unsupported`
+   * nothing. A `reaction` is stored (idempotently by its platform id) but
+   * does not count in its conversation: neither `message_count` nor the
+   * preview and `last_message_at` (of the conversation or the user) change.
+   */
+  kind?: MessageKind;
+  /** The text, if any; whether the message needs it depends on its `kind`. */
   text?: string | null;
   /**
    * Attachments as the platform sent them: at most 100, JSON only (see
@@ -24,7 +37,13 @@ export interface RecordInboundInput {
   postId?: number | null;
   /** The ad campaign that started the message (attribution). */
   adCampaignId?: number | null;
-  /** When the platform says it was sent (default: now), 1970 to 9999. Drives `last_message_at`. */
+  /**
+   * When the platform says it was sent (default: now). Drives
+   * `last_message_at` and the order of message pages. Must be from
+   * 2004-01-01 to one day after now: a date outside is refused as a unit
+   * mistake (seconds read as milliseconds give 1970; milliseconds read as
+   * seconds give a far future).
+   */
   sentAt?: Date;
 }
 
@@ -36,6 +55,52 @@ export interface RecordOutboundInput extends RecordInboundInput {
   aiResponseTimeMs?: number | null;
   /** Delivery state (default `sent`; `failed` when the platform refused it). */
   status?: MessageStatus;
+}
+
+/**
+ * A platform status for one message, for {@link MessageRepository.applyStatus}:
+ * a WhatsApp `statuses[]` entry or a Messenger delivery/read of one `mid`.
+ */
+export interface StatusReceipt {
+  /** The message's platform id: its Messenger `mid` or WhatsApp `wamid`. */
+  messageId: string;
+  /**
+   * The status as the platform names it: `sent`, `delivered`, `read` or
+   * `failed` are applied; anything else (WhatsApp's `deleted`, `warning`,
+   * statuses added later) is answered with outcome `ignored`, never an error.
+   */
+  status: string;
+  /** When it happened (WhatsApp: `timestamp` seconds x 1000); 2004-01-01 to one day after now. */
+  at: Date;
+  /** A `failed` status's errors (WhatsApp `errors[]`): the first one's code and title are stored on the message. */
+  errors?: ReceiptError[];
+}
+
+/** One error of a failed status, as WhatsApp sends it in `statuses[].errors[]`. */
+export interface ReceiptError {
+  /** The platform's error code, e.g. 131047. */
+  code: number;
+  /** Its short title, e.g. `Re-engagement message`. */
+  title: string;
+  /** A longer message, if any (not stored). */
+  message?: string;
+}
+
+/**
+ * What {@link MessageRepository.applyStatus} did:
+ * - `applied`: the message's status or receipt times moved forward;
+ * - `unchanged`: the message has this status already, or a later one (statuses never move backwards);
+ * - `pending`: no message has this id yet; the status is kept and applied when
+ *   `recordOutbound` records the id (within 7 days);
+ * - `ignored`: the status is not one this library tracks (`reason` says which); nothing was written.
+ */
+export interface StatusResult {
+  /** What happened. */
+  outcome: 'applied' | 'unchanged' | 'pending' | 'ignored';
+  /** The message after the status (`applied`, `unchanged`), or `null` (`pending`, `ignored`). */
+  message: Message | null;
+  /** Why it was ignored or kept (for logs). */
+  reason?: string;
 }
 
 /** What recording a message did. */

@@ -4,6 +4,7 @@ import { User } from '../entities/user.entity';
 import { CustomerLabel, LeadActivityType, LeadStage } from '../enums';
 import { UniqueConstraintError } from '../errors';
 import type { Page } from '../pagination';
+import { normalizePhoneNumber } from '../phone-number';
 import { validateEntity } from '../validation';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
@@ -17,9 +18,8 @@ import { checkSearch, searchUsers } from './user/search';
 import { lockUser, writeUser } from './user/writes';
 import type { CreateUserInput, LeadChangeOptions, UserPatch, UserSearch } from './user.types';
 
-/** Column lengths of the unique keys. */
+/** Column length of the psid. */
 const PSID_LENGTH = 64;
-const PHONE_LENGTH = 16;
 
 /**
  * Queries and commands on {@link User}, the CRM's customers (leads). Reached
@@ -52,18 +52,19 @@ export class UserRepository extends EntityRepository<User> {
   }
 
   /**
-   * The user with this WhatsApp number (E.164, e.g. `+201001234567`), or `null`.
+   * The user with this WhatsApp number, or `null`. The number is normalised
+   * first ({@link normalizePhoneNumber}): `+201001234567`, the `wa_id`
+   * `201001234567` and `0020 100 123 4567` find the same user.
    *
-   * @throws {@link EntityValidationError} when `phone` is not a non-empty string of at
-   *   most 16 characters, or has a NUL or a lone surrogate.
+   * @throws {@link EntityValidationError} (rule `isPhoneNumber`) when `phone` is not a
+   *   valid phone number with its country code.
    * @example
    * ```ts
-   * const user = await db.users.findByPhone('+201001234567');
+   * const user = await db.users.findByPhone(message.from); // a WhatsApp wa_id
    * ```
    */
   async findByPhone(phone: string): Promise<User | null> {
-    checkKey('User', 'phoneNumber', phone, PHONE_LENGTH);
-    return this.#findOneByKey('phone_number', phone);
+    return this.#findOneByKey('phone_number', normalizePhoneNumber(phone, 'phoneNumber'));
   }
 
   /**
@@ -102,10 +103,11 @@ export class UserRepository extends EntityRepository<User> {
 
   /**
    * The user with this WhatsApp number, created with `defaults` if there is
-   * none. Race-safe like {@link findOrCreateByPsid}. The number must already
-   * be in E.164 form (`+201001234567`); it is not reformatted.
+   * none. Race-safe like {@link findOrCreateByPsid}. The number is normalised
+   * to E.164 first ({@link normalizePhoneNumber}), so the WhatsApp `wa_id`
+   * (`201001234567`) and `+201001234567` are the same user.
    *
-   * @param phone - The E.164 phone number.
+   * @param phone - The phone number: E.164, a `wa_id`, or formatted with spaces, dashes or a leading 00.
    * @param defaults - Values for a new user (its `phoneNumber` is always `phone`).
    * @throws {@link EntityValidationError} for an invalid number or defaults; nothing is written.
    * @throws {@link UniqueConstraintError} when `defaults.psid` belongs to another user.
@@ -115,13 +117,14 @@ export class UserRepository extends EntityRepository<User> {
    * ```
    */
   async findOrCreateByPhone(phone: string, defaults?: Partial<CreateUserInput>): Promise<User> {
-    checkKey('User', 'phoneNumber', phone, PHONE_LENGTH);
-    return this.#findOrCreate('phoneNumber', phone, optionsOf('User', 'defaults', defaults));
+    const e164 = normalizePhoneNumber(phone, 'phoneNumber');
+    return this.#findOrCreate('phoneNumber', e164, optionsOf('User', 'defaults', defaults));
   }
 
   /**
    * Inserts a new user after validating it. Initial `leadStage`,
-   * `customerLabel` and `leadScore` may be given; they are not audited.
+   * `customerLabel` and `leadScore` may be given; they are not audited. A
+   * `phoneNumber` is stored in E.164 form ({@link normalizePhoneNumber}).
    *
    * @returns The stored user, defaults and timestamps filled in.
    * @throws {@link EntityValidationError} for invalid values (e.g. neither psid
@@ -152,6 +155,7 @@ export class UserRepository extends EntityRepository<User> {
    *
    * @param id - The user.
    * @param patch - The fields to change; `undefined` leaves a field as it is, `null` clears it.
+   *   A `phoneNumber` is stored in E.164 form ({@link normalizePhoneNumber}).
    * @returns The user as stored after the change.
    * @throws {@link NotFoundError} when there is no such user.
    * @throws {@link EntityValidationError} for invalid values or a refused field; nothing is written.

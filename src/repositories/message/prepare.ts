@@ -7,14 +7,16 @@
  * @module
  */
 import { Message } from '../../entities/message.entity';
-import { MessageDirection, MessageSource, MessageStatus } from '../../enums';
+import { MessageDirection, MessageKind, MessageSource, MessageStatus } from '../../enums';
 import { invalid, validateEntity } from '../../validation';
 import { RECORD_BATCH_MAX, type RecordInboundInput, type RecordOutboundInput } from '../message.types';
-import { checkEnum, checkId, checkObject } from '../support/checks';
+import { checkEnum, checkId, checkObject, checkPlatformTime } from '../support/checks';
+import { checkKindContent, defaultKind } from './kinds';
 
 const INBOUND_KEYS: ReadonlySet<string> = new Set<keyof RecordInboundInput>([
   'userId',
   'source',
+  'kind',
   'text',
   'attachments',
   'facebookMessageId',
@@ -68,14 +70,15 @@ export async function prepareMessage(input: unknown, direction: MessageDirection
     if (given[key] !== undefined && given[key] !== null) checkId('Message', key, given[key]);
   }
   const hasText = typeof given.text === 'string' && given.text !== '';
-  const hasAttachments = Array.isArray(given.attachments) && given.attachments.length > 0;
-  if (!hasText && !hasAttachments) invalid('Message', 'text', 'textOrAttachments', 'a message needs text or at least one attachment');
+  const explicitKind = given.kind === undefined ? undefined : checkEnum(MessageKind, 'MessageKind', given.kind);
+  if (given.sentAt !== undefined) checkPlatformTime('Message', 'sentAt', given.sentAt);
   const message = Object.assign(new Message(), {
     userId: given.userId,
     // A placeholder that passes validation: the conversation is found inside the transaction.
     conversationId: 0,
     facebookMessageId: given.facebookMessageId ?? null,
     whatsappMessageId: given.whatsappMessageId ?? null,
+    kind: explicitKind ?? MessageKind.TEXT,
     text: given.text ?? null,
     attachments: given.attachments ?? null,
     direction,
@@ -88,6 +91,12 @@ export async function prepareMessage(input: unknown, direction: MessageDirection
     sentAt: given.sentAt ?? new Date(),
     deliveredAt: null,
     readAt: null,
+    errorCode: null,
+    errorTitle: null,
   });
-  return validateEntity(message);
+  await validateEntity(message);
+  // After validation: the attachments are known to be bounded plain JSON by now.
+  message.kind = explicitKind ?? defaultKind(hasText, message.attachments);
+  checkKindContent(message.kind, hasText, message.attachments);
+  return message;
 }

@@ -53,6 +53,47 @@ export function checkDate(entity: string, property: string, value: unknown): ass
   invalid(entity, property, 'dateRange', `${property} must be a date ${DATE_RANGE_TEXT}, got ${describeValue(value)}`);
 }
 
+/** The earliest platform time accepted: 2004-01-01T00:00:00.000Z (before Facebook, let alone Messenger or WhatsApp). */
+export const EARLIEST_PLATFORM_TIME = new Date(Date.UTC(2004, 0, 1));
+/** How far past now a platform time may be: one day, for clocks that run ahead. */
+export const PLATFORM_CLOCK_LEEWAY_MS = 86_400_000;
+
+/** Below this many milliseconds (1973) a time is a unix time in seconds that was read as milliseconds. */
+const SECONDS_AS_MILLISECONDS_BELOW = 1e11;
+/** Above this (year 5138) a time is a unix time in milliseconds that was read as seconds (multiplied by 1000). */
+const MILLISECONDS_AS_SECONDS_ABOVE = 1e14;
+
+/**
+ * Refuses a platform time (a message's `sentAt`, a receipt's time) that
+ * cannot be real: not a valid Date (rule `isDate`), before 2004-01-01 or
+ * more than a day after now (rule `plausibleTime`). The message names the
+ * likely unit mistake: a 1970 date is seconds read as milliseconds (Meta's
+ * WhatsApp timestamps are unix seconds), a far-future one milliseconds read
+ * as seconds (Messenger's are milliseconds).
+ */
+export function checkPlatformTime(entity: string, property: string, value: unknown, now: number = Date.now()): asserts value is Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    invalid(entity, property, 'isDate', `${property} must be a valid Date, got ${describeValue(value)}`);
+  }
+  const ms = value.getTime();
+  const latest = now + PLATFORM_CLOCK_LEEWAY_MS;
+  if (ms >= EARLIEST_PLATFORM_TIME.getTime() && ms <= latest && isDateInRange(value)) return;
+  const hint =
+    ms < SECONDS_AS_MILLISECONDS_BELOW
+      ? ': it looks like seconds read as milliseconds (multiply a unix time in seconds by 1000)'
+      : ms > MILLISECONDS_AS_SECONDS_ABOVE
+        ? ': it looks like milliseconds read as seconds (a unix time in milliseconds was multiplied by 1000)'
+        : ms > latest
+          ? ': it is in the future (check the clock or the time zone)'
+          : '';
+  invalid(
+    entity,
+    property,
+    'plausibleTime',
+    `${property} must be a time from ${EARLIEST_PLATFORM_TIME.toISOString()} to one day after now, got ${describeValue(value)}${hint}`,
+  );
+}
+
 /**
  * Refuses a string no engine stores as given: a lone surrogate (rule
  * `wellFormed`) or a NUL character (rule `noNul`). Linear, native scans.

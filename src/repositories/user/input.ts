@@ -8,6 +8,7 @@
  */
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { User } from '../../entities/user.entity';
+import { normalizePhoneNumber } from '../../phone-number';
 import { invalid, validateEntity } from '../../validation';
 import { checkObject, pickInput } from '../support/checks';
 import type { CreateUserInput } from '../user.types';
@@ -51,7 +52,7 @@ export async function buildUser(input: unknown): Promise<User> {
   return validateEntity(Object.assign(new User(), cleanInput(input, false)));
 }
 
-/** Keeps the known input keys that are set; refuses unknown, read-only and (for patches) audited ones. */
+/** Keeps the known input keys that are set, a phone number in E.164 form; refuses unknown, read-only and (for patches) audited ones. */
 export function cleanInput(input: unknown, isPatch: boolean): Record<string, unknown> {
   checkObject('User', 'input', input);
   if (isPatch) {
@@ -62,7 +63,10 @@ export function cleanInput(input: unknown, isPatch: boolean): Record<string, unk
       }
     }
   }
-  return pickInput('User', input, INPUT_KEYS);
+  const values = pickInput('User', input, INPUT_KEYS);
+  // One form for every number, so a wa_id and the +E.164 form are one user.
+  if (typeof values['phoneNumber'] === 'string') values['phoneNumber'] = normalizePhoneNumber(values['phoneNumber'], 'phoneNumber');
+  return values;
 }
 
 /** The entries of `changes` whose value differs from `current`'s (Dates by instant). */

@@ -60,6 +60,9 @@ export async function searchUsers(m: EntityManager, filter: UserFilter): Promise
         for (const column of ['u.firstName', 'u.lastName', 'u.phoneNumber', 'u.psid']) {
           w.orWhere(`LOWER(${column}) LIKE LOWER(:pattern) ESCAPE '\\'`, { pattern });
         }
+        // A number typed with spaces, dashes or a leading 00 still finds the E.164 form stored.
+        const digits = phoneDigits(text);
+        if (digits !== null) w.orWhere('u.phoneNumber LIKE :digits', { digits: `%${digits}%` });
       }),
     );
   }
@@ -71,6 +74,13 @@ export async function searchUsers(m: EntityManager, filter: UserFilter): Promise
   if (key) qb.andWhere('u.id < :afterId', { afterId: key[1] });
   const rows = await qb.orderBy('u.id', 'DESC').limit(limit + 1).getMany();
   return toPage(rows, limit, SEARCH, (u) => [null, u.id]);
+}
+
+/** The digits of search text that looks like (part of) a phone number, without a leading 00; `null` otherwise. */
+function phoneDigits(text: string): string | null {
+  if (!/^[+\d\s().\-]+$/.test(text)) return null;
+  const digits = text.replace(/\D/g, '').replace(/^00/, '');
+  return digits.length >= 3 ? digits : null;
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `ESCAPE '\'`). */
