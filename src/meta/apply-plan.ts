@@ -11,7 +11,6 @@ import { MessageSource } from '../enums';
 import { isMigochatDbError, WebhookPayloadError } from '../errors';
 import type { RecordInboundInput } from '../repositories/message.types';
 import type { DatabaseScope } from '../scope';
-import { applyPlatformStatus, applyWatermark, withKind } from './core-contract';
 import type { PlannedCustomer, PlannedEvent, PlannedMessage, PlannedReferral, PlannedStatus, PlannedWatermark } from './plan';
 import type { WebhookAttribution, WebhookEventResult, WebhookIngestOptions, WebhookReceiptResult } from './results';
 
@@ -86,19 +85,17 @@ class PlanRun {
   async #message(step: PlannedMessage): Promise<WebhookEventResult> {
     const user = await this.#customer(step.customer, true);
     const attribution = step.referral === null ? null : await this.#attribute(step.referral);
-    const input: RecordInboundInput = withKind(
-      {
-        userId: user.id,
-        source: step.source,
-        text: step.text,
-        attachments: step.attachments,
-        sentAt: step.sentAt,
-        postId: attribution?.postId ?? null,
-        adCampaignId: attribution?.adCampaignId ?? null,
-        ...(step.source === MessageSource.WHATSAPP ? { whatsappMessageId: step.platformId } : { facebookMessageId: step.platformId }),
-      },
-      step.kind,
-    );
+    const input: RecordInboundInput = {
+      userId: user.id,
+      source: step.source,
+      kind: step.kind,
+      text: step.text,
+      attachments: step.attachments,
+      sentAt: step.sentAt,
+      postId: attribution?.postId ?? null,
+      adCampaignId: attribution?.adCampaignId ?? null,
+      ...(step.source === MessageSource.WHATSAPP ? { whatsappMessageId: step.platformId } : { facebookMessageId: step.platformId }),
+    };
     const recorded = step.direction === 'inbound' ? await this.tx.messages.recordInboundDetailed(input) : await this.tx.messages.recordOutboundDetailed(input);
     return {
       kind: 'message',
@@ -121,13 +118,14 @@ class PlanRun {
     for (const mid of step.mids) {
       results.push(await this.#status({ type: 'status', path: step.path, platformId: mid, status: step.status, at: step.at, errors: undefined }));
     }
-    const count = await applyWatermark(this.tx, user.id, step.status, step.at, step.source);
+    const count =
+      step.status === 'read' ? await this.tx.messages.markReadUpTo(user.id, step.at, step.source) : await this.tx.messages.markDeliveredUpTo(user.id, step.at, step.source);
     results.push(receipt(step.path, count > 0 ? 'applied' : 'unchanged', step.status, count, null, null, step.at));
     return results;
   }
 
   async #status(step: PlannedStatus): Promise<WebhookEventResult> {
-    const answer = await applyPlatformStatus(this.tx, {
+    const answer = await this.tx.messages.applyStatus({
       messageId: step.platformId,
       status: step.status,
       at: step.at,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MessageAttachment } from '../entities/message.entity';
-import { MessageSource } from '../enums';
+import { MessageKind, MessageSource } from '../enums';
 import { array, fail, field, item, number, object, optionalBoolean, optionalId, optionalObject, optionalString, string, stringValue, type Json } from './payload-reader';
 import type { PlannedCustomer, PlannedEvent, PlannedMessage, PlannedReferral } from './plan';
 import { messengerTime } from './platform-time';
@@ -21,7 +21,7 @@ const TEXT_LENGTH = 20_000;
 const EVENT_KEYS = ['message', 'postback', 'referral', 'read', 'delivery', 'reaction'] as const;
 
 /** Attachment types that are a message kind of their own. */
-const MEDIA_KINDS: Readonly<Record<string, string>> = { image: 'image', audio: 'audio', video: 'video', file: 'file', location: 'location' };
+const MEDIA_KINDS: Readonly<Record<string, MessageKind>> = { image: MessageKind.IMAGE, audio: MessageKind.AUDIO, video: MessageKind.VIDEO, file: MessageKind.FILE };
 
 /** The whole body as a plan, in body order. */
 export function planMessengerBody(body: unknown): PlannedEvent[] {
@@ -83,7 +83,7 @@ function planMessage(message: Json, at: string, path: string, customer: PlannedC
   const text = optionalString(message, 'text', at, TEXT_LENGTH) ?? null;
   const attachments: MessageAttachment[] = [];
   let sticker = optionalId(message, 'sticker_id', at) !== undefined;
-  let mediaKind: string | null = null;
+  let mediaKind: MessageKind | null = null;
   array(message, 'attachments', at, false).forEach((value, i) => {
     const apath = item(field(at, 'attachments'), i);
     const attachment = object(value, apath);
@@ -100,7 +100,7 @@ function planMessage(message: Json, at: string, path: string, customer: PlannedC
   const replyTo = optionalObject(message, 'reply_to', at);
   if (replyTo !== undefined) attachments.push({ type: 'reply_to', payload: { messageId: string(replyTo, 'mid', field(at, 'reply_to'), MID_LENGTH) } });
   const referral = optionalObject(message, 'referral', at);
-  const kind = sticker ? 'sticker' : (mediaKind ?? (text !== null ? 'text' : 'unsupported'));
+  const kind = sticker ? MessageKind.STICKER : (mediaKind ?? (text !== null ? MessageKind.TEXT : MessageKind.UNSUPPORTED));
   return {
     type: 'message',
     path,
@@ -127,7 +127,7 @@ function planPostback(postback: Json, at: string, path: string, customer: Planne
     customer,
     direction: 'inbound',
     source: MessageSource.MESSENGER,
-    kind: 'postback',
+    kind: MessageKind.POSTBACK,
     text: title ?? payload ?? null,
     attachments: [{ type: 'postback', payload: { ...(title !== undefined ? { title } : {}), ...(payload !== undefined ? { payload } : {}) } }],
     // Older postbacks carry no mid: an id derived from the event keeps a redelivery idempotent.
@@ -148,7 +148,7 @@ function planReaction(reaction: Json, at: string, path: string, customer: Planne
     customer,
     direction: 'inbound',
     source: MessageSource.MESSENGER,
-    kind: 'reaction',
+    kind: MessageKind.REACTION,
     text: null,
     attachments: [{ type: 'reaction', payload: { emoji, messageId: mid } }],
     // A reaction has no mid of its own: one derived from the event keeps a redelivery idempotent.

@@ -7,16 +7,24 @@
  * @module
  */
 import type { MessageAttachment } from '../entities/message.entity';
-import { MessageSource } from '../enums';
-import { phoneOfWaId } from './core-contract';
+import { MessageKind, MessageSource } from '../enums';
+import { isMigochatDbError } from '../errors';
+import { normalizePhoneNumber } from '../phone-number';
 import { array, fail, field, item, number, object, optionalObject, optionalString, string, stringValue, type Json } from './payload-reader';
+import type { ReceiptError } from '../repositories/message.types';
 import type { PlannedCustomer, PlannedEvent, PlannedMessage, PlannedReferral, PlannedStatus } from './plan';
 import { whatsAppTime } from './platform-time';
 
 const ID_LENGTH = 255;
 const TEXT_LENGTH = 20_000;
 /** WhatsApp media types and the message kind each is recorded as. */
-const MEDIA: Readonly<Record<string, string>> = { image: 'image', audio: 'audio', video: 'video', document: 'file', sticker: 'sticker' };
+const MEDIA: Readonly<Record<string, MessageKind>> = {
+  image: MessageKind.IMAGE,
+  audio: MessageKind.AUDIO,
+  video: MessageKind.VIDEO,
+  document: MessageKind.FILE,
+  sticker: MessageKind.STICKER,
+};
 /** Profile names go into `users.first_name` (100 characters). */
 const NAME_LENGTH = 100;
 
@@ -85,7 +93,7 @@ function planMessage(message: Json, path: string, nameOf: (from: string) => stri
   const attachments = content.attachments;
   const context = optionalObject(message, 'context', path);
   const repliedTo = context === undefined ? undefined : optionalString(context, 'id', field(path, 'context'), ID_LENGTH);
-  if (repliedTo !== undefined && repliedTo !== '' && content.kind !== 'reaction') attachments.push({ type: 'reply_to', payload: { messageId: repliedTo } });
+  if (repliedTo !== undefined && repliedTo !== '' && content.kind !== MessageKind.REACTION) attachments.push({ type: 'reply_to', payload: { messageId: repliedTo } });
   const referral = optionalObject(message, 'referral', path);
   return {
     type: 'message',
@@ -103,7 +111,7 @@ function planMessage(message: Json, path: string, nameOf: (from: string) => stri
 }
 
 interface Content {
-  kind: string;
+  kind: MessageKind;
   text: string | null;
   attachments: MessageAttachment[];
 }
@@ -111,7 +119,7 @@ interface Content {
 /** The kind, text and attachments of a message of `type`. */
 function planContent(message: Json, type: string, path: string): Content {
   const at = field(path, type);
-  if (type === 'text') return { kind: 'text', text: string(object(message['text'], at), 'body', at, TEXT_LENGTH), attachments: [] };
+  if (type === 'text') return { kind: MessageKind.TEXT, text: string(object(message['text'], at), 'body', at, TEXT_LENGTH), attachments: [] };
   const media = MEDIA[type];
   if (media !== undefined) {
     const m = object(message[type], at);
@@ -130,7 +138,7 @@ function planContent(message: Json, type: string, path: string): Content {
       const address = optionalString(l, 'address', at, 1000);
       const url = optionalString(l, 'url', at, 2048);
       const payload = { latitude, longitude, ...(name !== undefined ? { name } : {}), ...(address !== undefined ? { address } : {}), ...(url !== undefined ? { url } : {}) };
-      return { kind: 'location', text: null, attachments: [{ type: 'location', payload }] };
+      return { kind: MessageKind.LOCATION, text: null, attachments: [{ type: 'location', payload }] };
     }
     case 'contacts': {
       const cards = array(message, 'contacts', path, true);
@@ -139,38 +147,38 @@ function planContent(message: Json, type: string, path: string): Content {
         const cpath = item(at, i);
         string(object(object(card, cpath)['name'], field(cpath, 'name')), 'formatted_name', field(cpath, 'name'), 1000);
       });
-      return { kind: 'contacts', text: null, attachments: [{ type: 'contacts', payload: { contacts: cards } }] };
+      return { kind: MessageKind.CONTACTS, text: null, attachments: [{ type: 'contacts', payload: { contacts: cards } }] };
     }
     case 'reaction': {
       const r = object(message['reaction'], at);
       const messageId = string(r, 'message_id', at, ID_LENGTH);
       // An absent or empty emoji is WhatsApp's way of removing the reaction.
       const emoji = optionalString(r, 'emoji', at, 64) ?? '';
-      return { kind: 'reaction', text: null, attachments: [{ type: 'reaction', payload: { emoji, messageId } }] };
+      return { kind: MessageKind.REACTION, text: null, attachments: [{ type: 'reaction', payload: { emoji, messageId } }] };
     }
     case 'button': {
       const b = object(message['button'], at);
       const text = string(b, 'text', at, 1000);
       const payload = optionalString(b, 'payload', at, 1000);
-      return { kind: 'postback', text, attachments: [{ type: 'postback', payload: { title: text, ...(payload !== undefined ? { payload } : {}) } }] };
+      return { kind: MessageKind.POSTBACK, text, attachments: [{ type: 'postback', payload: { title: text, ...(payload !== undefined ? { payload } : {}) } }] };
     }
     case 'interactive': {
       const i = object(message['interactive'], at);
       const kind = string(i, 'type', at, 64);
       const reply = kind === 'button_reply' || kind === 'list_reply' ? object(i[kind], field(at, kind)) : undefined;
-      if (reply === undefined) return { kind: 'unsupported', text: null, attachments: [{ type: 'unsupported', payload: { type: `interactive.${kind}` } }] };
+      if (reply === undefined) return { kind: MessageKind.UNSUPPORTED, text: null, attachments: [{ type: 'unsupported', payload: { type: `interactive.${kind}` } }] };
       const title = string(reply, 'title', field(at, kind), 1000);
       const description = optionalString(reply, 'description', field(at, kind), 1000);
       const payload = { title, payload: string(reply, 'id', field(at, kind), 1000), ...(description !== undefined ? { description } : {}) };
-      return { kind: 'postback', text: title, attachments: [{ type: 'postback', payload }] };
+      return { kind: MessageKind.POSTBACK, text: title, attachments: [{ type: 'postback', payload }] };
     }
     case 'unsupported': {
       const errors = array(message, 'errors', path, false).map((e, k) => planError(object(e, item(field(path, 'errors'), k)), item(field(path, 'errors'), k)));
-      return { kind: 'unsupported', text: null, attachments: [{ type: 'unsupported', payload: { type, errors } }] };
+      return { kind: MessageKind.UNSUPPORTED, text: null, attachments: [{ type: 'unsupported', payload: { type, errors } }] };
     }
     default:
       // order, request_welcome and types WhatsApp adds later: kept as unsupported, not lost.
-      return { kind: 'unsupported', text: null, attachments: [{ type: 'unsupported', payload: { type } }] };
+      return { kind: MessageKind.UNSUPPORTED, text: null, attachments: [{ type: 'unsupported', payload: { type } }] };
   }
 }
 
@@ -184,7 +192,7 @@ function planStatus(status: Json, path: string): PlannedStatus {
   return { type: 'status', path, platformId, status: value, at, errors: errors.length > 0 ? errors : undefined };
 }
 
-function planError(error: Json, path: string): { code: number; title: string; message?: string } {
+function planError(error: Json, path: string): ReceiptError {
   const code = number(error, 'code', path, true);
   if (!Number.isSafeInteger(code)) fail(field(path, 'code'), 'must be a whole number', code);
   const title = optionalString(error, 'title', path, 1000);
@@ -209,4 +217,16 @@ function planReferral(referral: Json, at: string): PlannedReferral {
     ref: null,
     clickId: optionalString(referral, 'ctwa_clid', at, 1000) ?? null,
   };
+}
+
+/** A WhatsApp id (`201001234567`: the number's digits without `+`) as E.164, through the repositories' one normalisation. */
+function phoneOfWaId(waId: string, path: string): string {
+  try {
+    return normalizePhoneNumber(waId, 'from');
+  } catch (error) {
+    if (isMigochatDbError(error) && error.code === 'ENTITY_VALIDATION_ERROR') {
+      fail(path, 'must be a WhatsApp id: the digits of an international number with its country code, without "+"', waId);
+    }
+    throw error;
+  }
 }

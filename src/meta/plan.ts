@@ -7,7 +7,8 @@
  * @module
  */
 import type { MessageAttachment } from '../entities/message.entity';
-import type { MessageSource } from '../enums';
+import type { MessageKind, MessageSource } from '../enums';
+import type { ReceiptError } from '../repositories/message.types';
 import type { WebhookIgnoredReason } from './results';
 
 /** The customer an event is about: by Messenger page-scoped id, or by E.164 number (WhatsApp). */
@@ -29,7 +30,7 @@ export interface PlannedMessage {
   customer: PlannedCustomer;
   direction: 'inbound' | 'outbound';
   source: MessageSource;
-  kind: string;
+  kind: MessageKind;
   text: string | null;
   attachments: MessageAttachment[] | null;
   platformId: string;
@@ -56,7 +57,7 @@ export interface PlannedStatus {
   platformId: string;
   status: string;
   at: Date;
-  errors: Array<{ code: number; title: string; message?: string }> | undefined;
+  errors: ReceiptError[] | undefined;
 }
 
 /** A referral on its own (Messenger `messaging_referrals`). */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { MessageKind } from '../enums';
+
 /**
  * Where a message's customer came from, read from the platform's referral
  * and matched against this database's ad campaigns and posts.
@@ -47,8 +49,8 @@ export interface WebhookMessageResult {
   userId: number;
   /** `inbound` from the customer, `outbound` for a Messenger echo of what the page sent. */
   direction: 'inbound' | 'outbound';
-  /** What the message holds: `text`, `image`, `reaction`, `postback`, ... (see `MessageKind`). */
-  messageKind: string;
+  /** What the message holds: `text`, `image`, `reaction`, `postback`, ... */
+  messageKind: MessageKind;
   /** The Messenger mid or WhatsApp wamid it is recorded under. */
   platformId: string;
   /** Where the customer came from, when the event carried a referral. */
