@@ -125,7 +125,7 @@ function uniqueColumns(e: DriverErrorShape): { table?: string; columns: string[]
 }
 
 /** Our tables, longest first: CHECK names are `CHK_<table>_<column>` and both may hold underscores. */
-const TABLES = ['lead_activities', 'conversations', 'ad_campaigns', 'app_settings', 'messages', 'posts', 'users'];
+const TABLES = ['pending_receipts', 'lead_activities', 'conversations', 'ad_campaigns', 'app_settings', 'messages', 'posts', 'users'];
 
 function constraintIssue(e: DriverErrorShape, rule: string): EntityValidationError {
   const message = text(e.message);

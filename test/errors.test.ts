@@ -167,6 +167,16 @@ describe('error messages of bad input', () => {
     expect(error.message).toContain('and 40 more');
   });
 
+  it("EntityValidationError's message names the first field and rule and keeps that rule's text whole", () => {
+    const text = `sentAt must be a time from 2004-01-01T00:00:00.000Z to one day after now, got the Date 1970-01-20T16:13:20.000Z: ${'it looks like seconds read as milliseconds '.repeat(4)}`;
+    const error = new EntityValidationError('Message', [
+      { property: 'sentAt', rules: ['plausibleTime'], messages: [text] },
+      { property: 'text', rules: ['maxLength'], messages: ['y'.repeat(500)] },
+    ]);
+    expect(error.message.startsWith(`Invalid Message: sentAt (plausibleTime: ${text})`)).toBe(true);
+    expect(error.message).toContain(`text (maxLength: ${'y'.repeat(160)}...)`);
+  });
+
   it('InvalidEnumValueError describes any value without throwing, bigints and cycles included', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;

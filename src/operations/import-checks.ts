@@ -2,7 +2,7 @@
  * Checks run on the imported rows before the import commits: rows that are
  * valid one by one but disagree with each other, which no repository
  * method could have written. The repositories keep every conversation's
- * `message_count` equal to its messages and put a message only in a
+ * `message_count` equal to its messages (reactions aside) and put a message only in a
  * conversation of its own user; an import keeps the same promise.
  *
  * @internal
@@ -34,7 +34,8 @@ const RULES: readonly Rule[] = [
     column: 'message_count',
     sql:
       'SELECT c."id" AS "id", c."message_count" AS "stored", COALESCE(m."n", 0) AS "actual" FROM "conversations" c ' +
-      'LEFT JOIN (SELECT "conversation_id", COUNT(*) AS "n" FROM "messages" GROUP BY "conversation_id") m ON m."conversation_id" = c."id" ' +
+      // Reactions are not counted (see MessageKind.REACTION).
+      'LEFT JOIN (SELECT "conversation_id", COUNT(*) AS "n" FROM "messages" WHERE "kind" <> \'reaction\' GROUP BY "conversation_id") m ON m."conversation_id" = c."id" ' +
       `WHERE c."message_count" <> COALESCE(m."n", 0) ORDER BY c."id" LIMIT ${LISTED + 1}`,
     headline: "The file's counters disagree with its rows",
     describe: (m) => `conversation ${m.id} has message_count ${m.stored} but ${m.actual} message row(s)`,

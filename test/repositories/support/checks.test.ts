@@ -13,6 +13,7 @@ import {
   checkKey,
   checkMaxLength,
   checkObject,
+  checkPlatformTime,
   checkText,
   optionsOf,
   pickInput,
@@ -113,6 +114,39 @@ describe('checkDate', () => {
     for (const value of [new Date(Number.NaN), '2025-01-01', 1_700_000_000_000, null, {}]) {
       expect(issueOf(() => checkDate('Message', 'sentAt', value)).rule).toBe('isDate');
     }
+  });
+});
+
+describe('checkPlatformTime', () => {
+  const now = Date.UTC(2025, 5, 1, 12);
+
+  it('accepts 2004-01-01 and one day after now, and refuses one millisecond beyond each', () => {
+    expect(() => checkPlatformTime('Message', 'sentAt', new Date(Date.UTC(2004, 0, 1)), now)).not.toThrow();
+    expect(() => checkPlatformTime('Message', 'sentAt', new Date(now + 86_400_000), now)).not.toThrow();
+    expect(issueOf(() => checkPlatformTime('Message', 'sentAt', new Date(Date.UTC(2004, 0, 1) - 1), now)).rule).toBe('plausibleTime');
+    expect(issueOf(() => checkPlatformTime('Message', 'sentAt', new Date(now + 86_400_001), now)).rule).toBe('plausibleTime');
+  });
+
+  it('names seconds read as milliseconds for a 1970 date', () => {
+    const seconds = Math.floor(now / 1000);
+    const { property, message } = issueOf(() => checkPlatformTime('Message', 'sentAt', new Date(seconds), now));
+    expect(property).toBe('sentAt');
+    expect(message).toMatch(/looks like seconds read as milliseconds/);
+  });
+
+  it('names milliseconds read as seconds for a far-future date', () => {
+    expect(issueOf(() => checkPlatformTime('Message', 'at', new Date(now * 1000), now)).message).toMatch(/looks like milliseconds read as seconds/);
+  });
+
+  it('says a date a few days ahead is in the future, without a unit hint', () => {
+    const { message } = issueOf(() => checkPlatformTime('Message', 'at', new Date(now + 3 * 86_400_000), now));
+    expect(message).toMatch(/in the future/);
+    expect(message).not.toMatch(/read as/);
+  });
+
+  it('refuses an Invalid Date and non-Dates with rule isDate', () => {
+    expect(issueOf(() => checkPlatformTime('Message', 'at', new Date(Number.NaN), now)).rule).toBe('isDate');
+    expect(issueOf(() => checkPlatformTime('Message', 'at', 1_700_000_000, now)).rule).toBe('isDate');
   });
 });
 
