@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { Message } from '../../src/entities/message.entity';
 import { User } from '../../src/entities/user.entity';
@@ -9,14 +9,13 @@ import { makeAdCampaign, makePost, makeUser } from '../../src/testing';
 import { useTestDatabase } from '../support/database';
 import { engines } from '../support/engines';
 import { rejection } from '../support/errors';
-import { AD_ID, AD_POST_ID, emptyPendingReceipts, fixture, PAGE_ID, PSID, REPLY_MID, rowCounts } from '../support/meta-fixtures';
+import { AD_ID, AD_POST_ID, fixture, PAGE_ID, PSID, REPLY_MID, rowCounts } from '../support/meta-fixtures';
 
 /** The fixtures' events are at this time (milliseconds). */
 const T = 1717171717000;
 
 describe.each(engines())('ingestMessengerWebhook on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
-  afterEach(() => emptyPendingReceipts(suite.db));
 
   const customer = async (): Promise<User> => suite.db.manager.findOneByOrFail(User, { psid: PSID });
   const messageBy = (mid: string): Promise<Message> => suite.db.manager.findOneByOrFail(Message, { facebookMessageId: mid });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conversation } from '../../src/entities/conversation.entity';
 import { Message } from '../../src/entities/message.entity';
 import { User } from '../../src/entities/user.entity';
@@ -9,7 +9,7 @@ import { makeAdCampaign, makePost, makeUser } from '../../src/testing';
 import { useTestDatabase } from '../support/database';
 import { engines } from '../support/engines';
 import { rejection } from '../support/errors';
-import { AD_ID, emptyPendingReceipts, fixture, PHONE, rowCounts, WAMID_FAIL, WAMID_OUT } from '../support/meta-fixtures';
+import { AD_ID, fixture, PHONE, rowCounts, WAMID_FAIL, WAMID_OUT } from '../support/meta-fixtures';
 
 /** The fixtures' messages are at this unix time (seconds). */
 const S = 1717171717;
@@ -17,7 +17,6 @@ const VALUE = 'entry[0].changes[0].value';
 
 describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
-  afterEach(() => emptyPendingReceipts(suite.db));
 
   const customer = (): Promise<User> => suite.db.manager.findOneByOrFail(User, { phoneNumber: PHONE });
   const messageBy = (wamid: string): Promise<Message> => suite.db.manager.findOneByOrFail(Message, { whatsappMessageId: wamid });

@@ -31,7 +31,7 @@ export const WAMID_FAIL = 'wamid.HBgMMjAxMDAxMjM0NTY3FQIAERgSNTg1QjM0RjhBOUY2RTQ
 /** The page's reply mid the echo, delivery and reaction fixtures name. */
 export const REPLY_MID = 'm_Reply0001Tx5gaS3K0MlnZcy0EPhtiVeDPQZu3u8JuzxLP2oLqJkzvZr1cMp1Xc4mQ5pB3GJ0JG3j8Ww';
 
-const WRITTEN = ['users', 'conversations', 'messages', 'lead_activities', 'pending_receipts'] as const;
+const WRITTEN = ['users', 'conversations', 'messages', 'lead_activities', 'pending_receipts', 'data_erasures'] as const;
 
 /** Rows in each table ingestion writes. */
 export async function rowCounts(db: Database): Promise<Record<(typeof WRITTEN)[number], number>> {
@@ -41,9 +41,4 @@ export async function rowCounts(db: Database): Promise<Record<(typeof WRITTEN)[n
     out[table] = Number(rows[0]?.n);
   }
   return out;
-}
-
-/** Empties pending_receipts, which the shared table list does not know yet. */
-export async function emptyPendingReceipts(db: Database): Promise<void> {
-  await db.manager.query('DELETE FROM "pending_receipts"');
 }
