@@ -127,7 +127,7 @@ describe('the built package', () => {
       });
     `);
     expect(result).toEqual({
-      names: ['AdCampaign', 'AppSettings', 'Conversation', 'LeadActivity', 'Message', 'Post', 'User'],
+      names: ['AdCampaign', 'AppSettings', 'Conversation', 'DataErasure', 'LeadActivity', 'Message', 'PendingReceipt', 'Post', 'User'],
       errorName: 'ConfigError',
       recognised: true,
     });
