@@ -9,6 +9,7 @@ export default defineConfig({
     entities: 'src/entities.ts',
     testing: 'src/testing/index.ts',
     typeorm: 'src/advanced.ts',
+    meta: 'src/meta/index.ts',
     cli: 'src/cli/main.ts',
   },
   format: ['cjs'],
@@ -16,7 +17,7 @@ export default defineConfig({
   // stripInternal: members and constructors tagged `@internal` stay out of the
   // published declarations (scripts/api-report.mjs checks the rest still type-checks).
   dts: {
-    entry: { index: 'src/index.ts', entities: 'src/entities.ts', testing: 'src/testing/index.ts', typeorm: 'src/advanced.ts' },
+    entry: { index: 'src/index.ts', entities: 'src/entities.ts', testing: 'src/testing/index.ts', typeorm: 'src/advanced.ts', meta: 'src/meta/index.ts' },
     compilerOptions: { stripInternal: true },
   },
   target: 'node20',

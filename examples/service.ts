@@ -1,61 +1,92 @@
-// A webhook handler as a service would write it: one Messenger event in,
-// one reply out, everything the CRM needs recorded on the way.
+// A webhook handler as a service would write it: the raw request body in
+// (signature checked, parsed, every event recorded), one reply out,
+// everything the CRM needs recorded on the way.
 // Run: npx tsx examples/service.ts  (in-memory SQLite; DATABASE_URL overrides)
+import { createHmac } from 'node:crypto';
 import {
   databaseOptionsFromEnv,
+  isMigochatDbError,
   LeadStage,
   MessageSource,
   openDatabase,
   type Database,
-  type User,
-} from '@migochat/db';
+  } from '@migochat/db';
+import { ingestMessengerWebhook, verifyWebhookSignature, type WebhookEventResult } from '@migochat/db/meta';
 
-/** The part of a Messenger webhook event this handler reads. */
-interface MessengerEvent {
-  sender: { id: string };
-  message: { mid: string; text: string };
-}
+/** The Meta app secret (App settings > Basic); a stand-in here. */
+const APP_SECRET = process.env.META_APP_SECRET || 'example-app-secret';
 
 /** Stand-in for the AI that writes the answer. */
 async function generateReply(text: string): Promise<string> {
   return text.toLowerCase().includes('price') ? 'It is 450 EGP, delivery included.' : 'Thanks! How can we help?';
 }
 
-/** Handles one delivery; Messenger may deliver the same event twice, so it must be idempotent. */
-async function handleMessengerEvent(db: Database, event: MessengerEvent): Promise<{ user: User; replied: boolean }> {
-  // 1. Find or create the user (race-safe: two deliveries at once create one user).
-  const user = await db.users.findOrCreateByPsid(event.sender.id, { primarySource: MessageSource.MESSENGER });
+/** What the HTTP layer answers Meta. */
+interface WebhookResponse {
+  status: 200 | 400 | 401;
+  results: WebhookEventResult[];
+}
 
-  // 2. Record the inbound message; a repeated mid is recognised and nothing is written.
-  const inbound = await db.messages.recordInboundDetailed({
-    userId: user.id,
-    source: MessageSource.MESSENGER,
-    text: event.message.text,
-    facebookMessageId: event.message.mid,
-  });
-  if (!inbound.created) return { user, replied: false }; // already handled: do not answer twice
+/**
+ * Handles one POST of the Messenger webhook: `rawBody` exactly as received
+ * (e.g. `express.raw({ type: 'application/json' })`), never re-serialised
+ * JSON, since the signature covers the bytes. Meta may deliver a body twice:
+ * ingestion is idempotent, and only messages `created` now get a reply.
+ */
+async function handleMessengerWebhook(db: Database, rawBody: Buffer, signature: string | undefined): Promise<WebhookResponse> {
+  // 1. The signature, on the raw bytes, before anything else.
+  if (!verifyWebhookSignature(rawBody, signature, APP_SECRET)) return { status: 401, results: [] };
 
-  // 3. Reply, timing the AI, and record the outbound message with its response time.
-  const started = performance.now();
-  const reply = await generateReply(event.message.text);
-  const aiResponseTimeMs = Math.round(performance.now() - started);
-  // (send `reply` through the Graph API here; it returns the outbound mid)
-  await db.messages.recordOutbound({
-    userId: user.id,
-    source: MessageSource.MESSENGER,
-    text: reply,
-    facebookMessageId: `${event.message.mid}_reply`,
-    isAiResponse: true,
-    aiResponseTimeMs,
-  });
+  // 2. Parse and record the whole body in one transaction (users by PSID, messages by mid, receipts, referrals).
+  let results: WebhookEventResult[];
+  try {
+    results = await ingestMessengerWebhook(db, JSON.parse(rawBody.toString('utf8')) as unknown);
+  } catch (error) {
+    // A body not in Meta's shape: nothing was written, and e.path names the bad field.
+    if (error instanceof SyntaxError || (isMigochatDbError(error) && error.code === 'INVALID_WEBHOOK_PAYLOAD')) return { status: 400, results: [] };
+    throw error;
+  }
 
-  // 4. Move the lead along: a new lead we answered is now contacted (stage change + audit entry, one transaction).
-  const current = await db.users.getById(user.id);
-  const updated =
-    current.leadStage === LeadStage.NEW
-      ? await db.users.changeLeadStage(user.id, LeadStage.CONTACTED, { performedBy: 'webhook' })
-      : current;
-  return { user: updated, replied: true };
+  // 3. Reply to each new inbound message, timing the AI, and record the reply.
+  for (const result of results) {
+    if (result.kind !== 'message' || result.outcome !== 'created' || result.direction !== 'inbound') continue;
+    const inbound = await db.messages.getById(result.messageId);
+    const started = performance.now();
+    const reply = await generateReply(inbound.text ?? '');
+    const aiResponseTimeMs = Math.round(performance.now() - started);
+    // (send `reply` through the Graph API here; it returns the outbound mid)
+    await db.messages.recordOutbound({
+      userId: result.userId,
+      source: MessageSource.MESSENGER,
+      text: reply,
+      facebookMessageId: `${result.platformId}_reply`,
+      isAiResponse: true,
+      aiResponseTimeMs,
+    });
+    // 4. Move the lead along: a new lead we answered is now contacted (stage change + audit entry, one transaction).
+    const user = await db.users.getById(result.userId);
+    if (user.leadStage === LeadStage.NEW) await db.users.changeLeadStage(user.id, LeadStage.CONTACTED, { performedBy: 'webhook' });
+  }
+  return { status: 200, results };
+}
+
+/** A Messenger webhook body as Meta sends it, and its X-Hub-Signature-256 header. */
+function exampleDelivery(): { rawBody: Buffer; signature: string } {
+  const now = Date.now();
+  const body = {
+    object: 'page',
+    entry: [
+      {
+        id: '104582317890123',
+        time: now,
+        messaging: [
+          { sender: { id: 'psid_example_1' }, recipient: { id: '104582317890123' }, timestamp: now, message: { mid: 'm_example_1', text: 'What is the price?' } },
+        ],
+      },
+    ],
+  };
+  const rawBody = Buffer.from(JSON.stringify(body));
+  return { rawBody, signature: `sha256=${createHmac('sha256', APP_SECRET).update(rawBody).digest('hex')}` };
 }
 
 async function main(): Promise<void> {
@@ -65,15 +96,19 @@ async function main(): Promise<void> {
     migrate: true,
   });
   try {
-    const event: MessengerEvent = { sender: { id: 'psid_example_1' }, message: { mid: 'm_example_1', text: 'What is the price?' } };
-    const first = await handleMessengerEvent(db, event);
-    const again = await handleMessengerEvent(db, event); // duplicate delivery
-    console.log(`first delivery replied: ${first.replied}, duplicate replied: ${again.replied}`);
-    console.log(`lead ${first.user.id} is now '${first.user.leadStage}'`);
+    const { rawBody, signature } = exampleDelivery();
+    const first = await handleMessengerWebhook(db, rawBody, signature);
+    const again = await handleMessengerWebhook(db, rawBody, signature); // duplicate delivery
+    const forged = await handleMessengerWebhook(db, rawBody, 'sha256=' + '0'.repeat(64));
+    console.log(`first: ${first.status} ${first.results.map((r) => r.kind === 'message' ? r.outcome : r.kind).join(', ')}; duplicate: ${again.results.map((r) => r.kind === 'message' ? r.outcome : r.kind).join(', ')}; forged: ${forged.status}`);
 
-    const history = await db.messages.listForUser(first.user.id);
-    console.table(history.items.map((m) => ({ direction: m.direction, text: m.text, aiMs: m.aiResponseTimeMs ?? '-' })));
-    if (history.items.length !== 2 || again.replied || first.user.leadStage !== LeadStage.CONTACTED) {
+    const user = (await db.users.findByPsid('psid_example_1'))!;
+    console.log(`lead ${user.id} is now '${user.leadStage}'`);
+    const history = await db.messages.listForUser(user.id);
+    console.table(history.items.map((m) => ({ direction: m.direction, kind: m.kind, text: m.text, aiMs: m.aiResponseTimeMs ?? '-' })));
+    const created = first.results[0];
+    if (history.items.length !== 2 || created?.kind !== 'message' || created.outcome !== 'created' || again.results[0]?.kind !== 'message' ||
+      again.results[0].outcome !== 'duplicate' || forged.status !== 401 || user.leadStage !== LeadStage.CONTACTED) {
       throw new Error('the webhook flow did not record what it should have');
     }
   } finally {

@@ -32,7 +32,7 @@ fi
 for required in package.json README.md LICENSE CHANGELOG.md dist/index.js dist/index.mjs dist/index.d.ts \
   dist/index.d.mts dist/entities.js dist/entities.mjs dist/entities.d.ts dist/entities.d.mts dist/testing.js \
   dist/testing.mjs dist/testing.d.ts dist/testing.d.mts dist/typeorm.js dist/typeorm.mjs dist/typeorm.d.ts \
-  dist/typeorm.d.mts dist/cli.js; do
+  dist/typeorm.d.mts dist/meta.js dist/meta.mjs dist/meta.d.ts dist/meta.d.mts dist/cli.js; do
   grep -qx "$required" "$WORK/contents.txt" || { echo "missing from the tarball: $required" >&2; exit 1; }
 done
 tests_in_dist="$(grep -Ei '(\.test\.|\.spec\.|(^|/)(test|tests|__tests__)/)' "$WORK/contents.txt" || true)"

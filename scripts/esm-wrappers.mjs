@@ -9,7 +9,7 @@ const dist = join(root, 'dist');
 const require = createRequire(join(dist, 'noop.js'));
 const ident = /^[A-Za-z_$][\w$]*$/;
 
-// The entries are those of package.json "exports" (index, entities, testing, typeorm):
+// The entries are those of package.json "exports" (index, entities, testing, typeorm, meta):
 // each one's `import.default` is the wrapper written here for its `require.default`.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = Object.values(pkg.exports)

@@ -14,6 +14,7 @@ const RULES = [
   [/^(operations|migrations)\//, 'Operations'],
   [/^(errors|driver-errors|validation|phone-number)\.ts$/, 'Errors'],
   [/^testing\//, 'Test helpers'],
+  [/^meta\//, 'Meta webhooks'],
 ];
 
 /** The entry point whose names a bare `{@link Name}` in another entry point falls back to. */

@@ -24,7 +24,8 @@ export type MigochatDbErrorCode =
   | 'DATABASE_CORRUPT'
   | 'DATABASE_CLOSED'
   | 'INVALID_CURSOR'
-  | 'TRANSACTION_SCOPE';
+  | 'TRANSACTION_SCOPE'
+  | 'INVALID_WEBHOOK_PAYLOAD';
 
 const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
   'CONFIG_ERROR',
@@ -44,6 +45,7 @@ const CODES: ReadonlySet<string> = new Set<MigochatDbErrorCode>([
   'DATABASE_CLOSED',
   'INVALID_CURSOR',
   'TRANSACTION_SCOPE',
+  'INVALID_WEBHOOK_PAYLOAD',
 ]);
 
 /** The code each of the classes below carries. */
@@ -65,6 +67,7 @@ const CODE_BY_NAME: Readonly<Record<string, MigochatDbErrorCode>> = {
   DatabaseClosedError: 'DATABASE_CLOSED',
   InvalidCursorError: 'INVALID_CURSOR',
   TransactionScopeError: 'TRANSACTION_SCOPE',
+  WebhookPayloadError: 'INVALID_WEBHOOK_PAYLOAD',
 };
 
 /** Names of JavaScript's own errors and the generic ones drivers throw: never ours. */
@@ -313,4 +316,33 @@ export class InvalidCursorError extends MigochatDbError {
  */
 export class TransactionScopeError extends MigochatDbError {
   readonly code = 'TRANSACTION_SCOPE' as const;
+}
+
+/**
+ * A Meta webhook body that is not in the shape Meta documents (see
+ * `@migochat/db/meta`): names the path of the bad field and the rule it
+ * breaks. Nothing of the body was written.
+ *
+ * @example
+ * ```ts
+ * try { await ingestWhatsAppWebhook(db, body); }
+ * catch (e) {
+ *   // e.path === 'entry[0].changes[0].value.messages[1].timestamp'
+ *   if (isMigochatDbError(e) && e.code === 'INVALID_WEBHOOK_PAYLOAD') return res.sendStatus(400);
+ *   throw e;
+ * }
+ * ```
+ */
+export class WebhookPayloadError extends MigochatDbError {
+  readonly code = 'INVALID_WEBHOOK_PAYLOAD' as const;
+  /** Where the bad field is, e.g. `entry[0].changes[0].value.messages[1].timestamp` (`''` for the body itself). */
+  readonly path: string;
+  /** The rule it breaks, e.g. `must be unix seconds as a string of digits`. */
+  readonly rule: string;
+
+  constructor(path: string, rule: string, options?: { cause?: unknown }) {
+    super(`${path === '' ? 'webhook body' : path}: ${rule}`, options);
+    this.path = path;
+    this.rule = rule;
+  }
 }

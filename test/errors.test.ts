@@ -19,6 +19,7 @@ import {
   QueryTimeoutError,
   TransactionConflictError,
   UniqueConstraintError,
+  WebhookPayloadError,
 } from '../src/errors';
 
 const cause = new Error('driver said no');
@@ -41,6 +42,7 @@ const CASES: Array<[string, MigochatDbError, string]> = [
   ['DatabaseClosedError', new DatabaseClosedError('closed'), 'DATABASE_CLOSED'],
   ['InvalidCursorError', new InvalidCursorError('conversations.inbox', 'not base64url'), 'INVALID_CURSOR'],
   ['TransactionScopeError', new TransactionScopeError('use tx'), 'TRANSACTION_SCOPE'],
+  ['WebhookPayloadError', new WebhookPayloadError('entry[0].time', 'must be a number'), 'INVALID_WEBHOOK_PAYLOAD'],
 ];
 
 describe('error classes', () => {
@@ -55,6 +57,13 @@ describe('error classes', () => {
   it('keeps the driver error as cause', () => {
     expect(new UniqueConstraintError('dup', { columns: ['psid'], cause }).cause).toBe(cause);
     expect(new DatabaseUnavailableError('down', { cause }).cause).toBe(cause);
+  });
+
+  it('WebhookPayloadError names the path and the rule in its message and properties', () => {
+    const error = new WebhookPayloadError('entry[0].changes[0].value.messages[1].timestamp', 'must be unix seconds as a string of digits');
+    expect(error.path).toBe('entry[0].changes[0].value.messages[1].timestamp');
+    expect(error.rule).toBe('must be unix seconds as a string of digits');
+    expect(error.message).toBe('entry[0].changes[0].value.messages[1].timestamp: must be unix seconds as a string of digits');
   });
 
   it('ConfigError names the setting in its message and property', () => {

@@ -1,6 +1,7 @@
 import { AdCampaign } from './ad-campaign.entity';
 import { AppSettings } from './app-settings.entity';
 import { Conversation } from './conversation.entity';
+import { DataErasure } from './data-erasure.entity';
 import { LeadActivity } from './lead-activity.entity';
 import { Message } from './message.entity';
 import { PendingReceipt } from './pending-receipt.entity';
@@ -13,4 +14,4 @@ import { User } from './user.entity';
  * `TypeOrmModule.forFeature(ENTITIES)` as it is; register all of them
  * together, since their relations point at each other.
  */
-export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity, PendingReceipt];
+export const ENTITIES = [User, Post, AdCampaign, AppSettings, Conversation, Message, LeadActivity, PendingReceipt, DataErasure];

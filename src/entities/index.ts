@@ -10,6 +10,7 @@ export {
   type StickerAttachment,
 } from './message.entity';
 export { PendingReceipt } from './pending-receipt.entity';
+export { DataErasure } from './data-erasure.entity';
 export { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from './conversation.entity';
 export { LeadActivity } from './lead-activity.entity';
 export { Post } from './post.entity';

@@ -1,5 +1,6 @@
 export { UserRepository } from './user.repository';
 export type { CreateUserInput, UserPatch, LeadChangeOptions, UserSearch } from './user.types';
+export type { EraseOptions, ErasureReceipt, ErasureStatus } from './user-erasure.types';
 export { MessageRepository } from './message.repository';
 export {
   RECORD_BATCH_MAX,

@@ -14,9 +14,11 @@ import { checkEnum, checkId, checkInteger, checkKey, optionsOf } from './support
 import { funnelOf, stageCountRows } from './user/funnel';
 import { buildUser, changedColumns, cleanInput, insertValues } from './user/input';
 import { applyLeadChange, changeMeta, clampScore, type LeadChange } from './user/lead-changes';
+import { eraseUser, findErasure, prepareErasure } from './user/erase';
 import { checkSearch, searchUsers } from './user/search';
 import { lockUser, writeUser } from './user/writes';
 import type { CreateUserInput, LeadChangeOptions, UserPatch, UserSearch } from './user.types';
+import type { EraseOptions, ErasureReceipt, ErasureStatus } from './user-erasure.types';
 
 /** Column length of the psid. */
 const PSID_LENGTH = 64;
@@ -318,6 +320,75 @@ export class UserRepository extends EntityRepository<User> {
     checkId('User', 'id', id);
     const result = await this.ctx.run((m) => m.delete(User, { id }));
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Erases a customer's personal data, as Meta's data deletion callback and
+   * privacy law require, in one transaction (joining the caller's), and
+   * returns a confirmation code for the customer.
+   *
+   * Cleared: the user's names, phone number, email, picture, notes and
+   * governorate (the `psid` becomes a random `erased:...` marker, so the row
+   * links to no platform account and a later message from the same person
+   * starts a new user); every message's text, attachments and platform ids
+   * (a WhatsApp wamid encodes the number); the conversations' previews; the
+   * notes of earlier audit entries. Kept, for the funnel and the campaign
+   * reports: the user row with its lead stage, label, score, type, source
+   * and times (made inactive), and every message row with its kind,
+   * direction, source, status, times and post and campaign ids. An audit
+   * entry (`NOTE`, naming only the confirmation code and `performedBy`) and
+   * a `data_erasures` row are written in the same transaction.
+   *
+   * On SQLite the changes are written with `secure_delete` on, so the old
+   * bytes are zeroed rather than left in free pages, and when the call is
+   * not inside your transaction the WAL is checkpointed and truncated
+   * afterwards, so no copy survives in the `-wal` file either (inside
+   * `db.transaction`, run `PRAGMA wal_checkpoint(TRUNCATE)` after it
+   * commits). On PostgreSQL the old row versions are dead tuples until
+   * VACUUM (autovacuum) reclaims them; backups keep what they hold.
+   *
+   * @param id - The user.
+   * @param options - Who asked.
+   * @returns The confirmation code (random, 128 bits), `completed`, and when.
+   * @throws {@link NotFoundError} when there is no such user.
+   * @throws {@link EntityValidationError} for a bad `id` or a `performedBy` longer than 100 characters; nothing is written.
+   * @example
+   * ```ts
+   * // Meta's data deletion callback, after parsing its signed_request:
+   * const user = await db.users.findByPsid(request.user_id);
+   * if (user) {
+   *   const { confirmationCode } = await db.users.erase(user.id, { performedBy: 'meta-data-deletion-callback' });
+   *   res.json({ url: `https://crm.example.com/deletion?code=${confirmationCode}`, confirmation_code: confirmationCode });
+   * }
+   * ```
+   */
+  async erase(id: number, options?: EraseOptions): Promise<ErasureReceipt> {
+    checkId('User', 'id', id);
+    const prepared = await prepareErasure(id, optionsOf('User', 'options', options));
+    const dialect = this.ctx.dialect;
+    const outer = this.ctx.inTransaction;
+    const receipt = await this.ctx.transaction((tx) => eraseUser(tx, dialect, id, prepared));
+    // The WAL still holds the pages as they were before: fold it into the file and truncate it.
+    if (this.ctx.engine === 'sqlite' && !outer) await this.ctx.run((m) => m.query('PRAGMA wal_checkpoint(TRUNCATE)'));
+    return receipt;
+  }
+
+  /**
+   * What became of an erasure, by the confirmation code {@link erase}
+   * returned (the page behind Meta's data deletion status URL), or `null`
+   * for a code that was never issued.
+   *
+   * @throws {@link EntityValidationError} when `code` is not a non-empty string of at most 64 characters.
+   * @example
+   * ```ts
+   * const status = await db.users.erasureStatus(req.query.code);
+   * res.send(status ? `Erased on ${status.erasedAt.toISOString()}` : 'Unknown confirmation code');
+   * ```
+   */
+  async erasureStatus(code: string): Promise<ErasureStatus | null> {
+    checkKey('DataErasure', 'confirmationCode', code, 64);
+    const dialect = this.ctx.dialect;
+    return this.ctx.run((m) => findErasure(m, dialect, code));
   }
 
   async #findOrCreate(keyProperty: 'psid' | 'phoneNumber', key: string, defaults: Partial<CreateUserInput>): Promise<User> {

@@ -127,7 +127,7 @@ describe('the built package', () => {
       });
     `);
     expect(result).toEqual({
-      names: ['AdCampaign', 'AppSettings', 'Conversation', 'LeadActivity', 'Message', 'Post', 'User'],
+      names: ['AdCampaign', 'AppSettings', 'Conversation', 'DataErasure', 'LeadActivity', 'Message', 'PendingReceipt', 'Post', 'User'],
       errorName: 'ConfigError',
       recognised: true,
     });
@@ -277,7 +277,7 @@ describe('one copy of each class', () => {
       stages: true,
       testing: true,
       entityList: true,
-      migrations: ['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000'],
+      migrations: ['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000'],
       naming: 'lead_stage',
       repositoryBase: true,
     });

@@ -78,7 +78,7 @@ describe('sideEffects', () => {
     );
     expect(JSON.parse(out)).toEqual({
       reflect: 'function',
-      tables: ['ad_campaigns', 'app_settings', 'conversations', 'lead_activities', 'messages', 'pending_receipts', 'posts', 'users'],
+      tables: ['ad_campaigns', 'app_settings', 'conversations', 'data_erasures', 'lead_activities', 'messages', 'pending_receipts', 'posts', 'users'],
     });
   });
 });

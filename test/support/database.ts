@@ -6,7 +6,7 @@ import type { Database } from '../../src/database';
 import { openTestDb, type EngineName, type OpenTestDbOptions } from './engines';
 
 /** Every table of the schema, each after the tables it references. */
-export const TABLES = ['users', 'posts', 'ad_campaigns', 'app_settings', 'conversations', 'messages', 'lead_activities', 'pending_receipts'] as const;
+export const TABLES = ['users', 'posts', 'ad_campaigns', 'app_settings', 'conversations', 'messages', 'lead_activities', 'pending_receipts', 'data_erasures'] as const;
 
 /** Deletes every row of every table, children first (ids keep counting up). */
 export async function emptyTables(db: Database): Promise<void> {
