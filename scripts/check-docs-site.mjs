@@ -203,6 +203,12 @@ async function main() {
       for (const [, href] of html.matchAll(/<a\s[^>]*?href="([^"]*)"/g)) checkLink(path, href.replaceAll('&amp;', '&'), origin, path);
       for (const [, src] of html.matchAll(/<(?:img|script)\s[^>]*?src="([^"]*)"/g)) checkLink(path, src, origin, path);
     }
+    // The README (the npm page) links into the published site: those pages must exist in this build.
+    const homepage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).homepage.replace(/\/?$/, '/');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const [url] of readme.matchAll(new RegExp(`${homepage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^)\\s>]*`, 'g'))) {
+      checkLink('index.html', url.replace(homepage, `${origin}/`), origin, 'README.md');
+    }
     console.log(`checked ${PAGES.length} pages in Chromium, ${SEARCHES.length} searches and the links of ${files.length} pages; screenshots in ${relative(ROOT, SHOTS)}/`);
   } finally {
     await browser.close();

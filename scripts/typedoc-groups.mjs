@@ -85,7 +85,8 @@ export function requireExamples(app) {
 /**
  * A comment in another entry point (e.g. `@migochat/db/typeorm`) that links
  * to a name by itself, `{@link ConfigError}`, means the name in `@migochat/db`
- * when its own module has no such name. TypeDoc looks such links up only in
+ * when its own module has no such name; so does a link in a guide, which
+ * falls back to the other entry points after that. TypeDoc looks such links up only in
  * the comment's module unless TypeScript resolved them (it does not inside
  * `@throws {@link X}`, nor for a name the file does not import).
  * @param {import('typedoc').Application} app
@@ -95,16 +96,22 @@ export function linkAcrossModules(app) {
     const project = context.project;
     const main = project.getChildByName(MAIN_MODULE);
     if (!main) return;
+    // A Markdown document (a guide) belongs to no module: its bare names are
+    // looked up in the main entry point, then in the others.
+    const modules = [main, ...(project.children ?? []).filter((m) => m !== main && m.kindOf(ReflectionKind.Module))];
     for (const reflection of Object.values(project.reflections)) {
       let module = reflection.parent;
       while (module && !module.kindOf(ReflectionKind.Module)) module = module.parent;
-      if (!module || module === main || !reflection.comment) continue;
-      const parts = [reflection.comment.summary, ...reflection.comment.blockTags.map((t) => t.content)].flat();
+      const isDocument = reflection.isDocument() && !module;
+      if (!isDocument && (!module || module === main || !reflection.comment)) continue;
+      const parts = isDocument
+        ? reflection.content
+        : [reflection.comment.summary, ...reflection.comment.blockTags.map((t) => t.content)].flat();
       for (const part of parts) {
         if (part.kind !== 'inline-tag' || part.target !== undefined || !part.tag.startsWith('@link')) continue;
         const name = part.text.split('|')[0].trim();
-        if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(name) || module.getChildByName(name)) continue;
-        const target = main.getChildByName(name);
+        if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(name) || module?.getChildByName(name)) continue;
+        const target = (isDocument ? modules : [main]).map((m) => m.getChildByName(name)).find(Boolean);
         if (target) part.target = target;
       }
     }
