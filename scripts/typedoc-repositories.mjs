@@ -11,17 +11,18 @@ const REGISTRY = 'Repositories';
 const BASE = 'EntityRepository';
 
 /**
- * Per property of `db`: what the examples call one row, and a `where` for
+ * Per property of `db`: what the examples call one row and the rows `raw`
+ * finds, and a `where` for
  * the `raw` example that fits the entity (the base shows the users' one).
  */
 const EXAMPLES = {
-  users: { noun: 'user', where: '{ leadScore: MoreThan(90) }' },
-  messages: { noun: 'message', where: '{ isAiResponse: true }' },
-  conversations: { noun: 'conversation', where: '{ isActive: false }' },
-  leadActivities: { noun: 'activity', where: "{ performedBy: 'agent-7' }" },
-  posts: { noun: 'post', where: '{ postType: PostType.REEL }' },
-  adCampaigns: { noun: 'campaign', where: '{ status: AdCampaignStatus.ACTIVE }' },
-  settings: { noun: 'setting', where: "{ category: 'billing' }" },
+  users: { noun: 'user', rows: 'vip', where: '{ leadScore: MoreThan(90) }' },
+  messages: { noun: 'message', rows: 'aiAnswers', where: '{ isAiResponse: true }' },
+  conversations: { noun: 'conversation', rows: 'closed', where: '{ isActive: false }' },
+  leadActivities: { noun: 'activity', rows: 'byAgent', where: "{ performedBy: 'agent-7' }" },
+  posts: { noun: 'post', rows: 'reels', where: '{ postType: PostType.REEL }' },
+  adCampaigns: { noun: 'campaign', rows: 'running', where: '{ status: AdCampaignStatus.ACTIVE }' },
+  settings: { noun: 'setting', rows: 'billing', where: "{ category: 'billing' }" },
 };
 const BASE_WHERE = EXAMPLES.users.where;
 
@@ -63,7 +64,7 @@ export function load(app) {
 }
 
 /** The base example, for `db[prop]`. */
-function rewriteComment(comment, prop, { noun, where }) {
+function rewriteComment(comment, prop, { noun, rows, where }) {
   for (const tag of comment.blockTags) {
     if (tag.tag !== '@example') continue;
     tag.content = tag.content.map((part) =>
@@ -73,6 +74,7 @@ function rewriteComment(comment, prop, { noun, where }) {
             text: part.text
               .replaceAll('db.users.', `db.${prop}.`)
               .replace(/\bconst user\b/g, `const ${noun}`)
+              .replace(/\bconst vip\b/g, `const ${rows}`)
               .replaceAll(BASE_WHERE, where),
           }
         : part,
