@@ -3,7 +3,8 @@
  * key, unique column and relation, generated from the entity metadata so it
  * cannot drift (test/docs/schema-diagram.test.ts compares it with the file).
  *
- * Run: `npm run docs:schema`.
+ * Run: `npm run docs:schema`. `--print` writes the Markdown to stdout instead
+ * (the TypeDoc plugin scripts/typedoc-schema.mjs renders the site's SVG from it).
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -82,6 +83,10 @@ export async function schemaDiagram(): Promise<string> {
 if (require.main === module) {
   schemaDiagram().then(
     (text) => {
+      if (process.argv.includes('--print')) {
+        process.stdout.write(text);
+        return;
+      }
       writeFileSync(SCHEMA_FILE, text);
       console.log(`wrote ${SCHEMA_FILE}`);
     },

@@ -38,8 +38,15 @@ function check(table: string, column: string, expression: string): TableCheck {
 
 /** The first schema: the seven tables, their keys, checks and hot-path indexes. */
 export class InitialSchema1763900000000 implements MigrationInterface {
+  /** The name recorded in the migrations table once it has run. */
   name = 'InitialSchema1763900000000';
 
+  /**
+   * Creates the seven tables with their keys, CHECK constraints, foreign keys
+   * and indexes, with the column types of the engine `queryRunner` is on.
+   * Run it through `db.migrate()`, `migochat-db migrate` or TypeORM's
+   * `runMigrations()`, not by hand.
+   */
   async up(queryRunner: QueryRunner): Promise<void> {
     const driver = queryRunner.connection.driver;
     const engine = engineOf(queryRunner.connection);
@@ -360,6 +367,10 @@ export class InitialSchema1763900000000 implements MigrationInterface {
     );
   }
 
+  /**
+   * Drops the seven tables, children first, and every row in them
+   * (`migochat-db migrate:revert` asks before doing this to a database with data).
+   */
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['lead_activities', 'messages', 'conversations', 'app_settings', 'ad_campaigns', 'posts', 'users']) {
       await queryRunner.dropTable(table, true, true, true);

@@ -23,7 +23,9 @@ describe('the npm page leads somewhere', () => {
   it('names the repository, homepage, issue tracker and keywords', () => {
     expect(pkg.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/) });
     const repo = pkg.repository!.url!.replace(/^git\+/, '').replace(/\.git$/, '');
-    expect(pkg.homepage).toBe(`${repo}#readme`);
+    // The homepage is the docs site (.github/workflows/docs.yml publishes it), which the README links.
+    expect(pkg.homepage).toBe('https://migochat.github.io/db/');
+    expect(readme).toContain(`**API docs:** <${pkg.homepage}>`);
     expect(pkg.bugs).toEqual({ url: `${repo}/issues` });
     expect(pkg.keywords).toEqual(expect.arrayContaining(['typeorm', 'sqlite', 'postgresql', 'nestjs']));
   });
