@@ -1,6 +1,6 @@
 /**
  * The benchmark:
- *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth]
+ *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--out file.json]
  *
  * Each operation is timed through the library and its peers (the raw
  * drivers, Drizzle ORM with prepared statements, Kysely, plain TypeORM:
@@ -15,7 +15,8 @@
  * quick 2k / 20k with few iterations (--quick, what CI runs). --growth runs
  * the library and the raw driver at 10k / 100k / 1M messages (users a tenth
  * of that) on each engine. PostgreSQL: BENCH_DATABASE_URL or
- * TEST_DATABASE_URL, else a throwaway local cluster (fsync on).
+ * TEST_DATABASE_URL, else a throwaway local cluster (fsync on; BENCH_PG_FSYNC=off
+ * keeps the test clusters' fsync off, to see the CPU cost without the disk's).
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
@@ -50,6 +51,7 @@ interface Args {
   users: number;
   messages: number;
   engine: Engine | 'both';
+  out: string | undefined;
 }
 
 const SIZES: Record<SizeName, { users: number; messages: number }> = {
@@ -62,7 +64,7 @@ function parseArgs(argv: string[]): Args {
   let size: SizeName | undefined;
   let users: number | undefined;
   let messages: number | undefined;
-  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'] };
+  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -72,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--quick') args.quick = true;
     else if (a === '--growth') args.growth = true;
+    else if (a === '--out') args.out = next();
     else if (a === '--size') {
       const s = next();
       if (s !== 'quick' && s !== 'medium' && s !== 'full') throw new Error(`--size quick|medium|full, got ${s}`);
@@ -142,7 +145,8 @@ function record(engine: Engine, op: string, operation: string, datasetMessages: 
   const contenders = Object.fromEntries(names.map((n, k) => [n, stats[k]!]));
   results.push({ engine, op, operation, datasetMessages, contenders, ...(note ? { note } : {}) });
   const lib = contenders['library']!;
-  const parts = names.map((n, k) => `${n} ${stats[k]!.medianMs.toFixed(3)}${k === 0 ? ` (p95 ${lib.p95Ms.toFixed(3)})` : ` x${(lib.medianMs / stats[k]!.medianMs).toFixed(2)}`}`);
+  // Medians in ms; after each other contender, library time / its time.
+  const parts = names.map((n, k) => `${n} ${stats[k]!.medianMs.toFixed(3)}${k === 0 ? ` (p95 ${lib.p95Ms.toFixed(3)})` : ` (lib/${n} ${(lib.medianMs / stats[k]!.medianMs).toFixed(2)})`}`);
   console.log(`${engine.padEnd(8)} ${operation.padEnd(28)} ${parts.join(' | ')}${note ? ` | ${note}` : ''}`);
 }
 
@@ -173,7 +177,7 @@ interface Plan {
 
 function planFor(args: Args, growth: boolean): Plan {
   if (args.quick)
-    return { reads: 100, readWarm: 10, ingest: 50, ingestWarm: 20, batch: 100, batches: 3, batchWarm: 1, aggregates: 10, depth: 400, peers: !growth, export: !growth, writers: [1, 4, 16], perLevel: 64 };
+    return { reads: 100, readWarm: 10, ingest: 50, ingestWarm: 20, batch: 100, batches: 3, batchWarm: 1, aggregates: 10, depth: 400, peers: !growth, export: !growth, writers: growth ? [] : [1, 4, 16], perLevel: 64 };
   if (growth)
     return { reads: 1000, readWarm: 500, ingest: 500, ingestWarm: 500, batch: 1000, batches: 5, batchWarm: 2, aggregates: 20, depth: 10_000, peers: false, export: false, writers: [], perLevel: 0 };
   // Warm-ups long enough for V8 to optimise the library's code paths (measured: after 200
@@ -253,21 +257,23 @@ async function benchEngine(s: Setup, plan: Plan): Promise<void> {
 
   // The deep inbox page: walk the library's pages to `depth`, then every contender reads the page after it.
   const depth = Math.min(plan.depth, Math.floor(info.conversations / 2));
-  let page = await db.conversations.inbox({ limit: 500 });
+  let page = await db.conversations.inbox({ limit: Math.min(500, depth) });
   let walked = page.items.length;
   const afters: InboxAfter[] = [];
-  const register = (): InboxAfter => {
-    const last = page.items[page.items.length - 1]!;
+  const register = (): void => {
+    const last = page.items[page.items.length - 1];
+    if (!last || page.nextCursor === null) return;
     const after = { at: last.lastMessageAt!.getTime(), id: last.id };
-    library.cursors.set(`${after.at}:${after.id}`, page.nextCursor!);
-    return after;
+    library.cursors.set(`${after.at}:${after.id}`, page.nextCursor);
+    afters.push(after);
   };
-  afters.push(register());
+  register();
   while (walked < depth && page.nextCursor) {
     page = await db.conversations.inbox({ limit: Math.min(500, depth - walked), cursor: page.nextCursor });
     walked += page.items.length;
-    afters.push(register());
+    register();
   }
+  if (afters.length === 0) throw new Error('the inbox has a single page: dataset too small for the deep page');
   const deep = afters[afters.length - 1]!;
 
   // Reads: checked equal on samples, then timed.
@@ -320,6 +326,7 @@ async function concurrentIngest(s: Setup, plan: Plan): Promise<void> {
   for (const writers of plan.writers) {
     const lib = await openDatabase({ url: s.url, poolSize: Math.max(writers, 2) });
     const raws = await Promise.all(Array.from({ length: writers }, () => s.newRaw!()));
+    const rawWriters = raws.map((r) => rawPeer(r.raw, shapesOf(lib), [], 'per-message'));
     const totals = { library: { ms: 0, messages: 0 }, raw: { ms: 0, messages: 0 } };
     try {
       const span = Math.floor(s.info.users / writers);
@@ -339,7 +346,7 @@ async function concurrentIngest(s: Setup, plan: Plan): Promise<void> {
               for (let k = 0; k < perWriter; k++) {
                 const i = inputFor(w, k);
                 if (who === 'library') await lib.messages.recordInbound(libraryInput(i));
-                else await rawPeer(raws[w]!.raw, shapesOf(lib), [], 'per-message').recordInbound(i);
+                else await rawWriters[w]!.recordInbound(i);
               }
             }),
           );
@@ -490,9 +497,12 @@ async function postgresServer(notes: string[]): Promise<{ url: string; stop(): v
     notes.push(note);
     return undefined;
   }
+  const durable = process.env['BENCH_PG_FSYNC'] !== 'off';
   // Later lines of postgresql.conf win: undo the test clusters' fsync = off.
-  const cluster = await startCluster(['fsync = on', 'synchronous_commit = on', 'full_page_writes = on']);
-  notes.push('postgres: a throwaway local PostgreSQL 15 cluster started by the bench (fsync on, otherwise default settings but shared_buffers 128MB, max_connections 300)');
+  const cluster = await startCluster(durable ? ['fsync = on', 'synchronous_commit = on', 'full_page_writes = on'] : []);
+  notes.push(
+    `postgres: a throwaway local PostgreSQL 15 cluster started by the bench (${durable ? 'fsync on' : 'fsync, synchronous_commit and full_page_writes off (BENCH_PG_FSYNC=off)'}; otherwise default settings but shared_buffers 128MB, max_connections 300)`,
+  );
   return { url: cluster.url, stop: () => cluster.stop() };
 }
 
@@ -505,7 +515,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform };
   const engines: Engine[] = args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine];
-  const sizes: DatasetSize[] = (args.growth ? (args.quick ? [2_000, 10_000] : [10_000, 100_000, 1_000_000]) : [args.messages]).map((messages) => {
+  const sizes: DatasetSize[] = (args.growth ? (args.quick ? [5_000, 20_000] : [10_000, 100_000, 1_000_000]) : [args.messages]).map((messages) => {
     const users = args.growth ? messages / 10 : args.users;
     return { users, messages, campaigns: Math.max(5, Math.min(200, Math.floor(users / 500))) };
   });
@@ -534,7 +544,7 @@ async function main(): Promise<void> {
   } finally {
     server?.stop();
   }
-  const file = resolve(__dirname, args.growth ? 'results-growth.json' : 'results.json');
+  const file = args.out ? resolve(args.out) : resolve(__dirname, args.growth ? 'results-growth.json' : 'results.json');
   const size = sizes[sizes.length - 1]!;
   writeFileSync(
     file,
