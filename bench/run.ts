@@ -1,6 +1,6 @@
 /**
  * The benchmark:
- *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--out file.json]
+ *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--block N] [--out file.json]
  *
  * Each operation is timed through the library and its peers (the raw
  * drivers, Drizzle ORM with prepared statements, Kysely, plain TypeORM:
@@ -52,6 +52,7 @@ interface Args {
   messages: number;
   engine: Engine | 'both';
   out: string | undefined;
+  block: number;
 }
 
 const SIZES: Record<SizeName, { users: number; messages: number }> = {
@@ -64,7 +65,7 @@ function parseArgs(argv: string[]): Args {
   let size: SizeName | undefined;
   let users: number | undefined;
   let messages: number | undefined;
-  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined };
+  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined, block: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -75,6 +76,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true;
     else if (a === '--growth') args.growth = true;
     else if (a === '--out') args.out = next();
+    else if (a === '--block') args.block = Number(next());
     else if (a === '--size') {
       const s = next();
       if (s !== 'quick' && s !== 'medium' && s !== 'full') throw new Error(`--size quick|medium|full, got ${s}`);
@@ -102,20 +104,33 @@ interface Stats {
  * Times contenders doing the same operation, interleaved: one call of each
  * in turn, until every one has made `iterations` calls. The machine's load
  * drifts (shared vCPUs); interleaving gives every contender the same
- * conditions, so their ratio means something. Warm-up calls (negative
- * indexes) are not timed; call `i` of every contender gets the same input.
+ * conditions, so their ratio means something; the order rotates each round.
+ * Warm-up calls (negative indexes) are not timed; call `i` of every
+ * contender gets the same input.
  */
+/**
+ * Calls of one contender in a row before the next one's turn (`--block N`, default 1: call by
+ * call). Interleaving call by call also runs every contender with caches the others just
+ * filled; blocks keep each one's code and data warm while still sharing the machine's drift.
+ */
+let BLOCK = 1;
+
 async function measure(iterations: number, warmup: number, contenders: ReadonlyArray<(i: number) => Promise<unknown>>): Promise<Stats[]> {
   for (let i = 0; i < warmup; i++) for (const fn of contenders) await fn(-1 - i);
   const times = contenders.map(() => [] as number[]);
   const totals = contenders.map(() => 0);
-  for (let i = 0; i < iterations; i++) {
-    for (let c = 0; c < contenders.length; c++) {
-      const t = performance.now();
-      await contenders[c]!(i);
-      const elapsed = performance.now() - t;
-      times[c]!.push(elapsed);
-      totals[c]! += elapsed;
+  for (let done = 0, round = 0; done < iterations; done += BLOCK, round++) {
+    // Each round starts with the next contender: the garbage one leaves (collected during the
+    // call after it) and a WAL checkpoint one triggers fall on every contender alike.
+    for (let k = 0; k < contenders.length; k++) {
+      const c = (round + k) % contenders.length;
+      for (let i = done; i < Math.min(iterations, done + BLOCK); i++) {
+        const t = performance.now();
+        await contenders[c]!(i);
+        const elapsed = performance.now() - t;
+        times[c]!.push(elapsed);
+        totals[c]! += elapsed;
+      }
     }
   }
   return times.map((ts, c) => {
@@ -206,7 +221,11 @@ async function benchEngine(s: Setup, plan: Plan): Promise<void> {
   const library = libraryPeer(db, shapes);
   const rawOne = rawPeer(raw, shapes, userColumns, 'per-message');
   const rawSet = rawPeer(raw, shapes, userColumns, 'set-based');
-  const contenders: Peer[] = [library, rawOne, ...(plan.peers ? s.peers : [])];
+  // BENCH_PEERS=drizzle,kysely picks peers (none: library and raw only), e.g. to see whether the
+  // peers' presence in the process (shared TypeORM code, garbage) moves the library's numbers.
+  const only = process.env['BENCH_PEERS']?.split(',').map((n) => n.trim());
+  const peers = plan.peers ? s.peers.filter((p) => !only || only.includes(p.name)) : [];
+  const contenders: Peer[] = [library, rawOne, ...peers];
   const names = contenders.map((p) => p.name);
   const size = info.messages;
   let clock = Date.UTC(2026, 0, 1);
@@ -520,6 +539,8 @@ async function main(): Promise<void> {
     return { users, messages, campaigns: Math.max(5, Math.min(200, Math.floor(users / 500))) };
   });
   const plan = planFor(args, args.growth);
+  if (!Number.isInteger(args.block) || args.block < 1) throw new Error(`--block needs a whole number >= 1, got ${args.block}`);
+  BLOCK = args.block;
   const stack = versions();
   console.log(`bench: ${JSON.stringify({ sizes, quick: args.quick, growth: args.growth, engines })} on ${JSON.stringify(machine)} with ${JSON.stringify(stack)}`);
   const dir = resolve('.tmp', 'bench');
