@@ -6,6 +6,7 @@
  */
 import { assertSame, canon } from './canonical';
 import { keyOf } from './ingest-plan';
+import { LIST_FOR_USER_ORDER } from './queries';
 import type { Raw } from './raw';
 import type { CanonRow, InboxAfter, IngestInput, Peer, Shapes } from './types';
 
@@ -23,7 +24,9 @@ export async function checkReads(contenders: readonly Peer[], samples: { psids: 
   for (const psid of [...samples.psids, 'psid-does-not-exist']) await compare(`findByPsid(${psid})`, (p) => p.findByPsid(psid), (p, r) => p.view.user(r));
   await compare('inbox first page', (p) => p.inbox(), (p, r) => p.view.inbox(r));
   for (const a of samples.after) await compare(`inbox after ${a.at}:${a.id}`, (p) => p.inbox(a), (p, r) => p.view.inbox(r));
-  for (const u of samples.userIds) await compare(`listForUser(${u})`, (p) => p.listForUser(u), (p, r) => p.view.messages(r));
+  for (const u of samples.userIds) {
+    await compare(`listForUser(${u}) (ordered by ${LIST_FOR_USER_ORDER}: is that still the library's order? see LIST_FOR_USER_ORDER in bench/peers/queries.ts)`, (p) => p.listForUser(u), (p, r) => p.view.messages(r));
+  }
   return checks;
 }
 

@@ -33,6 +33,8 @@ export type Step =
   | { kind: 'bumpConversations'; conversations: ConversationBump[] } // -> unknown
   | { kind: 'bumpUsers'; users: Array<{ id: number; at: number }> }; // -> unknown
 
+// The answer's type depends on the step's kind (noted beside each above), so the generator's
+// input is `any` here and each `yield` site names the type it receives.
 export type Plan<T> = Generator<Step, T, any>;
 
 export function keyOf(input: IngestInput): string {
