@@ -503,7 +503,20 @@ async function postgresSetup(size: DatasetSize, server: string): Promise<Setup> 
       for (const p of peers) await p.close();
       await client.end();
       await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      // Without FORCE: a connection still closing would get a termination error (an 'error' event
+      // on a pooled client nobody listens to, which ends the process). Wait for them instead.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+          break;
+        } catch (error) {
+          if (attempt >= 20) {
+            console.log(`postgres could not drop ${name}: ${(error as Error).message}`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
       await admin.end();
     },
   };
@@ -552,6 +565,14 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const server = engines.includes('postgres') ? await postgresServer(notes) : undefined;
   const engineVersions: Record<string, string> = {};
+  const file = args.out ? resolve(args.out) : resolve(__dirname, args.growth ? 'results-growth.json' : 'results.json');
+  const save = (): void => {
+    const size = sizes[sizes.length - 1]!;
+    writeFileSync(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), args, size, sizes, machine, versions: { ...stack, ...engineVersions }, listForUserOrder: LIST_FOR_USER_ORDER, notes, results, concurrency, export: extras }, null, 2)}\n`,
+    );
+  };
   try {
     for (const engine of engines) {
       for (const size of sizes) {
@@ -562,6 +583,8 @@ async function main(): Promise<void> {
           engineVersions[engine] = String(Object.values(version[0] ?? {})[0]);
           await benchEngine(s, plan);
         } finally {
+          // Written before the teardown too: nothing measured is lost if that fails.
+          save();
           await s.close();
         }
       }
@@ -569,12 +592,7 @@ async function main(): Promise<void> {
   } finally {
     server?.stop();
   }
-  const file = args.out ? resolve(args.out) : resolve(__dirname, args.growth ? 'results-growth.json' : 'results.json');
-  const size = sizes[sizes.length - 1]!;
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), args, size, sizes, machine, versions: { ...stack, ...engineVersions }, listForUserOrder: LIST_FOR_USER_ORDER, notes, results, concurrency, export: extras }, null, 2)}\n`,
-  );
+  save();
   console.log(`wrote ${file}`);
 }
 
