@@ -1,37 +1,71 @@
 /**
- * The benchmark: `npm run bench -- [--quick] [--users N] [--messages N] [--engine sqlite|postgres|both]`.
+ * The benchmark:
+ *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--block N] [--out file.json]
  *
- * Each operation is timed through the library and through a raw-driver
- * baseline doing the same work with hand-written SQL, in the same process and
- * run; median and p95 after a warm-up. Prints a table and writes
- * bench/results.json. No assertion on timings: this reports, CI only checks it runs.
+ * Each operation is timed through the library and its peers (the raw
+ * drivers, Drizzle ORM with prepared statements, Kysely, plain TypeORM:
+ * bench/peers/), interleaved call by call in one process and run, after the
+ * results of every contender were checked equal to the library's
+ * (bench/peers/equality.ts; a difference fails the run). Median and p95 after
+ * a warm-up. Writes bench/results.json (bench/results-growth.json with
+ * --growth); `npx tsx bench/report.ts` prints the tables of bench/RESULTS.md.
+ * No assertion on timings: this reports, CI only checks it runs.
+ *
+ * Sizes: full 100k users / 1M messages (the default), medium 20k / 200k,
+ * quick 2k / 20k with few iterations (--quick, what CI runs). --growth runs
+ * the library and the raw driver at 10k / 100k / 1M messages (users a tenth
+ * of that) on each engine. PostgreSQL: BENCH_DATABASE_URL or
+ * TEST_DATABASE_URL, else a throwaway local cluster (fsync on; BENCH_PG_FSYNC=off
+ * keeps the test clusters' fsync off, to see the CPU cost without the disk's).
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { openDatabase, type Database } from '../src/database';
+import { Conversation } from '../src/entities/conversation.entity';
 import { Message } from '../src/entities/message.entity';
 import { User } from '../src/entities/user.entity';
-import { MessageSource } from '../src/enums';
-import { loadPostgres, loadSqlite, rng, sqliteTime, type DatasetInfo } from './dataset';
+import { canStartPostgres, startCluster } from '../test/support/pg-cluster';
+import { loadPostgres, loadSqlite, type DatasetInfo, type DatasetSize } from './dataset';
+import { shapeOf } from './peers/canonical';
+import { drizzlePgPeer, drizzleSqlitePeer } from './peers/drizzle';
+import { checkReads, checkWrites } from './peers/equality';
+import { kyselyPeer } from './peers/kysely';
+import { libraryInput, libraryPeer } from './peers/library';
+import { LIST, PAGE, LIST_FOR_USER_ORDER } from './peers/queries';
+import { pgRaw, rawPeer, sqliteRaw, type Raw } from './peers/raw';
+import { typeormPeer } from './peers/typeorm';
+import type { Engine, InboxAfter, IngestInput, Peer, Shapes } from './peers/types';
 
-type Engine = 'sqlite' | 'postgres';
+type SizeName = 'quick' | 'medium' | 'full';
 
 interface Args {
   quick: boolean;
+  growth: boolean;
+  size: SizeName;
   users: number;
   messages: number;
-  engine: 'sqlite' | 'postgres' | 'both';
+  engine: Engine | 'both';
+  out: string | undefined;
+  block: number;
 }
 
+const SIZES: Record<SizeName, { users: number; messages: number }> = {
+  quick: { users: 2_000, messages: 20_000 },
+  medium: { users: 20_000, messages: 200_000 },
+  full: { users: 100_000, messages: 1_000_000 },
+};
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, users: 100_000, messages: 1_000_000, engine: 'sqlite' };
-  let sizeGiven = false;
+  let size: SizeName | undefined;
+  let users: number | undefined;
+  let messages: number | undefined;
+  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined, block: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -40,94 +74,23 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     if (a === '--quick') args.quick = true;
-    else if (a === '--users') ((args.users = Number(next())), (sizeGiven = true));
-    else if (a === '--messages') ((args.messages = Number(next())), (sizeGiven = true));
+    else if (a === '--growth') args.growth = true;
+    else if (a === '--out') args.out = next();
+    else if (a === '--block') args.block = Number(next());
+    else if (a === '--size') {
+      const s = next();
+      if (s !== 'quick' && s !== 'medium' && s !== 'full') throw new Error(`--size quick|medium|full, got ${s}`);
+      size = s;
+    } else if (a === '--users') users = Number(next());
+    else if (a === '--messages') messages = Number(next());
     else if (a === '--engine') {
       const e = next();
       if (e !== 'sqlite' && e !== 'postgres' && e !== 'both') throw new Error(`--engine sqlite|postgres|both, got ${e}`);
       args.engine = e;
     } else throw new Error(`unknown argument ${a}`);
   }
-  if (args.quick && !sizeGiven) {
-    args.users = 2_000;
-    args.messages = 20_000;
-  }
-  return args;
-}
-
-/** Raw driver access with `?` placeholders (rewritten to `$n` for pg). */
-interface Raw {
-  all(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
-  run(sql: string, params?: unknown[]): Promise<void>;
-  tx<T>(fn: () => Promise<T>): Promise<T>;
-  time(ms: number): unknown;
-  close(): Promise<void>;
-}
-
-/**
- * The raw SQLite baseline runs its own cached statements on the library's
- * better-sqlite3 connection. A second connection would compete with it: each
- * write through one drops the page cache of the other, so interleaved timings
- * would measure cache refills (calls never overlap: the bench awaits each one).
- */
-function sqliteRaw(db: BetterSqlite3.Database): Raw {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  const stmt = (sql: string): BetterSqlite3.Statement => {
-    let s = cache.get(sql);
-    if (!s) cache.set(sql, (s = db.prepare(sql)));
-    return s;
-  };
-  return {
-    all: async (sql, params = []) => {
-      const s = stmt(sql);
-      return s.reader ? (s.all(params) as Array<Record<string, unknown>>) : (s.run(params), []);
-    },
-    run: async (sql, params = []) => void stmt(sql).run(params),
-    tx: async (fn) => {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const r = await fn();
-        db.exec('COMMIT');
-        return r;
-      } catch (e) {
-        db.exec('ROLLBACK');
-        throw e;
-      }
-    },
-    time: (ms) => sqliteTime(ms),
-    close: async () => undefined,
-  };
-}
-
-function pgRaw(client: Client): Raw {
-  const names = new Map<string, string>();
-  const convert = (sql: string): string => {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  };
-  const query = async (sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> => {
-    let name = names.get(sql);
-    if (!name) names.set(sql, (name = `b${names.size}`));
-    // Named statements: prepared once per connection, as TypeORM's pg driver does not.
-    return (await client.query({ name, text: convert(sql), values: params })).rows as Array<Record<string, unknown>>;
-  };
-  return {
-    all: (sql, params = []) => query(sql, params),
-    run: async (sql, params = []) => void (await query(sql, params)),
-    tx: async (fn) => {
-      await client.query('BEGIN');
-      try {
-        const r = await fn();
-        await client.query('COMMIT');
-        return r;
-      } catch (e) {
-        await client.query('ROLLBACK');
-        throw e;
-      }
-    },
-    time: (ms) => new Date(ms),
-    close: () => client.end(),
-  };
+  const named = size ?? (args.quick ? 'quick' : 'full');
+  return { ...args, size: named, users: users ?? SIZES[named].users, messages: messages ?? SIZES[named].messages };
 }
 
 interface Stats {
@@ -138,18 +101,30 @@ interface Stats {
 }
 
 /**
- * Times contenders doing the same operation, interleaved: `block` calls of
- * each in turn, until every one has made `iterations` calls. The machine's
- * load drifts (shared vCPUs); interleaving gives every contender the same
- * conditions, so their ratio means something. Warm-up calls are not timed.
+ * Times contenders doing the same operation, interleaved: one call of each
+ * in turn, until every one has made `iterations` calls. The machine's load
+ * drifts (shared vCPUs); interleaving gives every contender the same
+ * conditions, so their ratio means something; the order rotates each round.
+ * Warm-up calls (negative indexes) are not timed; call `i` of every
+ * contender gets the same input.
  */
-async function measure(iterations: number, warmup: number, block: number, contenders: ReadonlyArray<(i: number) => Promise<unknown>>): Promise<Stats[]> {
-  for (const fn of contenders) for (let i = 0; i < warmup; i++) await fn(-1 - i);
+/**
+ * Calls of one contender in a row before the next one's turn (`--block N`, default 1: call by
+ * call). Interleaving call by call also runs every contender with caches the others just
+ * filled; blocks keep each one's code and data warm while still sharing the machine's drift.
+ */
+let BLOCK = 1;
+
+async function measure(iterations: number, warmup: number, contenders: ReadonlyArray<(i: number) => Promise<unknown>>): Promise<Stats[]> {
+  for (let i = 0; i < warmup; i++) for (const fn of contenders) await fn(-1 - i);
   const times = contenders.map(() => [] as number[]);
   const totals = contenders.map(() => 0);
-  for (let done = 0; done < iterations; done += block) {
-    for (let c = 0; c < contenders.length; c++) {
-      for (let i = done; i < Math.min(iterations, done + block); i++) {
+  for (let done = 0, round = 0; done < iterations; done += BLOCK, round++) {
+    // Each round starts with the next contender: the garbage one leaves (collected during the
+    // call after it) and a WAL checkpoint one triggers fall on every contender alike.
+    for (let k = 0; k < contenders.length; k++) {
+      const c = (round + k) % contenders.length;
+      for (let i = done; i < Math.min(iterations, done + BLOCK); i++) {
         const t = performance.now();
         await contenders[c]!(i);
         const elapsed = performance.now() - t;
@@ -165,235 +140,263 @@ async function measure(iterations: number, warmup: number, block: number, conten
   });
 }
 
-/** {@link measure} for the library and its raw baseline, one call each in turn. */
-async function pair(iterations: number, warmup: number, library: (i: number) => Promise<unknown>, raw: (i: number) => Promise<unknown>): Promise<[Stats, Stats]> {
-  const [a, b] = await measure(iterations, warmup, 1, [library, raw]);
-  return [a!, b!];
-}
-
+/** One operation's timings, by contender name. */
 interface Result {
   engine: Engine;
+  /** Stable id of the operation (the targets table keys on it). */
+  op: string;
   operation: string;
-  library: Stats;
-  raw: Stats;
-  /** library median / raw median (time ratio; for ingest compare throughput = 1/ratio). */
-  ratio: number;
-  naive?: Stats;
+  /** Messages in the dataset when timed (growth runs). */
+  datasetMessages: number;
+  contenders: Record<string, Stats>;
   note?: string;
 }
 
 const results: Result[] = [];
 const extras: Array<Record<string, unknown>> = [];
+const concurrency: Array<Record<string, unknown>> = [];
 
-function record(engine: Engine, operation: string, library: Stats, raw: Stats, naive?: Stats, note?: string): void {
-  const r: Result = { engine, operation, library, raw, ratio: library.medianMs / raw.medianMs, ...(naive ? { naive } : {}), ...(note ? { note } : {}) };
-  results.push(r);
-  const f = (x: number): string => x.toFixed(3).padStart(9);
-  console.log(
-    `${engine.padEnd(8)} ${operation.padEnd(26)} lib med ${f(library.medianMs)} p95 ${f(library.p95Ms)} | raw med ${f(raw.medianMs)} p95 ${f(raw.p95Ms)} | x${r.ratio.toFixed(2)}` +
-      (naive ? ` | save() med ${f(naive.medianMs)} (lib ${(naive.medianMs / library.medianMs).toFixed(1)}x faster)` : '') +
-      (note ? ` | ${note}` : ''),
-  );
+function record(engine: Engine, op: string, operation: string, datasetMessages: number, names: readonly string[], stats: readonly Stats[], note?: string): void {
+  const contenders = Object.fromEntries(names.map((n, k) => [n, stats[k]!]));
+  results.push({ engine, op, operation, datasetMessages, contenders, ...(note ? { note } : {}) });
+  const lib = contenders['library']!;
+  // Medians in ms; after each other contender, library time / its time.
+  const parts = names.map((n, k) => `${n} ${stats[k]!.medianMs.toFixed(3)}${k === 0 ? ` (p95 ${lib.p95Ms.toFixed(3)})` : ` (lib/${n} ${(lib.medianMs / stats[k]!.medianMs).toFixed(2)})`}`);
+  console.log(`${engine.padEnd(8)} ${operation.padEnd(28)} ${parts.join(' | ')}${note ? ` | ${note}` : ''}`);
 }
 
-/** The raw equivalent of recordInbound: the same lookups, insert and counter updates in one transaction. */
-async function rawRecordInbound(raw: Raw, engine: Engine, input: RawInput): Promise<void> {
-  await raw.tx(() => rawRecordInboundWork(raw, engine, input));
+/** A deterministic spread of 1..n over call indexes (the same user for every contender of a round). */
+function spread(i: number, n: number, salt: number): number {
+  let h = Math.imul((i + 0x9e3779b9 + salt * 0x85ebca6b) | 0, 0x27d4eb2d) ^ (i >>> 15);
+  h = Math.imul(h ^ (h >>> 13), 0x165667b1);
+  return 1 + ((h >>> 0) % n);
 }
 
-interface RawInput {
-  userId: number;
-  source: string;
-  text: string;
-  fb: string | null;
-  wa: string | null;
-  at: number;
+const sourceOf = (userId: number): 'messenger' | 'whatsapp' => ((userId - 1) % 2 === 0 ? 'messenger' : 'whatsapp');
+
+interface Plan {
+  reads: number;
+  readWarm: number;
+  ingest: number;
+  ingestWarm: number;
+  batch: number;
+  batches: number;
+  batchWarm: number;
+  aggregates: number;
+  depth: number;
+  peers: boolean;
+  export: boolean;
+  writers: readonly number[];
+  perLevel: number;
 }
 
-/** recordInbound's statements, inside the caller's transaction. */
-async function rawRecordInboundWork(raw: Raw, engine: Engine, input: RawInput): Promise<void> {
-  await (async () => {
-    const dup = input.fb
-      ? await raw.all('SELECT * FROM "messages" WHERE "facebook_message_id" = ? LIMIT 1', [input.fb])
-      : await raw.all('SELECT * FROM "messages" WHERE "whatsapp_message_id" = ? LIMIT 1', [input.wa]);
-    if (dup.length > 0) return;
-    const user = await raw.all('SELECT 1 FROM "users" WHERE "id" = ?', [input.userId]);
-    if (user.length === 0) throw new Error('no user');
-    let conv = await raw.all('SELECT "id" FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true', [input.userId, input.source]);
-    if (conv.length === 0) {
-      conv = await raw.all(
-        'INSERT INTO "conversations" ("user_id", "source", "started_at") VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING "id"',
-        [input.userId, input.source, raw.time(input.at)],
-      );
-    }
-    const conversationId = Number(conv[0]!['id']);
-    const at = raw.time(input.at);
-    const inserted = await raw.all(
-      `INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "direction", "source", "sent_at")
-       VALUES (?, ?, ?, ?, ?, 'inbound', ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-      [input.userId, conversationId, input.fb, input.wa, input.text, input.source, at],
-    );
-    const now = engine === 'sqlite' ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : 'CURRENT_TIMESTAMP';
-    await raw.all(
-      `UPDATE "conversations" SET "message_count" = "message_count" + 1,
-         "last_message_text" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= ? THEN ? ELSE "last_message_text" END,
-         "last_message_at" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" < ? THEN ? ELSE "last_message_at" END,
-         "updated_at" = ${now} WHERE "id" = ? RETURNING *`,
-      [at, input.text, at, at, conversationId],
-    );
-    await raw.run(
-      `UPDATE "users" SET "last_message_at" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" < ? THEN ? ELSE "last_message_at" END, "updated_at" = ${now} WHERE "id" = ?`,
-      [at, at, input.userId],
-    );
-    if (inserted.length === 0) throw new Error('duplicate');
-  })();
-}
-
-async function benchEngine(engine: Engine, args: Args, url: string, raw: Raw, info: DatasetInfo, db: Database): Promise<void> {
-  const q = args.quick;
-  const random = rng(7);
-  const pick = (n: number): number => 1 + Math.floor(random() * n);
-  const userSource = (u: number): MessageSource => ((u - 1) % 2 === 0 ? MessageSource.MESSENGER : MessageSource.WHATSAPP);
-  let seq = 0;
-  const nextInput = (): { userId: number; source: MessageSource; text: string; fb: string | null; wa: string | null; at: number } => {
-    const userId = pick(info.users);
-    const source = userSource(userId);
-    seq++;
-    return {
-      userId,
-      source,
-      text: `bench message ${seq}`,
-      fb: source === MessageSource.MESSENGER ? `bench-mid-${engine}-${seq}` : null,
-      wa: source === MessageSource.WHATSAPP ? `bench-wamid-${engine}-${seq}` : null,
-      at: Date.UTC(2026, 0, 1) + seq * 1000,
-    };
-  };
-  const libInput = (i: ReturnType<typeof nextInput>) => ({
-    userId: i.userId,
-    source: i.source,
-    text: i.text,
-    ...(i.fb ? { facebookMessageId: i.fb } : {}),
-    ...(i.wa ? { whatsappMessageId: i.wa } : {}),
-    sentAt: new Date(i.at),
-  });
-
-  // Ingest, one at a time.
+function planFor(args: Args, growth: boolean): Plan {
+  if (args.quick)
+    return { reads: 100, readWarm: 10, ingest: 50, ingestWarm: 20, batch: 100, batches: 3, batchWarm: 1, aggregates: 10, depth: 400, peers: !growth, export: !growth, writers: growth ? [] : [1, 4, 16], perLevel: 64 };
+  if (growth)
+    return { reads: 1000, readWarm: 500, ingest: 500, ingestWarm: 500, batch: 1000, batches: 5, batchWarm: 2, aggregates: 20, depth: 10_000, peers: false, export: false, writers: [], perLevel: 0 };
   // Warm-ups long enough for V8 to optimise the library's code paths (measured: after 200
   // calls recordInbound still ran ~50% slower than after 1,000); the raw baseline is a few
   // lines and is optimised almost at once, so a short warm-up would favour it.
-  const ingestN = q ? 50 : 1000;
-  const ingestWarm = q ? 20 : 1000;
-  const repo = db.dataSource.getRepository(Message);
-  const naiveSave = (): Promise<unknown> => {
-    const i = nextInput();
-    return repo.save(
-      Object.assign(new Message(), {
-        userId: i.userId,
-        conversationId: i.userId, // one conversation per user, same id, in the dataset
-        text: i.text,
-        facebookMessageId: i.fb,
-        whatsappMessageId: i.wa,
-        direction: 'inbound',
-        source: i.source,
-        sentAt: new Date(i.at),
-      }),
-    );
+  return { reads: 2000, readWarm: 1000, ingest: 1000, ingestWarm: 1000, batch: 1000, batches: 10, batchWarm: 3, aggregates: 50, depth: 10_000, peers: true, export: true, writers: [1, 4, 16], perLevel: 3200 };
+}
+
+interface Setup {
+  engine: Engine;
+  url: string;
+  db: Database;
+  raw: Raw;
+  info: DatasetInfo;
+  peers: Peer[];
+  /** Raw clients and pools to close at the end. */
+  close(): Promise<void>;
+  /** PostgreSQL: a raw baseline on its own new client (concurrent writers). */
+  newRaw?: () => Promise<{ raw: Raw; close(): Promise<void> }>;
+}
+
+async function benchEngine(s: Setup, plan: Plan): Promise<void> {
+  const { engine, db, raw, info } = s;
+  const shapes = shapesOf(db);
+  const userColumns = db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
+  const library = libraryPeer(db, shapes);
+  const rawOne = rawPeer(raw, shapes, userColumns, 'per-message');
+  const rawSet = rawPeer(raw, shapes, userColumns, 'set-based');
+  // BENCH_PEERS=drizzle,kysely picks peers (none: library and raw only), e.g. to see whether the
+  // peers' presence in the process (shared TypeORM code, garbage) moves the library's numbers.
+  const only = process.env['BENCH_PEERS']?.split(',').map((n) => n.trim());
+  const peers = plan.peers ? s.peers.filter((p) => !only || only.includes(p.name)) : [];
+  const contenders: Peer[] = [library, rawOne, ...peers];
+  const names = contenders.map((p) => p.name);
+  const size = info.messages;
+  let clock = Date.UTC(2026, 0, 1);
+  const input = (tag: string, userId: number): IngestInput => {
+    const source = sourceOf(userId);
+    clock += 1000;
+    return { userId, source, text: `bench message ${tag}`, fb: source === 'messenger' ? `b-${tag}` : null, wa: source === 'whatsapp' ? `b-${tag}` : null, at: clock };
   };
-  const [lib, rawIngest, naive] = (await measure(ingestN, ingestWarm, 1, [
-    () => db.messages.recordInbound(libInput(nextInput())),
-    () => rawRecordInbound(raw, engine, nextInput()),
-    naiveSave,
-  ])) as [Stats, Stats, Stats];
-  record(engine, 'recordInbound (1 msg)', lib, rawIngest, naive, `lib ${(1000 / lib.medianMs).toFixed(0)} msg/s, raw ${(1000 / rawIngest.medianMs).toFixed(0)} msg/s`);
 
-  // Batch ingest.
-  const batch = q ? 100 : 1000;
-  const batches = q ? 3 : 10;
-  const [libB, rawB] = (await measure(batches, q ? 1 : 3, 1, [
-    () => db.messages.recordInboundBatch(Array.from({ length: batch }, () => libInput(nextInput()))),
-    // The raw baseline: the same per-message work, one transaction for the whole batch.
-    async () => {
-      const inputs = Array.from({ length: batch }, () => nextInput());
-      await raw.tx(async () => {
-        for (const i of inputs) await rawRecordInboundWork(raw, engine, i);
-      });
-    },
-  ])) as [Stats, Stats];
-  const perMessage = libB.medianMs / batch;
+  // Before anything is timed: the writes of every contender (the set-based raw batch too).
+  // Users for the samples: 10k+3 have an active conversation, 10k one closed (dataset: every tenth).
+  const writers = [...contenders, rawSet];
+  const writeChecks = await checkWrites(writers, raw, shapes, (c, slot) => {
+    const closed = slot === 1 || slot === 4;
+    const userId = 10 * (1 + c * 8 + slot) + (closed ? 0 : 3);
+    if (userId > info.users) throw new Error(`dataset too small for the write checks (${info.users} users)`);
+    return input(`check-${engine}-${c}-${slot}`, userId);
+  });
+  console.log(`${engine.padEnd(8)} writes checked equal: ${writeChecks} checks over ${writers.map((p) => p.name).join(', ')}`);
+
+  // Ingest, one message at a time: the same user for every contender of a round.
+  const ingest = await measure(
+    plan.ingest,
+    plan.ingestWarm,
+    contenders.map((p, c) => (i: number) => p.recordInbound(input(`${engine}-${size}-one-${c}-${i}`, spread(i, info.users, 1)))),
+  );
+  const perSecond = (st: Stats): string => (1000 / st.medianMs).toFixed(0);
+  record(engine, 'recordInbound', 'recordInbound (1 msg)', size, names, ingest, names.map((n, k) => `${n} ${perSecond(ingest[k]!)} msg/s`).join(', '));
+
+  // Batches: the per-message raw baseline and the set-based one beside it.
+  const batchContenders = [library, rawSet, rawOne, ...contenders.slice(2)];
+  const batchStats = await measure(
+    plan.batches,
+    plan.batchWarm,
+    batchContenders.map((p, c) => (i: number) =>
+      p.recordInboundBatch(Array.from({ length: plan.batch }, (_, k) => input(`${engine}-${size}-batch-${c}-${i}-${k}`, spread(i * plan.batch + k, info.users, 2)))),
+    ),
+  );
   record(
     engine,
-    `recordInboundBatch (${batch})`,
-    libB,
-    rawB,
-    undefined,
-    `lib ${((batch * 1000) / libB.medianMs).toFixed(0)} msg/s, raw ${((batch * 1000) / rawB.medianMs).toFixed(0)} msg/s; ${perMessage.toFixed(3)} ms/msg = ${(naive.medianMs / perMessage).toFixed(1)}x faster than save()`,
+    'recordInboundBatch',
+    `recordInboundBatch (${plan.batch})`,
+    size,
+    batchContenders.map((p) => p.name),
+    batchStats,
+    batchContenders.map((p, k) => `${p.name} ${((plan.batch * 1000) / batchStats[k]!.medianMs).toFixed(0)} msg/s`).join(', '),
   );
 
-  // Reads.
-  const reads = q ? 100 : 2000;
-  const warm = q ? 10 : 1000;
-  // The same columns the library returns: the conversation and its whole user.
-  const userColumns = db.dataSource
-    .getMetadata(User)
-    .columns.map((c) => `u."${c.databaseName}" AS "u_${c.databaseName}"`)
-    .join(', ');
-  const inboxSql = (deep: boolean): string =>
-    `SELECT c.*, ${userColumns}
-     FROM "conversations" c INNER JOIN "users" u ON u."id" = c."user_id"
-     WHERE c."is_active" = true AND c."last_message_at" IS NOT NULL${deep ? ' AND c."last_message_at" <= ? AND (c."last_message_at" < ? OR c."id" < ?)' : ''}
-     ORDER BY c."last_message_at" DESC, c."id" DESC LIMIT 21`;
-  record(
-    engine,
-    'inbox first page (20)',
-    ...(await pair(reads, warm, () => db.conversations.inbox({ limit: 20 }), () => raw.all(inboxSql(false)))),
-  );
-  // A deep page: after walking `depth` conversations.
-  const depth = Math.min(q ? 400 : 10_000, Math.floor(info.conversations / 2));
-  let page = await db.conversations.inbox({ limit: 500 });
+  // The deep inbox page: walk the library's pages to `depth`, then every contender reads the page after it.
+  const depth = Math.min(plan.depth, Math.floor(info.conversations / 2));
+  let page = await db.conversations.inbox({ limit: Math.min(500, depth) });
   let walked = page.items.length;
+  const afters: InboxAfter[] = [];
+  const register = (): void => {
+    const last = page.items[page.items.length - 1];
+    if (!last || page.nextCursor === null) return;
+    const after = { at: last.lastMessageAt!.getTime(), id: last.id };
+    library.cursors.set(`${after.at}:${after.id}`, page.nextCursor);
+    afters.push(after);
+  };
+  register();
   while (walked < depth && page.nextCursor) {
     page = await db.conversations.inbox({ limit: Math.min(500, depth - walked), cursor: page.nextCursor });
     walked += page.items.length;
+    register();
   }
-  const lastItem = page.items[page.items.length - 1]!;
-  const deepCursor = page.nextCursor ?? undefined;
-  const deepAt = raw.time(lastItem.lastMessageAt!.getTime());
-  record(
-    engine,
-    `inbox deep page (@${walked})`,
-    ...(await pair(reads, warm, () => db.conversations.inbox({ limit: 20, cursor: deepCursor }), () => raw.all(inboxSql(true), [deepAt, deepAt, lastItem.id]))),
-  );
-  record(
-    engine,
-    'findByPsid',
-    ...(await pair(reads, warm, () => db.users.findByPsid(`psid-${pick(info.users)}`), () => raw.all('SELECT * FROM "users" WHERE "psid" = ? LIMIT 1', [`psid-${pick(info.users)}`]))),
-  );
-  record(
-    engine,
-    'messages.listForUser (50)',
-    ...(await pair(reads, warm, () => db.messages.listForUser(pick(info.users), { limit: 50 }), () =>
-      raw.all('SELECT * FROM "messages" WHERE "user_id" = ? ORDER BY "created_at" DESC, "id" DESC LIMIT 51', [pick(info.users)]),
-    )),
-  );
-  const aggN = q ? 10 : 50;
-  record(
-    engine,
-    'leadFunnel',
-    ...(await pair(aggN, q ? 3 : 20, () => db.users.leadFunnel(), () => raw.all('SELECT "lead_stage" AS stage, COUNT(*) AS count FROM "users" GROUP BY "lead_stage"'))),
-  );
-  record(
-    engine,
-    'adCampaigns.performance',
-    ...(await pair(aggN * 4, q ? 5 : 500, () => db.adCampaigns.performance(pick(info.campaigns)), async () => {
-      const id = pick(info.campaigns);
+  if (afters.length === 0) throw new Error('the inbox has a single page: dataset too small for the deep page');
+  const deep = afters[afters.length - 1]!;
+
+  // Reads: checked equal on samples, then timed.
+  const readChecks = await checkReads(contenders, {
+    psids: [1, 2, 3, Math.floor(info.users / 2), info.users].map((u) => `psid-${u}`),
+    userIds: [1, 2, 10, 13, Math.floor(info.users / 3), info.users],
+    after: [afters[0]!, deep],
+  });
+  console.log(`${engine.padEnd(8)} reads checked equal: ${readChecks} comparisons with the library (listForUser by ${LIST_FOR_USER_ORDER})`);
+  const timeRead = async (op: string, operation: string, call: (p: Peer, i: number) => Promise<unknown>): Promise<void> => {
+    const stats = await measure(plan.reads, plan.readWarm, contenders.map((p) => (i: number) => call(p, i)));
+    record(engine, op, operation, size, names, stats);
+  };
+  await timeRead('inboxFirst', `inbox first page (${PAGE})`, (p) => p.inbox());
+  await timeRead('inboxDeep', `inbox deep page (@${walked})`, (p) => p.inbox(deep));
+  await timeRead('findByPsid', 'findByPsid', (p, i) => p.findByPsid(`psid-${spread(i, info.users, 3)}`));
+  await timeRead('listForUser', `messages.listForUser (${LIST})`, (p, i) => p.listForUser(spread(i, info.users, 4)));
+
+  // Aggregates: the library and the raw driver only.
+  const agg = await measure(plan.aggregates, Math.ceil(plan.aggregates / 3), [
+    () => db.users.leadFunnel(),
+    () => raw.all('SELECT "lead_stage" AS stage, COUNT(*) AS count FROM "users" GROUP BY "lead_stage"'),
+  ]);
+  record(engine, 'leadFunnel', 'leadFunnel', size, ['library', 'raw'], agg);
+  const perf = await measure(plan.aggregates * 4, plan.aggregates * 2, [
+    (i) => db.adCampaigns.performance(spread(i, info.campaigns, 5)),
+    async (i) => {
+      const id = spread(i, info.campaigns, 5);
       await raw.all('SELECT * FROM "ad_campaigns" WHERE "id" = ?', [id]);
       await raw.all('SELECT COUNT(*) AS count FROM "messages" WHERE "ad_campaign_id" = ?', [id]);
-    })),
-  );
+    },
+  ]);
+  record(engine, 'adCampaignPerformance', 'adCampaigns.performance', size, ['library', 'raw'], perf);
 
-  // Export in a child process: throughput and its peak RSS, once with Node's default heap sizing
-  // and once with the old generation capped, which shows how much of the peak is live data
-  // rather than garbage V8 had no reason to collect yet.
+  if (engine === 'postgres' && plan.writers.length > 0 && s.newRaw) await concurrentIngest(s, plan);
+  if (plan.export) await exportRuns(engine, s.url, raw);
+}
+
+/**
+ * PostgreSQL ingest with 1, 4 and 16 concurrent writers: the library (one
+ * Database, pool as large as the writers) and the raw baseline (a client per
+ * writer). Each writer records to its own users, and one message in five to a
+ * handful of users every writer shares (rows they contend for). After an
+ * untimed warm-up, library and raw alternate in two rounds per level.
+ */
+async function concurrentIngest(s: Setup, plan: Plan): Promise<void> {
+  const shared = [7, 17, 27, 37, 47, 57, 67, 77];
+  let clock = Date.UTC(2027, 0, 1);
+  let seq = 0;
+  for (const writers of plan.writers) {
+    const lib = await openDatabase({ url: s.url, poolSize: Math.max(writers, 2) });
+    const raws = await Promise.all(Array.from({ length: writers }, () => s.newRaw!()));
+    const rawWriters = raws.map((r) => rawPeer(r.raw, shapesOf(lib), [], 'per-message'));
+    const totals = { library: { ms: 0, messages: 0 }, raw: { ms: 0, messages: 0 } };
+    try {
+      const span = Math.floor(s.info.users / writers);
+      const inputFor = (w: number, k: number): IngestInput => {
+        const userId = k % 5 === 4 ? shared[k % shared.length]! : w * span + 1 + ((k * 7919) % Math.max(1, span - 1));
+        const source = sourceOf(userId);
+        const tag = `conc-${writers}-${w}-${++seq}`;
+        clock += 10;
+        return { userId, source, text: `bench ${tag}`, fb: source === 'messenger' ? tag : null, wa: source === 'whatsapp' ? tag : null, at: clock };
+      };
+      const perWriter = Math.max(1, Math.floor(plan.perLevel / 2 / writers));
+      const run = (who: 'library' | 'raw', count: number): Promise<unknown> =>
+        Promise.all(
+          Array.from({ length: writers }, async (_, w) => {
+            for (let k = 0; k < count; k++) {
+              const i = inputFor(w, k);
+              if (who === 'library') await lib.messages.recordInbound(libraryInput(i));
+              else await rawWriters[w]!.recordInbound(i);
+            }
+          }),
+        );
+      // Untimed: fills the library's pool (connections open lazily) and prepares the raw clients' statements.
+      for (const who of ['library', 'raw'] as const) await run(who, 5);
+      for (let round = 0; round < 2; round++) {
+        for (const who of ['library', 'raw'] as const) {
+          const t = performance.now();
+          await run(who, perWriter);
+          totals[who].ms += performance.now() - t;
+          totals[who].messages += perWriter * writers;
+        }
+      }
+    } finally {
+      await lib.close();
+      for (const r of raws) await r.close();
+    }
+    for (const who of ['library', 'raw'] as const) {
+      const perSecond = Math.round((totals[who].messages * 1000) / totals[who].ms);
+      concurrency.push({ engine: 'postgres', writers, contender: who, messages: totals[who].messages, ms: Math.round(totals[who].ms), perSecond });
+    }
+    const l = concurrency[concurrency.length - 2]!;
+    const r = concurrency[concurrency.length - 1]!;
+    console.log(`postgres ${`ingest, ${writers} writers`.padEnd(28)} library ${String(l['perSecond'])} msg/s | raw ${String(r['perSecond'])} msg/s | x${(Number(l['perSecond']) / Number(r['perSecond'])).toFixed(2)} throughput`);
+  }
+}
+
+/**
+ * Export in a child process: throughput and its peak RSS, once with Node's default heap sizing
+ * and once with the old generation capped, which shows how much of the peak is live data
+ * rather than garbage V8 had no reason to collect yet.
+ */
+async function exportRuns(engine: Engine, url: string, raw: Raw): Promise<void> {
   const walSize = (): string => {
     if (engine !== 'sqlite') return '';
     const wal = `${url.slice('sqlite:'.length)}-wal`;
@@ -417,79 +420,179 @@ async function benchEngine(engine: Engine, args: Args, url: string, raw: Raw, in
     const label = heapMB === undefined ? (checkpoint ? 'exportDatabase (after checkpoint)' : 'exportDatabase') : `exportDatabase (old space ${heapMB} MB)`;
     extras.push({ engine, operation: label, heapLimitMB: heapMB ?? null, checkpointFirst: checkpoint, ...exp, rowsPerSecond: Math.round((exp.rows * 1000) / exp.ms) });
     console.log(
-      `${engine.padEnd(8)} ${label.padEnd(26)} ${exp.rows} rows in ${(exp.ms / 1000).toFixed(1)} s (${Math.round((exp.rows * 1000) / exp.ms)} rows/s, ${(exp.bytes / 1e6).toFixed(0)} MB), peak RSS ${exp.maxRssMB.toFixed(0)} MB (process before export ${exp.baselineRssMB.toFixed(0)} MB)`,
+      `${engine.padEnd(8)} ${label.padEnd(28)} ${exp.rows} rows in ${(exp.ms / 1000).toFixed(1)} s (${Math.round((exp.rows * 1000) / exp.ms)} rows/s, ${(exp.bytes / 1e6).toFixed(0)} MB), peak RSS ${exp.maxRssMB.toFixed(0)} MB (process before export ${exp.baselineRssMB.toFixed(0)} MB)`,
     );
   }
 }
 
+function shapesOf(db: Database): Shapes {
+  return { user: shapeOf(db.dataSource, User), conversation: shapeOf(db.dataSource, Conversation), message: shapeOf(db.dataSource, Message) };
+}
+
+/** A loaded SQLite file with every contender on the library's one connection. */
+async function sqliteSetup(size: DatasetSize, dir: string): Promise<Setup & { files: string[] }> {
+  const file = join(dir, `bench-${size.users}-${size.messages}.db`);
+  const files = [file, `${file}-wal`, `${file}-shm`];
+  for (const f of files) rmSync(f, { force: true });
+  const url = `sqlite:${file}`;
+  await (await openDatabase({ url, migrate: true })).close();
+  const loader = new BetterSqlite3(file);
+  const t = performance.now();
+  const info = loadSqlite(loader, size);
+  loader.close();
+  console.log(`sqlite   loaded ${size.users} users, ${size.messages} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const db = await openDatabase({ url });
+  // Every contender on the library's connection: a second one would drop this one's page cache at each of its writes.
+  const connection = (db.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+  const shapes = shapesOf(db);
+  const userColumns = db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
+  const peers = [drizzleSqlitePeer(connection, shapes), kyselyPeer('sqlite', { sqlite: connection }, shapes, userColumns), typeormPeer('sqlite', db.dataSource, shapes)];
+  return {
+    engine: 'sqlite',
+    url,
+    db,
+    raw: sqliteRaw(connection),
+    info,
+    peers,
+    files,
+    close: async () => {
+      for (const p of peers) await p.close();
+      await db.close();
+      if (!process.env['BENCH_KEEP']) for (const f of files) rmSync(f, { force: true });
+    },
+  };
+}
+
+/** A loaded database on the server; the raw baseline on one client, Drizzle and Kysely on pools of their own. */
+async function postgresSetup(size: DatasetSize, server: string): Promise<Setup> {
+  const name = `migochat_bench_${process.pid}_${size.messages}`;
+  const admin = new Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await (await openDatabase({ url, migrate: true })).close();
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const t = performance.now();
+  const info = await loadPostgres(client, size);
+  console.log(`postgres loaded ${size.users} users, ${size.messages} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const db = await openDatabase({ url });
+  const shapes = shapesOf(db);
+  const userColumns = db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
+  const peers = [
+    drizzlePgPeer(new Pool({ connectionString: url, max: 10 }), shapes),
+    kyselyPeer('postgres', { pool: new Pool({ connectionString: url, max: 10 }) }, shapes, userColumns),
+    typeormPeer('postgres', db.dataSource, shapes),
+  ];
+  return {
+    engine: 'postgres',
+    url,
+    db,
+    raw: pgRaw(client),
+    info,
+    peers,
+    newRaw: async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      return { raw: pgRaw(c), close: () => c.end() };
+    },
+    close: async () => {
+      for (const p of peers) await p.close();
+      await client.end();
+      await db.close();
+      // Without FORCE: a connection still closing would get a termination error (an 'error' event
+      // on a pooled client nobody listens to, which ends the process). Wait for them instead.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+          break;
+        } catch (error) {
+          if (attempt >= 20) {
+            console.log(`postgres could not drop ${name}: ${(error as Error).message}`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      await admin.end();
+    },
+  };
+}
+
+/** BENCH_DATABASE_URL, TEST_DATABASE_URL, or a throwaway local cluster with production durability (fsync on). */
+async function postgresServer(notes: string[]): Promise<{ url: string; stop(): void } | undefined> {
+  const given = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
+  if (given) return { url: given, stop: () => undefined };
+  if (!canStartPostgres()) {
+    const note = 'postgres skipped: no PostgreSQL binaries; set BENCH_DATABASE_URL or TEST_DATABASE_URL';
+    if (process.env['CI']) throw new Error(note);
+    console.log(note);
+    notes.push(note);
+    return undefined;
+  }
+  const durable = process.env['BENCH_PG_FSYNC'] !== 'off';
+  // Later lines of postgresql.conf win: undo the test clusters' fsync = off.
+  const cluster = await startCluster(durable ? ['fsync = on', 'synchronous_commit = on', 'full_page_writes = on'] : []);
+  notes.push(
+    `postgres: a throwaway local PostgreSQL 15 cluster started by the bench (${durable ? 'fsync on' : 'fsync, synchronous_commit and full_page_writes off (BENCH_PG_FSYNC=off)'}; otherwise default settings but shared_buffers 128MB, max_connections 300)`,
+  );
+  return { url: cluster.url, stop: () => cluster.stop() };
+}
+
+function versions(): Record<string, string> {
+  const v = (p: string): string => (JSON.parse(readFileSync(resolve(__dirname, '..', 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
+  return Object.fromEntries(['typeorm', 'drizzle-orm', 'kysely', 'better-sqlite3', 'pg'].map((p) => [p, v(p)]));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const size = { users: args.users, messages: args.messages, campaigns: Math.max(5, Math.min(200, Math.floor(args.users / 500))) };
   const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform };
-  console.log(`bench: ${JSON.stringify({ ...size, quick: args.quick, engine: args.engine })} on ${JSON.stringify(machine)}`);
+  const engines: Engine[] = args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine];
+  const sizes: DatasetSize[] = (args.growth ? (args.quick ? [5_000, 20_000] : [10_000, 100_000, 1_000_000]) : [args.messages]).map((messages) => {
+    const users = args.growth ? messages / 10 : args.users;
+    return { users, messages, campaigns: Math.max(5, Math.min(200, Math.floor(users / 500))) };
+  });
+  const plan = planFor(args, args.growth);
+  if (!Number.isInteger(args.block) || args.block < 1) throw new Error(`--block needs a whole number >= 1, got ${args.block}`);
+  BLOCK = args.block;
+  const stack = versions();
+  console.log(`bench: ${JSON.stringify({ sizes, quick: args.quick, growth: args.growth, engines })} on ${JSON.stringify(machine)} with ${JSON.stringify(stack)}`);
   const dir = resolve('.tmp', 'bench');
   mkdirSync(dir, { recursive: true });
-  const engines: Engine[] = args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine];
   const notes: string[] = [];
-  for (const engine of engines) {
-    if (engine === 'sqlite') {
-      const file = join(dir, `bench-${size.users}-${size.messages}.db`);
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-      const url = `sqlite:${file}`;
-      (await openDatabase({ url, migrate: true })).close();
-      const loader = new BetterSqlite3(file);
-      const t = performance.now();
-      const info = loadSqlite(loader, size);
-      loader.close();
-      console.log(`sqlite   loaded ${size.users} users, ${size.messages} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const db = await openDatabase({ url });
-      const raw = sqliteRaw((db.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection);
-      try {
-        await benchEngine('sqlite', args, url, raw, info, db);
-      } finally {
-        await raw.close();
-        await db.close();
-        if (!process.env['BENCH_KEEP']) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-      }
-    } else {
-      const server = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
-      if (!server) {
-        const note = 'postgres skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL';
-        console.log(note);
-        notes.push(note);
-        continue;
-      }
-      const name = `migochat_bench_${process.pid}`;
-      const admin = new Client({ connectionString: server });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE "${name}"`);
-      const u = new URL(server);
-      u.pathname = `/${name}`;
-      const url = u.toString();
-      try {
-        (await openDatabase({ url, migrate: true })).close();
-        const client = new Client({ connectionString: url });
-        await client.connect();
-        const t = performance.now();
-        const info = await loadPostgres(client, size);
-        console.log(`postgres loaded ${size.users} users, ${size.messages} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-        const db = await openDatabase({ url });
-        const raw = pgRaw(client);
+  const server = engines.includes('postgres') ? await postgresServer(notes) : undefined;
+  const engineVersions: Record<string, string> = {};
+  const file = args.out ? resolve(args.out) : resolve(__dirname, args.growth ? 'results-growth.json' : 'results.json');
+  const save = (): void => {
+    const size = sizes[sizes.length - 1]!;
+    writeFileSync(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), args, size, sizes, machine, versions: { ...stack, ...engineVersions }, listForUserOrder: LIST_FOR_USER_ORDER, notes, results, concurrency, export: extras }, null, 2)}\n`,
+    );
+  };
+  try {
+    for (const engine of engines) {
+      for (const size of sizes) {
+        if (engine === 'postgres' && !server) continue;
+        const s = engine === 'sqlite' ? await sqliteSetup(size, dir) : await postgresSetup(size, server!.url);
         try {
-          await benchEngine('postgres', args, url, raw, info, db);
+          const version = await s.raw.all(engine === 'sqlite' ? 'SELECT sqlite_version() AS v' : 'SHOW server_version');
+          engineVersions[engine] = String(Object.values(version[0] ?? {})[0]);
+          await benchEngine(s, plan);
         } finally {
-          await raw.close();
-          await db.close();
+          // Written before the teardown too: nothing measured is lost if that fails.
+          save();
+          await s.close();
         }
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await admin.end();
       }
     }
+  } finally {
+    server?.stop();
   }
-  const file = resolve(__dirname, 'results.json');
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), args, size, machine, notes, results, export: extras }, null, 2)}\n`);
+  save();
   console.log(`wrote ${file}`);
 }
 
