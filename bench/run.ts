@@ -340,7 +340,7 @@ async function benchEngine(s: Setup, plan: Plan): Promise<void> {
  */
 async function concurrentIngest(s: Setup, plan: Plan): Promise<void> {
   const shared = [7, 17, 27, 37, 47, 57, 67, 77];
-  let clock = Date.UTC(2027, 0, 1);
+  let clock = Date.UTC(2026, 6, 1);
   let seq = 0;
   for (const writers of plan.writers) {
     const lib = await openDatabase({ url: s.url, poolSize: Math.max(writers, 2) });

@@ -80,6 +80,9 @@ export const sqliteMessages = lite.sqliteTable('messages', {
   sentAt: liteTime('sent_at'),
   deliveredAt: liteTime('delivered_at'),
   readAt: liteTime('read_at'),
+  kind: lite.text('kind', { length: 16 }).notNull().default('text'),
+  errorCode: lite.integer('error_code'),
+  errorTitle: lite.text('error_title', { length: 255 }),
 });
 
 const pgTime = (name: string) => pg.timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
@@ -139,4 +142,7 @@ export const pgMessages = pg.pgTable('messages', {
   sentAt: pgTime('sent_at'),
   deliveredAt: pgTime('delivered_at'),
   readAt: pgTime('read_at'),
+  kind: pg.varchar('kind', { length: 16 }).notNull().default('text'),
+  errorCode: pg.integer('error_code'),
+  errorTitle: pg.varchar('error_title', { length: 255 }),
 });
