@@ -30,7 +30,7 @@ export const sqliteDialect: Dialect = Object.freeze<Dialect>({
   param: () => '?',
   timestampPlaceholder: '?',
   timestampParam: (name) => `:${name}`,
-  dateParam: (date) => DateUtils.mixedDateToUtcDatetimeString(date) as string,
+  dateParam: sqliteUtcText,
   timestampText: (column) => column,
   timestampTextPattern: /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?$/,
   // SQLite's RETURNING sees only the updated table, and refuses a qualified `"table".*`.
@@ -122,6 +122,24 @@ function runOnSqlite(m: EntityManager, connection: SqliteConnection, sql: string
     throw new QueryFailedError(sql, values, error as Error);
   }
 }
+
+/**
+ * A Date as the text SQLite stores it (`YYYY-MM-DD HH:MM:SS.mmm`, UTC), as
+ * TypeORM writes it, from `toISOString` for the years 0 to 9999 (every date
+ * input is checked to be in 1970..9999): cheaper than TypeORM's general
+ * formatting, which every TypeORM write of the process also runs through.
+ * @internal
+ */
+export function sqliteUtcText(date: Date): string {
+  const ms = date.getTime();
+  if (!(ms >= MIN_ISO_MS && ms <= MAX_ISO_MS)) return DateUtils.mixedDateToUtcDatetimeString(date) as string;
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** The instants `toISOString` writes with a four-digit year (0000 to 9999). */
+const MIN_ISO_MS = -62_167_219_200_000;
+const MAX_ISO_MS = 253_402_300_799_999;
 
 const SQLITE_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 

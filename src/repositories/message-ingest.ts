@@ -6,7 +6,7 @@ import { User } from '../entities/user.entity';
 import { MessageKind, type MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
 import type { RecordMessageResult } from './message.types';
-import { chunks, columnOf, hydrateRow, marks, statement } from './sql';
+import { chunks, columnOf, hydrateRow, marks, persistedValues, statement } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const IDS_PER_LOOKUP = 500;
@@ -231,7 +231,7 @@ function pairKey(userId: number, source: string): string {
 async function insertMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Array<Row | undefined>> {
   const out: Array<Row | undefined> = [];
   const columns = INSERTED.map((p) => columnOf(m, Message, p));
-  const driver = m.connection.driver;
+  const persist = persistedValues(m, Message, INSERTED);
   for (const chunk of chunks(messages, MESSAGES_PER_INSERT)) {
     const sql = statement(
       dialect,
@@ -241,7 +241,7 @@ async function insertMessages(m: EntityManager, dialect: Dialect, messages: read
         Array.from({ length: chunk.length }, () => `(${marks(INSERTED.length)})`).join(', ') +
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
-    const rows = await dialect.queryRows(m, sql, chunk.flatMap((message) => INSERTED.map((p, k) => driver.preparePersistentValue(message[p], columns[k]!))));
+    const rows = await dialect.queryRows(m, sql, chunk.flatMap(persist));
     // RETURNING order is not promised: rows with a platform id are matched by it, the
     // rest (they cannot conflict) by id, which both engines assign in VALUES order.
     const byKey = new Map<string, Row>();
@@ -282,9 +282,6 @@ async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readon
     const u = users.get(message.userId);
     if (u === undefined || u.getTime() < at.getTime()) users.set(message.userId, at);
   }
-  const driver = m.connection.driver;
-  const conversationAt = columnOf(m, Conversation, 'lastMessageAt');
-  const userAt = columnOf(m, User, 'lastMessageAt');
   const ts = dialect.timestampPlaceholder;
   const int = 'CAST(? AS integer)';
   const now = dialect.now;
@@ -302,7 +299,7 @@ async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readon
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${int}, ${ts}, CAST(? AS text))`).join(', ')}) AS v ` +
         `WHERE "conversations"."id" = v.column1 RETURNING ${dialect.returningAll('conversations')}`,
     );
-    const params = chunk.flatMap(([id, c]) => [id, c.count, driver.preparePersistentValue(c.at, conversationAt), preview(c.text)]);
+    const params = chunk.flatMap(([id, c]) => [id, c.count, dialect.dateParam(c.at), preview(c.text)]);
     updated.push(...(await dialect.queryRows(m, sql, params)));
   }
   for (const chunk of chunks([...users], ROWS_PER_UPDATE)) {
@@ -313,7 +310,7 @@ async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readon
         `UPDATE "users" SET "last_message_at" = ${later('v.column2')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${ts})`).join(', ')}) AS v WHERE "users"."id" = v.column1`,
     );
-    await dialect.queryRows(m, sql, chunk.flatMap(([id, at]) => [id, driver.preparePersistentValue(at, userAt)]));
+    await dialect.queryRows(m, sql, chunk.flatMap(([id, at]) => [id, dialect.dateParam(at)]));
   }
   return updated;
 }

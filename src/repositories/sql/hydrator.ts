@@ -93,6 +93,11 @@ function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, 
       if ((typeof column.type === 'string' && AS_RETURNED.has(column.type)) || (column.type === 'boolean' && dialect.nativeBooleans)) value = 'v';
       else if (parseTimestamp && (column.type === 'datetime' || column.type === Date)) {
         value = `((typeof v === 'string' && ${helper(parseTimestamp)}(v)) || ${helper(general)}(v))`;
+      } else if (!dialect.nativeBooleans && column.type === 'boolean') {
+        // SQLite's 0/1, as the driver reads them (null stays null).
+        value = '(v === null ? null : v ? true : false)';
+      } else if (dialect.engine === 'sqlite' && (column.type === 'json' || column.type === 'simple-json')) {
+        value = `(typeof v === 'string' ? JSON.parse(v) : v)`;
       }
     }
     const assign =
@@ -113,3 +118,51 @@ function compileHydrator(m: EntityManager, target: EntityTarget<ObjectLiteral>, 
 
 /** Column types whose driver values need no conversion on either engine. */
 const AS_RETURNED: ReadonlySet<string> = new Set(['varchar', 'character varying', 'text', 'integer', 'int', 'int4']);
+
+/**
+ * The values of `properties` of an entity as query parameters, converted the
+ * way TypeORM's `driver.preparePersistentValue` converts them, compiled once
+ * per DataSource, entity and property list: on SQLite a timestamp becomes its
+ * stored text, JSON its text, a boolean 1 or 0, and text and integers pass as
+ * they are; anything else (and every column on PostgreSQL but those) takes the
+ * driver's general path.
+ *
+ * @internal
+ */
+export function persistedValues<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, properties: ReadonlyArray<keyof T & string>): (entity: T) => unknown[] {
+  const dataSource = m.connection;
+  let byTarget = persisters.get(dataSource);
+  if (!byTarget) persisters.set(dataSource, (byTarget = new Map()));
+  let byList = byTarget.get(target);
+  if (!byList) byTarget.set(target, (byList = new WeakMap()));
+  let persist = byList.get(properties);
+  if (!persist) byList.set(properties, (persist = compilePersister(m, target, properties)));
+  return persist as (entity: T) => unknown[];
+}
+
+const persisters = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, WeakMap<readonly string[], (entity: ObjectLiteral) => unknown[]>>>();
+
+function compilePersister(m: EntityManager, target: EntityTarget<ObjectLiteral>, properties: readonly string[]): (entity: ObjectLiteral) => unknown[] {
+  const dataSource = m.connection;
+  const metadata = dataSource.getMetadata(target);
+  const driver = dataSource.driver;
+  const dialect = dialectFor(engineOf(dataSource));
+  const sqlite = dialect.engine === 'sqlite';
+  const converters = properties.map((property): ((value: unknown) => unknown) => {
+    const column = metadata.findColumnWithPropertyName(property);
+    if (!column) throw new Error(`${property} is not a column of ${metadata.name}`);
+    const general = (value: unknown): unknown => driver.preparePersistentValue(value, column);
+    if (column.transformer || !sqlite) return general;
+    const type = column.type;
+    if (type === 'datetime' || type === Date) return (value) => (value instanceof Date ? dialect.dateParam(value) : general(value));
+    if (type === 'json' || type === 'simple-json') return (value) => (value === null || value === undefined ? value : JSON.stringify(value));
+    if (type === 'boolean') return (value) => (value === null || value === undefined ? value : value === true ? 1 : 0);
+    if (typeof type === 'string' && AS_RETURNED.has(type)) return (value) => value;
+    return general;
+  });
+  return (entity) => {
+    const values = new Array<unknown>(converters.length);
+    for (let i = 0; i < converters.length; i++) values[i] = converters[i]!(entity[properties[i]!]);
+    return values;
+  };
+}

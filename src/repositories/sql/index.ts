@@ -8,5 +8,5 @@
  */
 export type { Row } from '../../dialect/index';
 export { inDialect, statement } from './statements';
-export { hydrateRow, tableHydrator } from './hydrator';
+export { hydrateRow, persistedValues, tableHydrator } from './hydrator';
 export { chunks, columnOf, limitLiteral, marks, prefixedColumns, queryRows, selectOne } from './helpers';
