@@ -4,7 +4,7 @@
 // without front matter.
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Converter } from 'typedoc';
+import { Application, Converter } from 'typedoc';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,8 +16,18 @@ const GROUPS = [
   [/./, 'Project'],
 ];
 
+/** Fence languages the documents use beyond TypeDoc's default highlightLanguages. */
+const EXTRA_LANGUAGES = ['ini'];
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
+  // Added to typedoc.json's list (or TypeDoc's default) once the options are read, which
+  // happens again after the plugins load: the production guide's pgbouncer.ini is an `ini` block.
+  app.on(Application.EVENT_BOOTSTRAP_END, () => {
+    const languages = app.options.getValue('highlightLanguages');
+    const missing = EXTRA_LANGUAGES.filter((lang) => !languages.includes(lang));
+    if (missing.length) app.options.setValue('highlightLanguages', [...languages, ...missing]);
+  });
   app.converter.on(Converter.EVENT_CREATE_DOCUMENT, (_context, document) => {
     const heading = /^# (.+)$/m.exec(document.content.map((p) => p.text).join(''));
     if (heading && !document.frontmatter.title) document.name = heading[1].trim();
