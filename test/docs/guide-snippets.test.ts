@@ -91,7 +91,7 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
 
   it('webhooks: a signed WhatsApp body is recorded, answered once, and its redelivery is a duplicate', async () => {
     const rawBody = fixture('whatsapp-text');
-    const reply = vi.fn(async () => undefined);
+    const reply = vi.fn(async (_userId: number) => undefined);
     const first = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
     const again = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
     expect(first.status).toBe(200);
@@ -104,7 +104,7 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
 
   it('webhooks: a signed Messenger body goes through ingestMessengerWebhook', async () => {
     const rawBody = fixture('messenger-text');
-    const reply = vi.fn(async () => undefined);
+    const reply = vi.fn(async (_userId: number) => undefined);
     const { status, results } = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
     expect(status).toBe(200);
     expect(results).toMatchObject([{ kind: 'message', outcome: 'created', direction: 'inbound', messageKind: MessageKind.TEXT }]);
@@ -276,7 +276,7 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
     const code = answer.body.confirmation_code;
     expect(answer.body.url).toContain(encodeURIComponent(code));
     const erased = await t.db.users.getById(user.id);
-    expect([erased.firstName, erased.phoneNumber, erased.psid.startsWith('erased:')]).toEqual([null, null, true]);
+    expect([erased.firstName, erased.phoneNumber, erased.psid?.startsWith('erased:')]).toEqual([null, null, true]);
     expect(await deletionStatusPage(t.db, code)).toMatch(/^Your data was deleted on \d{4}-\d{2}-\d{2}\.$/);
     expect(await deletionStatusPage(t.db, 'nothing-stored')).toBe('We hold no data under this code.');
   });
