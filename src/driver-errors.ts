@@ -4,6 +4,7 @@
  */
 import { maskUrl } from './config';
 import {
+  ConfigError,
   DatabaseCorruptError,
   DatabaseReadOnlyError,
   DatabaseUnavailableError,
@@ -189,6 +190,8 @@ export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 
   }
   const storage = storageError(code, message, withCause);
   if (storage) return storage;
+  const pooler = poolerError(code, message, withCause);
+  if (pooler) return pooler;
   if (code === '57014') {
     return new QueryTimeoutError(`Statement cancelled after the statement timeout: ${message}`, withCause);
   }
@@ -199,6 +202,30 @@ export function toDatabaseError(error: unknown, engine: 'sqlite' | 'postgres' = 
     return new DatabaseUnavailableError(`The ${engine} database is unavailable: ${message}`, withCause);
   }
   return error instanceof Error ? error : new Error(message);
+}
+
+/**
+ * What a connection pooler refuses: named statements through PgBouncer before
+ * 1.21 in transaction mode (a statement prepared on one server connection is
+ * missing on the next, 26000, or already there, 42P05), and startup
+ * parameters it does not pass on. Both are settings to change, not faults.
+ */
+function poolerError(code: string, message: string, options: { cause: unknown }): Error | null {
+  if (code === '26000' || code === '42P05') {
+    return new ConfigError(
+      'preparedStatements',
+      `a named prepared statement was lost between server connections, as behind PgBouncer < 1.21 in transaction mode; set preparedStatements: false (DB_PREPARED_STATEMENTS=false): ${message}`,
+      options,
+    );
+  }
+  if (code === '08P01' && /unsupported startup parameter/i.test(message)) {
+    return new ConfigError(
+      'statementTimeoutMs',
+      `the server or pooler refused a startup parameter; behind PgBouncer add it to ignore_startup_parameters (e.g. ignore_startup_parameters = statement_timeout) or set statementTimeoutMs: 0: ${message}`,
+      options,
+    );
+  }
+  return null;
 }
 
 /** Faults of the storage under the database: a full disk, a read-only or corrupt file, an I/O error. */

@@ -16,7 +16,7 @@ export const LIST = 50;
  * THE ONE LINE TO CHANGE when the library orders by the platform's sent time:
  * set it to 'sent_at' (every contender and the raw SQL follow it).
  */
-export const LIST_FOR_USER_ORDER: 'created_at' | 'sent_at' = 'sent_at';
+export const LIST_FOR_USER_ORDER = 'sent_at' as 'created_at' | 'sent_at';
 
 /** The same property name, for the builders that speak camelCase (Drizzle, TypeORM). */
 export const LIST_FOR_USER_ORDER_PROPERTY = LIST_FOR_USER_ORDER === 'created_at' ? 'createdAt' : 'sentAt';

@@ -7,9 +7,9 @@
  * @internal
  * @module
  */
-import { countRowsSql, quoteIdentifier, tableOf } from './common';
+import { countRowsSql, quoteIdentifier } from './common';
 import type { Dialect, SqlRunner } from './dialect';
-import { runPostgresStatement } from './postgres-statements';
+import { runPostgresStatement, runPostgresTable } from './postgres-statements';
 
 const SAVEPOINT = 'migochat_recoverable';
 
@@ -39,7 +39,7 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`,
   countRowsSql,
   queryRows: runPostgresStatement,
-  queryTable: async (m, sql, parameters) => tableOf(await runPostgresStatement(m, sql, parameters)),
+  queryTable: runPostgresTable,
   nativeBooleans: true,
   parseStoredTimestamp: null,
 });

@@ -16,11 +16,11 @@
 import { createHash } from 'node:crypto';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager } from 'typeorm';
 import type { PreparedStatements } from '../config';
-import type { Row } from './dialect';
+import type { Row, Table } from './dialect';
 
 /** The pg client surface used here (a pg `Client`, or the library's subclass of it). */
 interface PgClient {
-  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: Row[] }>;
+  query(config: { text: string; values?: unknown[]; name?: string; rowMode?: 'array' }): Promise<{ rows: unknown[]; fields: ReadonlyArray<{ name: string }> }>;
   /** The process id of the BackendKeyData message: the backend's, unless a pooler sent its own. */
   processID?: number | null;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -85,7 +85,7 @@ function isDirect(client: PgClient): Promise<boolean> {
   let verdict = direct.get(client);
   if (!verdict) {
     verdict = client.query({ text: 'SELECT pg_backend_pid() AS "pid"' }).then(
-      (result) => Number(result.rows[0]?.['pid']) === client.processID,
+      (result) => Number((result.rows[0] as Row | undefined)?.['pid']) === client.processID,
       // Unknown: stay unnamed, and ask again on the next statement.
       () => {
         direct.delete(client);
@@ -128,6 +128,22 @@ const PLAIN_SELECT = /^\s*SELECT\b/i;
  * @internal
  */
 export async function runPostgresStatement(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Row[]> {
+  return (await runOn(m, sql, parameters, false)).rows as Row[];
+}
+
+/** {@link runPostgresStatement} with the rows as arrays (pg's `rowMode: 'array'`): no object per row. @internal */
+export async function runPostgresTable(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Table> {
+  const result = await runOn(m, sql, parameters, true);
+  return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+}
+
+/** What pg answers: rows (objects, or arrays in array mode) and the result's columns. */
+interface PgResult {
+  rows: unknown[];
+  fields: ReadonlyArray<{ name: string }>;
+}
+
+async function runOn(m: EntityManager, sql: string, parameters: readonly unknown[], arrays: boolean): Promise<PgResult> {
   const dataSource = m.connection;
   const mode = modes.get(dataSource) ?? 'auto';
   const runner = m.queryRunner;
@@ -136,13 +152,17 @@ export async function runPostgresStatement(m: EntityManager, sql: string, parame
     // TypeORM's runner holds the client (and listens for its errors) until it is released.
     const client = (await runner.connect()) as PgClient;
     // In a transaction a stale plan fails the transaction (the server aborted it); its next attempt prepares anew.
-    return execute(dataSource, client, mode, sql, parameters, false);
+    return execute(dataSource, client, mode, sql, parameters, false, arrays);
   }
   const pools = dataSource.driver as unknown as PgDriverPools;
   const replicas = pools.slaves ?? [];
   const pool = replicas.length > 0 && PLAIN_SELECT.test(sql) ? replicas[Math.floor(Math.random() * replicas.length)] : pools.master;
   // Not connected (or destroyed): TypeORM's own path gives its usual error.
-  if (!pool) return m.query(sql, [...parameters]) as Promise<Row[]>;
+  if (!pool) {
+    const rows = (await m.query(sql, [...parameters])) as Row[];
+    const columns = rows[0] ? Object.keys(rows[0]) : [];
+    return { rows: arrays ? rows.map((r) => columns.map((c) => r[c])) : rows, fields: columns.map((name) => ({ name })) };
+  }
   const client = await pool.connect();
   let broken: Error | undefined;
   // A checked-out pg client has no error listener of the pool's: without one, a dropped connection would throw out of the process.
@@ -151,7 +171,7 @@ export async function runPostgresStatement(m: EntityManager, sql: string, parame
   };
   client.on('error', onError);
   try {
-    return await execute(dataSource, client, mode, sql, parameters, true);
+    return await execute(dataSource, client, mode, sql, parameters, true, arrays);
   } finally {
     client.removeListener('error', onError);
     // Released with the error, the pool drops a client whose connection failed.
@@ -159,17 +179,26 @@ export async function runPostgresStatement(m: EntityManager, sql: string, parame
   }
 }
 
-async function execute(dataSource: DataSource, client: PgClient, mode: PreparedStatements, sql: string, parameters: readonly unknown[], mayRetry: boolean): Promise<Row[]> {
+async function execute(
+  dataSource: DataSource,
+  client: PgClient,
+  mode: PreparedStatements,
+  sql: string,
+  parameters: readonly unknown[],
+  mayRetry: boolean,
+  arrays: boolean,
+): Promise<PgResult> {
   const logger = dataSource.logger;
   const values = [...parameters];
   logger.logQuery(sql, values);
   try {
     const started = Date.now();
-    const send = async (): Promise<{ rows: Row[] }> => {
+    const rowMode = arrays ? { rowMode: 'array' as const } : {};
+    const send = async (): Promise<PgResult> => {
       const name = await nameFor(mode, client, sql, parameters);
-      return client.query(name === undefined ? { text: sql, values } : { name, text: sql, values });
+      return client.query(name === undefined ? { text: sql, values, ...rowMode } : { name, text: sql, values, ...rowMode });
     };
-    const run = async (): Promise<{ rows: Row[] }> => {
+    const run = async (): Promise<PgResult> => {
       try {
         return await send();
       } catch (error) {
@@ -184,7 +213,7 @@ async function execute(dataSource: DataSource, client: PgClient, mode: PreparedS
     const slowMs = dataSource.options.maxQueryExecutionTime;
     const took = Date.now() - started;
     if (slowMs && took > slowMs) logger.logQuerySlow(took, sql, values);
-    return result.rows;
+    return result;
   } catch (error) {
     logger.logQueryError(error as Error, sql, values);
     throw new QueryFailedError(sql, values, error as Error);

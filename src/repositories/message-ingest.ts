@@ -46,24 +46,34 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  */
 export async function recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<RecordMessageResult[]> {
   const keysOf = messages.map(platformKeys);
-  const recorded = await recordedByPlatformId(m, dialect, keysOf.flat());
-  // Each message is fresh (to insert), already recorded, or a repeat of an earlier fresh one.
-  const existing = new Map<number, Row>();
+  // A repeat of an earlier message of the same call is answered by it; the rest are candidates.
   const repeatOf = new Map<number, number>();
   const freshByKey = new Map<string, number>();
-  const fresh: number[] = [];
+  const candidates: number[] = [];
   messages.forEach((_, i) => {
     const keys = keysOf[i]!;
-    const before = firstRecorded(recorded, keys);
-    if (before) return void existing.set(i, before);
     // The oldest earlier message under any of its ids, as a lookup one at a time would find.
     const earlier = Math.min(...keys.map((k) => freshByKey.get(k) ?? Infinity));
     if (earlier !== Infinity) return void repeatOf.set(i, earlier);
-    fresh.push(i);
+    candidates.push(i);
     for (const k of keys) freshByKey.set(k, i);
   });
 
-  const conversationOf = await activeConversations(m, dialect, fresh.map((i) => messages[i]!));
+  // Inserting with ON CONFLICT DO NOTHING tells a redelivery from a new message, so the common
+  // case needs no lookup first. Only where a conversation would be opened is the platform id
+  // looked up before: a redelivery must not open one.
+  const conversationOf = await activeConversations(m, dialect, candidates.map((i) => messages[i]!));
+  const existing = new Map<number, Row>();
+  const unopened = candidates.filter((i) => !conversationOf.has(pairKey(messages[i]!.userId, messages[i]!.source)));
+  if (unopened.length > 0) {
+    const recorded = await recordedByPlatformId(m, dialect, unopened.flatMap((i) => keysOf[i]!));
+    for (const i of unopened) {
+      const before = firstRecorded(recorded, keysOf[i]!);
+      if (before) existing.set(i, before);
+    }
+  }
+  const fresh = candidates.filter((i) => !existing.has(i));
+  await openConversations(m, dialect, conversationOf, fresh.map((i) => messages[i]!));
   for (const i of fresh) {
     const message = messages[i]!;
     message.conversationId = conversationOf.get(pairKey(message.userId, message.source))!;
@@ -144,13 +154,11 @@ async function recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: re
 }
 
 /**
- * The active conversation id of every (user, source) the messages need, opening
- * the missing ones. Throws NotFoundError for a user that does not exist.
+ * The active conversation id of every (user, source) the messages need that
+ * has one. Throws NotFoundError for a user that does not exist.
  */
 async function activeConversations(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Map<string, number>> {
   const byPair = new Map<string, number>();
-  const needed = new Map<string, { userId: number; source: MessageSource }>();
-  for (const message of messages) needed.set(pairKey(message.userId, message.source), { userId: message.userId, source: message.source });
   const userIds = [...new Set(messages.map((message) => message.userId))];
   const users = new Set<number>();
   for (const chunk of chunks(userIds, IDS_PER_LOOKUP)) {
@@ -167,10 +175,23 @@ async function activeConversations(m: EntityManager, dialect: Dialect, messages:
     }
   }
   for (const userId of userIds) if (!users.has(userId)) throw new NotFoundError('User', { id: userId });
+  return byPair;
+}
+
+/**
+ * Opens the conversations `byPair` lacks for these messages (adding their ids
+ * to it); another caller may open one first, which is then used.
+ */
+async function openConversations(m: EntityManager, dialect: Dialect, byPair: Map<string, number>, messages: readonly Message[]): Promise<void> {
+  const needed = new Map<string, { userId: number; source: MessageSource }>();
+  for (const message of messages) {
+    const key = pairKey(message.userId, message.source);
+    if (!byPair.has(key)) needed.set(key, { userId: message.userId, source: message.source });
+  }
   // More than one round only if another caller opens and closes a conversation in between.
   for (let round = 0; round < 3; round++) {
     const toOpen = [...needed].filter(([key]) => !byPair.has(key)).map(([, pair]) => pair);
-    if (toOpen.length === 0) return byPair;
+    if (toOpen.length === 0) return;
     for (const chunk of chunks(toOpen, IDS_PER_LOOKUP)) {
       // DO NOTHING skips a pair a concurrent caller opened first (the partial unique index on
       // active conversations); on PostgreSQL it waits for that caller, so the re-read sees its row.
@@ -195,7 +216,6 @@ async function activeConversations(m: EntityManager, dialect: Dialect, messages:
   }
   const unopened = [...needed.values()].find((p) => !byPair.has(pairKey(p.userId, p.source)));
   if (unopened) throw new NotFoundError('Conversation', { ...unopened, isActive: true });
-  return byPair;
 }
 
 function pairKey(userId: number, source: string): string {

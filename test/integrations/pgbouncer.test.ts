@@ -188,7 +188,13 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
         Array.from({ length: 60 }, () =>
           db.users.findByPsid('bouncer-named').then(
             () => 'ok',
-            (error: unknown) => String((error as { driverError?: { code?: string } }).driverError?.code ?? (error as Error).message),
+            (error: unknown) => {
+              // Typed: a ConfigError naming the setting to change, the pooler's code kept in its cause.
+              expect(error).toMatchObject({ code: 'CONFIG_ERROR', setting: 'preparedStatements' });
+              expect((error as Error).message).toContain('preparedStatements: false');
+              const cause = (error as { cause?: { driverError?: { code?: string } } }).cause;
+              return String(cause?.driverError?.code ?? (error as Error).message);
+            },
           ),
         ),
       );
@@ -206,6 +212,8 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
       const url = strict.urlFor(new URL(database.url).pathname.slice(1));
       const error = await openDatabase({ url, connectTimeoutMs: 500 }).catch((e: unknown) => e);
       expect(String((error as Error).message)).toContain('unsupported startup parameter: statement_timeout');
+      expect(error).toMatchObject({ code: 'CONFIG_ERROR', setting: 'statementTimeoutMs' });
+      expect(String((error as Error).message)).toContain('ignore_startup_parameters');
       // Without the startup parameter (statementTimeoutMs: 0) the same pooler lets it in.
       const db = await openDatabase({ url, statementTimeoutMs: 0, preparedStatements: false });
       try {
