@@ -3,10 +3,12 @@
 // uses it: served over HTTP on 127.0.0.1 and opened in headless Chromium.
 //
 //   - the landing page, a guide, openDatabase, Database, a repository, an
-//     entity, an enum and an error page load without console errors;
+//     entity, an enum, an error page and the Meta webhook pages (guide,
+//     module, ingest function, normalizePhoneNumber, data deletion) load
+//     without console errors;
 //   - the schema diagram (an SVG rendered at build time) is visible;
-//   - typing "PostgreSQL", "cursor" and "recordInbound" into the search box
-//     gives results;
+//   - typing "PostgreSQL", "cursor", "recordInbound", "ingestWhatsAppWebhook",
+//     "wa_id" and "erasure" into the search box gives results;
 //   - every internal link of every page (static HTML and the sidebar that
 //     JavaScript builds) points at a page that exists, and at an anchor that
 //     exists on it.
@@ -41,8 +43,13 @@ const PAGES = [
   ['entity', 'classes/_migochat_db.User.html'],
   ['enum', 'enums/_migochat_db.LeadStage.html'],
   ['error', 'classes/_migochat_db.NotFoundError.html'],
+  ['webhooks guide', 'documents/Recording_webhook_traffic_idempotently.html'],
+  ['data deletion guide', 'documents/Data_deletion.html'],
+  ['meta module', 'modules/_migochat_db_meta.html'],
+  ['meta ingest', 'functions/_migochat_db_meta.ingestWhatsAppWebhook.html'],
+  ['phone numbers', 'functions/_migochat_db.normalizePhoneNumber.html'],
 ];
-const SEARCHES = ['PostgreSQL', 'cursor', 'recordInbound'];
+const SEARCHES = ['PostgreSQL', 'cursor', 'recordInbound', 'ingestWhatsAppWebhook', 'wa_id', 'erasure'];
 
 const problems = [];
 const problem = (text) => problems.push(text);

@@ -26,6 +26,20 @@ const LEADS = {
   Repositories: ['Repositories', 'UserRepository', 'MessageRepository', 'ConversationRepository', 'LeadActivityRepository'],
   Errors: ['MigochatDbError', 'isMigochatDbError', 'MigochatDbErrorCode'],
   Testing: ['createTestDatabase'],
+  // The functions first, then what they answer; the body types follow in source order.
+  'Meta webhooks': [
+    'ingestWhatsAppWebhook',
+    'ingestMessengerWebhook',
+    'verifyWebhookSignature',
+    'WebhookIngestOptions',
+    'WebhookEventResult',
+    'WebhookMessageResult',
+    'WebhookReceiptResult',
+    'WebhookReferralResult',
+    'WebhookIgnoredResult',
+    'WebhookIgnoredReason',
+    'WebhookAttribution',
+  ],
 };
 
 /** The entry point whose names a bare `{@link Name}` in another entry point falls back to. */
@@ -101,7 +115,8 @@ export function linkAcrossModules(app) {
     // looked up in the main entry point, then in the others.
     const modules = [main, ...(project.children ?? []).filter((m) => m !== main && m.kindOf(ReflectionKind.Module))];
     for (const reflection of Object.values(project.reflections)) {
-      let module = reflection.parent;
+      // A module's own comment (its description) counts as inside it.
+      let module = reflection;
       while (module && !module.kindOf(ReflectionKind.Module)) module = module.parent;
       const isDocument = reflection.isDocument() && !module;
       if (!isDocument && (!module || module === main || !reflection.comment)) continue;

@@ -1,18 +1,27 @@
 /**
- * `@migochat/db/meta`: Meta webhooks in. The typed bodies of the Messenger
- * Platform (`page`) and WhatsApp Cloud API (`whatsapp_business_account`)
- * webhooks, {@link ingestMessengerWebhook} and {@link ingestWhatsAppWebhook}
- * that record a whole body idempotently in one transaction, and
- * {@link verifyWebhookSignature} for the `X-Hub-Signature-256` header.
+ * `@migochat/db/meta`: Meta webhooks in. {@link ingestWhatsAppWebhook} and
+ * {@link ingestMessengerWebhook} record a whole WhatsApp Cloud API
+ * (`whatsapp_business_account`) or Messenger Platform (`page`) webhook body
+ * idempotently, in one transaction, and answer one result per event
+ * ({@link WebhookEventResult}); {@link verifyWebhookSignature} checks the
+ * `X-Hub-Signature-256` header on the raw body first. A body not in Meta's
+ * documented shape throws {@link WebhookPayloadError} naming the field, and
+ * nothing is written. The typed bodies ({@link WhatsAppWebhookBody},
+ * {@link MessengerWebhookBody} and their parts) follow Meta's webhook
+ * reference. WhatsApp numbers become E.164 with {@link normalizePhoneNumber}
+ * (from `@migochat/db`). The guide: [recording webhook traffic](../../docs/guides/webhooks.md).
  *
  * @example
  * ```ts
- * import { openDatabase } from '@migochat/db';
  * import { ingestWhatsAppWebhook, verifyWebhookSignature } from '@migochat/db/meta';
  *
- * // rawBody: the request body as received (a Buffer), before JSON.parse
- * if (!verifyWebhookSignature(rawBody, headers['x-hub-signature-256'], appSecret)) return 401;
- * const results = await ingestWhatsAppWebhook(db, JSON.parse(rawBody.toString('utf8')));
+ * app.post('/webhooks/whatsapp', express.raw({ type: 'application/json' }), async (req, res) => {
+ *   // The signature is over the bytes Meta sent: check it before JSON.parse.
+ *   if (!verifyWebhookSignature(req.body, req.get('x-hub-signature-256'), process.env.META_APP_SECRET!)) return res.sendStatus(401);
+ *   const results = await ingestWhatsAppWebhook(db, JSON.parse(req.body.toString('utf8')));
+ *   res.sendStatus(200);
+ *   for (const r of results) if (r.kind === 'message' && r.outcome === 'created') await reply(r.userId);
+ * });
  * ```
  *
  * @module @migochat/db/meta

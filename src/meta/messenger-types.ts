@@ -66,9 +66,17 @@ export interface MessengerMessage {
   /** The text, when the message has any. */
   text?: string;
   /** A quick reply the user tapped: its developer-defined payload. */
-  quick_reply?: { payload: string };
+  quick_reply?: {
+    /** The payload the page set on the quick reply. */
+    payload: string;
+  };
   /** The message this one replies to. */
-  reply_to?: { mid: string; is_self_reply?: boolean };
+  reply_to?: {
+    /** The id of the message replied to. */
+    mid: string;
+    /** True when the sender replies to a message they sent themselves. */
+    is_self_reply?: boolean;
+  };
   /** Images, audio, video, files, stickers, shared links and templates. */
   attachments?: MessengerAttachment[];
   /** A referral (an ad or a shop product) the message came with. */
@@ -137,7 +145,10 @@ export interface MessengerReferral {
   /** The page the plugin was on (chat plugin referrals). */
   referer_uri?: string;
   /** A shop product the user asked about. */
-  product?: { id: string };
+  product?: {
+    /** The product's id in the shop's catalog. */
+    id: string;
+  };
 }
 
 /** `referral.ads_context_data`: what the ad showed. */

@@ -60,7 +60,10 @@ export interface WhatsAppContact {
   /** The customer's WhatsApp id: their number's digits without `+` (e.g. `201001234567`). */
   wa_id: string;
   /** The customer's WhatsApp profile. */
-  profile?: { name?: string };
+  profile?: {
+    /** The name the customer set in WhatsApp. */
+    name?: string;
+  };
 }
 
 /** An error as WhatsApp reports it (on a status, an `unsupported` message or the webhook). */
@@ -72,7 +75,10 @@ export interface WhatsAppError {
   /** A longer message. */
   message?: string;
   /** More detail. */
-  error_data?: { details?: string };
+  error_data?: {
+    /** What went wrong, in words. */
+    details?: string;
+  };
   /** A link to the error code's documentation. */
   href?: string;
 }
@@ -130,9 +136,25 @@ export interface WhatsAppLocation {
 /** A shared contact card (`contacts` messages hold a list of them). */
 export interface WhatsAppContactCard {
   /** The card's name. */
-  name: { formatted_name: string; first_name?: string; last_name?: string; [key: string]: unknown };
+  name: {
+    /** The full name as it is usually written. */
+    formatted_name: string;
+    /** The first name. */
+    first_name?: string;
+    /** The last name. */
+    last_name?: string;
+    /** Other name parts (middle name, prefix, suffix). */
+    [key: string]: unknown;
+  };
   /** Phone numbers on the card. */
-  phones?: Array<{ phone?: string; wa_id?: string; type?: string }>;
+  phones?: Array<{
+    /** The number as written on the card. */
+    phone?: string;
+    /** Its WhatsApp id, when the number uses WhatsApp. */
+    wa_id?: string;
+    /** `CELL`, `MAIN`, `IPHONE`, `HOME` or `WORK`. */
+    type?: string;
+  }>;
   /** Anything else on the card (addresses, emails, org, urls, birthday). */
   [key: string]: unknown;
 }
@@ -175,7 +197,12 @@ export interface WhatsAppContext {
   /** True when it was forwarded many times. */
   frequently_forwarded?: boolean;
   /** The catalog product the customer asked about. */
-  referred_product?: { catalog_id: string; product_retailer_id: string };
+  referred_product?: {
+    /** The id of the Meta catalog the product is in. */
+    catalog_id: string;
+    /** The product's id in that catalog (its SKU). */
+    product_retailer_id: string;
+  };
 }
 
 /** One of `value.messages`: a message from a customer. */
@@ -189,7 +216,10 @@ export interface WhatsAppMessage {
   /** Which of the fields below holds the content. */
   type: WhatsAppMessageType | (string & {});
   /** `text` messages. */
-  text?: { body: string };
+  text?: {
+    /** The text. */
+    body: string;
+  };
   /** `image` messages. */
   image?: WhatsAppMedia;
   /** `audio` messages (voice notes too). */
@@ -205,14 +235,40 @@ export interface WhatsAppMessage {
   /** `contacts` messages. */
   contacts?: WhatsAppContactCard[];
   /** `reaction` messages: the reacted-to message and the emoji (absent or empty when removed). */
-  reaction?: { message_id: string; emoji?: string };
+  reaction?: {
+    /** The id of the message reacted to. */
+    message_id: string;
+    /** The emoji; absent or empty when the customer removed their reaction. */
+    emoji?: string;
+  };
   /** `button` messages: a quick-reply button of a template. */
-  button?: { payload?: string; text: string };
+  button?: {
+    /** The payload the business set on the template's button. */
+    payload?: string;
+    /** The button's text. */
+    text: string;
+  };
   /** `interactive` messages: a reply button or list row. */
   interactive?: {
+    /** `button_reply` or `list_reply` (others, e.g. `nfm_reply` for flows, may arrive). */
     type: string;
-    button_reply?: { id: string; title: string };
-    list_reply?: { id: string; title: string; description?: string };
+    /** The reply button the customer tapped. */
+    button_reply?: {
+      /** The button's id, as the business set it. */
+      id: string;
+      /** The button's title. */
+      title: string;
+    };
+    /** The list row the customer chose. */
+    list_reply?: {
+      /** The row's id, as the business set it. */
+      id: string;
+      /** The row's title. */
+      title: string;
+      /** The row's description. */
+      description?: string;
+    };
+    /** Other reply types' fields. */
     [key: string]: unknown;
   };
   /** `unsupported` messages: why. */
@@ -242,9 +298,28 @@ export interface WhatsAppStatus {
   /** Why a `failed` message failed. */
   errors?: WhatsAppError[];
   /** The billing conversation the message opened or belongs to. */
-  conversation?: { id: string; expiration_timestamp?: string; origin?: { type: string } };
+  conversation?: {
+    /** The conversation's id. */
+    id: string;
+    /** When the conversation expires: unix time in seconds, as a string (on `sent` statuses). */
+    expiration_timestamp?: string;
+    /** How the conversation was opened. */
+    origin?: {
+      /** Its category: `marketing`, `utility`, `authentication`, `service`, `referral_conversion`, ... */
+      type: string;
+    };
+  };
   /** How the message is billed. */
-  pricing?: { billable?: boolean; pricing_model?: string; category?: string; type?: string };
+  pricing?: {
+    /** Whether the message is charged. */
+    billable?: boolean;
+    /** `CBP` (per conversation) or `PMP` (per message). */
+    pricing_model?: string;
+    /** The pricing category: `marketing`, `utility`, `authentication`, `service`, ... */
+    category?: string;
+    /** `regular`, `free_customer_service` or `free_entry_point` (per-message pricing). */
+    type?: string;
+  };
   /** The business's own tag of the message, when it sent one. */
   biz_opaque_callback_data?: string;
 }

@@ -2,17 +2,20 @@
 // TypeDoc's {@includeCode}; `npm run typecheck` type-checks the snippets and
 // this suite runs them, on SQLite and PostgreSQL, so a guide cannot show code
 // that no longer compiles or works.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CustomerLabel, LeadActivityType, LeadStage, MessageSource, MessageStatus } from '../../src/index';
+import { CustomerLabel, LeadActivityType, LeadStage, MessageKind, MessageSource, MessageStatus } from '../../src/index';
+import { MIGRATIONS } from '../../src/migrations';
 import type { Database } from '../../src/database';
 import { createTestDatabase, makeUser } from '../../src/testing';
 import { engines, pgUrl } from '../support/engines';
 import { useTestDatabase } from '../support/database';
 import { firstCalls, startService } from '../../docs/guides/snippets/getting-started';
-import { backlog, handleMessengerEvent, receipts } from '../../docs/guides/snippets/webhooks';
+import { backlog, customersByNumber, handleMessengerEvent, handleWebhookBody, reactions, receipts } from '../../docs/guides/snippets/webhooks';
+import { dataDeletionCallback, deletionStatusPage, eraseWhatsAppCustomer, parseSignedRequest } from '../../docs/guides/snippets/data-deletion';
 import { historyPage, wholeInbox } from '../../docs/guides/snippets/paging';
 import { funnelAndTrail, moveLead } from '../../docs/guides/snippets/lead-funnel';
 import { getLead, recordWithRetry } from '../../docs/guides/snippets/errors';
@@ -26,6 +29,18 @@ import { leadServiceTests } from '../../docs/guides/snippets/testing';
 // The snippets import the package by name, as a user's code does: here that name is the source.
 vi.mock('@migochat/db', () => vi.importActual('../../src/index'));
 vi.mock('@migochat/db/testing', () => vi.importActual('../../src/testing/index'));
+vi.mock('@migochat/db/meta', () => vi.importActual('../../src/meta/index'));
+
+/** A webhook body Meta sent (test/fixtures/meta/), as the raw bytes a handler receives. */
+const fixture = (name: string): Buffer => readFileSync(join(__dirname, '..', 'fixtures', 'meta', `${name}.json`));
+const APP_SECRET = 'guide-app-secret';
+/** The `X-Hub-Signature-256` header Meta sends with `body`. */
+const signatureOf = (body: Buffer): string => `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;
+/** A `signed_request` as Meta's data deletion callback sends it. */
+function signedRequest(payload: object, secret = APP_SECRET): string {
+  const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${createHmac('sha256', secret).update(encoded).digest('base64url')}.${encoded}`;
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'migochat-guides-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -72,11 +87,67 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
     expect(reply).toHaveBeenCalledTimes(1);
     expect(first.user.leadStage).toBe(LeadStage.CONTACTED);
     expect((await t.db.messages.listForUser(first.user.id)).items).toHaveLength(2);
+  });
 
-    const { delivered, read, unknown } = await receipts(t.db);
+  it('webhooks: a signed WhatsApp body is recorded, answered once, and its redelivery is a duplicate', async () => {
+    const rawBody = fixture('whatsapp-text');
+    const reply = vi.fn(async (_userId: number) => undefined);
+    const first = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
+    const again = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
+    expect(first.status).toBe(200);
+    expect(first.results.map((r) => (r.kind === 'message' ? r.outcome : r.kind))).toEqual(['created']);
+    expect(again.results.map((r) => (r.kind === 'message' ? r.outcome : r.kind))).toEqual(['duplicate']);
+    const user = await t.db.users.findByPhone('201001234567');
+    expect(user?.firstName).toBe('Mona Ali'); // the profile name, as WhatsApp sends it
+    expect(reply.mock.calls).toEqual([[user!.id]]);
+  });
+
+  it('webhooks: a signed Messenger body goes through ingestMessengerWebhook', async () => {
+    const rawBody = fixture('messenger-text');
+    const reply = vi.fn(async (_userId: number) => undefined);
+    const { status, results } = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(rawBody), appSecret: APP_SECRET }, reply);
+    expect(status).toBe(200);
+    expect(results).toMatchObject([{ kind: 'message', outcome: 'created', direction: 'inbound', messageKind: MessageKind.TEXT }]);
+    expect((await t.db.users.findByPsid('7294851036418275'))?.id).toBe(reply.mock.calls[0]?.[0]);
+  });
+
+  it('webhooks: a body whose signature does not match is refused before anything is written', async () => {
+    const rawBody = fixture('whatsapp-text');
+    const reply = vi.fn(async () => undefined);
+    const forged = await handleWebhookBody(t.db, { rawBody, signature: signatureOf(Buffer.from('{}')), appSecret: APP_SECRET }, reply);
+    expect(forged).toEqual({ status: 401, results: [] });
+    expect(await t.db.users.findByPhone('201001234567')).toBeNull();
+  });
+
+  it('webhooks: receipts move messages forward, and a status for an unrecorded message waits for it', async () => {
+    const user = await makeUser(t.db);
+    await t.db.messages.recordOutbound({ userId: user.id, source: MessageSource.MESSENGER, text: 'Hi', facebookMessageId: 'm_1_reply' });
+    await t.db.messages.recordOutbound({ userId: user.id, source: MessageSource.WHATSAPP, text: 'Hi', whatsappMessageId: 'wamid.sent-1' });
+    const log = silence();
+    const { delivered, unknown, readCount, deliveredCount, outcomes, odd } = await receipts(t.db, user.id);
+    log.mockRestore();
     expect(delivered?.status).toBe(MessageStatus.DELIVERED);
-    expect(read?.status).toBe(MessageStatus.READ);
     expect(unknown).toBeNull();
+    expect([readCount, deliveredCount]).toEqual([1, 0]);
+    expect(outcomes).toEqual(['applied', 'unchanged', 'pending', 'ignored']);
+    expect(odd.reason).toContain('deleted');
+    const late = await t.db.messages.recordOutbound({ userId: user.id, source: MessageSource.WHATSAPP, text: 'Hi', whatsappMessageId: 'wamid.not-yet' });
+    expect(late.status).toBe(MessageStatus.DELIVERED);
+  });
+
+  it('webhooks: a reaction is recorded without counting in its conversation', async () => {
+    const user = await makeUser(t.db);
+    const { photo, reaction } = await reactions(t.db, user.id);
+    expect(photo.kind).toBe(MessageKind.IMAGE);
+    expect(reaction.message.kind).toBe(MessageKind.REACTION);
+    expect(reaction.conversation.messageCount).toBe(1);
+    expect(reaction.conversation.lastMessageText).toBe('this one?');
+  });
+
+  it('webhooks: a wa_id, a formatted number and a 00 prefix find one user', async () => {
+    const { fromWebhook, typedByAgent, withPrefix } = await customersByNumber(t.db);
+    expect(fromWebhook.phoneNumber).toBe('+201001234567');
+    expect([typedByAgent?.id, withPrefix?.id]).toEqual([fromWebhook.id, fromWebhook.id]);
   });
 
   it('webhooks: a batch with a duplicate writes each platform id once', async () => {
@@ -154,7 +225,7 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
   it('migrations: the deploy step applies them once, and the check passes afterwards', async () => {
     const url = await freshUrl(engine, 'deploy');
     const log = silence();
-    expect(await migrateStep({ DATABASE_URL: url })).toEqual(['InitialSchema1763900000000']);
+    expect(await migrateStep({ DATABASE_URL: url })).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await migrateStep({ DATABASE_URL: url })).toEqual([]);
     log.mockRestore();
     await expect(refuseWhenBehind(t.db)).resolves.toBeUndefined();
@@ -194,6 +265,35 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
     expect(await plainTypeorm(url)).toBe(0);
     const { user, sameRow } = await ownDataSource(url);
     expect(sameRow.psid).toBe(user.psid);
+  });
+
+  it('data deletion: a signed callback erases the user and its code answers on the status page', async () => {
+    const user = await t.db.users.create({ psid: 'psid-erase', firstName: 'Erase', phoneNumber: '+201001234568' });
+    const answer = await dataDeletionCallback(t.db, signedRequest({ algorithm: 'HMAC-SHA256', issued_at: 1717171717, user_id: 'asid-1' }), APP_SECRET, async (asid) =>
+      asid === 'asid-1' ? 'psid-erase' : null,
+    );
+    if (answer.status !== 200) throw new Error(`expected 200, got ${answer.status}`);
+    const code = answer.body.confirmation_code;
+    expect(answer.body.url).toContain(encodeURIComponent(code));
+    const erased = await t.db.users.getById(user.id);
+    expect([erased.firstName, erased.phoneNumber, erased.psid?.startsWith('erased:')]).toEqual([null, null, true]);
+    expect(await deletionStatusPage(t.db, code)).toMatch(/^Your data was deleted on \d{4}-\d{2}-\d{2}\.$/);
+    expect(await deletionStatusPage(t.db, 'nothing-stored')).toBe('We hold no data under this code.');
+  });
+
+  it('data deletion: a signed_request with another secret is refused', async () => {
+    const forged = signedRequest({ algorithm: 'HMAC-SHA256', issued_at: 1717171717, user_id: 'asid-1' }, 'another-secret');
+    expect(parseSignedRequest(forged, APP_SECRET)).toBeNull();
+    expect(await dataDeletionCallback(t.db, forged, APP_SECRET, async () => 'psid-erase')).toEqual({ status: 400 });
+  });
+
+  it('data deletion: a WhatsApp customer is erased by number in any form', async () => {
+    const user = await t.db.users.findOrCreateByPhone('+201001234569');
+    const code = await eraseWhatsAppCustomer(t.db, '201001234569', 'agent-7');
+    expect(code).toBeTruthy();
+    expect((await t.db.users.erasureStatus(code!))?.status).toBe('completed');
+    expect((await t.db.users.getById(user.id)).phoneNumber).toBeNull();
+    expect(await eraseWhatsAppCustomer(t.db, '201001234569', 'agent-7')).toBeNull();
   });
 });
 
