@@ -354,8 +354,9 @@ export class UserRepository extends EntityRepository<User> {
    * @throws {@link EntityValidationError} for a bad `id` or a `performedBy` longer than 100 characters; nothing is written.
    * @example
    * ```ts
-   * // Meta's data deletion callback, after parsing its signed_request:
-   * const user = await db.users.findByPsid(request.user_id);
+   * // Meta's data deletion callback, after parsing its signed_request. Its user_id is
+   * // app-scoped, not the page-scoped PSID: map it first (e.g. Graph API ids_for_pages).
+   * const user = await db.users.findByPsid(await psidOf(request.user_id));
    * if (user) {
    *   const { confirmationCode } = await db.users.erase(user.id, { performedBy: 'meta-data-deletion-callback' });
    *   res.json({ url: `https://crm.example.com/deletion?code=${confirmationCode}`, confirmation_code: confirmationCode });
