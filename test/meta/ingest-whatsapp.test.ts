@@ -191,6 +191,22 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect(out.status).toBe(MessageStatus.DELIVERED);
       expect(out.deliveredAt?.getTime()).toBe((S + 500) * 1000);
     });
+
+    it('keeps a failed status with its errors[] that arrives before its outbound message and stores the error when the message is recorded', async () => {
+      const statuses = fixture('whatsapp-statuses');
+      const failed = statuses.entry[0].changes[0].value.statuses[3];
+      const body = fixture('whatsapp-status-before-message');
+      body.entry[0].changes[0].value.statuses = [failed];
+      const [result] = await ingestWhatsAppWebhook(suite.db, body);
+      expect(result).toMatchObject({ kind: 'receipt', outcome: 'pending', status: 'failed', messageId: null, platformId: WAMID_FAIL });
+      expect((await rowCounts(suite.db)).pending_receipts).toBe(1);
+      const user = await suite.db.users.findOrCreateByPhone(PHONE);
+      const out = await recordOut(user.id, WAMID_FAIL);
+      expect([out.status, out.errorCode, out.errorTitle]).toEqual([MessageStatus.FAILED, 131047, 'Re-engagement message']);
+      const stored = await messageBy(WAMID_FAIL);
+      expect([stored.status, stored.errorCode, stored.errorTitle]).toEqual([MessageStatus.FAILED, 131047, 'Re-engagement message']);
+      expect((await rowCounts(suite.db)).pending_receipts).toBe(0);
+    });
   });
 
   it('records a body of several entries and changes in body order, ignoring a change that holds no messages', async () => {
@@ -219,6 +235,20 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect((error as WebhookPayloadError).path).toBe('entry[0].changes[1].value.messages[0].timestamp');
       expect((error as WebhookPayloadError).message).toMatch(/looks like milliseconds, and WhatsApp sends seconds/);
       expect(await rowCounts(suite.db)).toMatchObject({ users: 0, messages: 0, pending_receipts: 0 });
+    });
+
+    it('turns a refusal by the repositories into a payload error naming the message, rolling back the changes before it', async () => {
+      const body = fixture('whatsapp-multi');
+      let deep: Record<string, unknown> = { url: 'https://example.com/x.jpg' };
+      for (let i = 0; i < 40; i++) deep = { nested: deep };
+      // The parser keeps a media object as sent; the repositories refuse one nested this deep.
+      const second = body.entry[0].changes[1].value.messages[0];
+      body.entry[0].changes[1].value.messages[0] = { from: second.from, id: second.id, timestamp: second.timestamp, type: 'image', image: { id: '1234567890', mime_type: 'image/jpeg', extra: deep } };
+      const error = await rejection(ingestWhatsAppWebhook(suite.db, body));
+      expect(error).toBeInstanceOf(WebhookPayloadError);
+      expect((error as WebhookPayloadError).path).toBe('entry[0].changes[1].value.messages[0]');
+      expect((error as WebhookPayloadError).message).toMatch(/attachments/);
+      expect(await rowCounts(suite.db)).toMatchObject({ users: 0, messages: 0, conversations: 0 });
     });
 
     it.each([
