@@ -136,6 +136,20 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect((await messageBy('wamid.order1')).attachments).toEqual([{ type: 'unsupported', payload: { type: 'order' } }]);
     });
 
+    it('lists a message delivered late where it was sent, and keeps the newest one as the conversation preview', async () => {
+      const newer = fixture('whatsapp-multi');
+      newer.entry = [{ ...newer.entry[0], changes: [newer.entry[0].changes[0]] }];
+      const [first] = await ingestWhatsAppWebhook(suite.db, newer);
+      // Sent ten minutes before the one above, delivered by the webhook after it.
+      const [late] = await ingestWhatsAppWebhook(suite.db, fixture('whatsapp-text'));
+      const user = await customer();
+      const page = await suite.db.messages.listForUser(user.id, { limit: 10 });
+      expect(page.items.map((m) => m.id)).toEqual([first?.kind === 'message' && first.messageId, late?.kind === 'message' && late.messageId]);
+      const conversation = await suite.db.manager.findOneByOrFail(Conversation, { userId: user.id });
+      expect([conversation.lastMessageText, conversation.lastMessageAt?.getTime(), conversation.messageCount]).toEqual(['And the price of the grey one?', (S + 600) * 1000, 2]);
+      expect((await suite.db.manager.findOneByOrFail(User, { id: user.id })).lastMessageAt?.getTime()).toBe((S + 600) * 1000);
+    });
+
     it('answers duplicate for a redelivered body and writes nothing more', async () => {
       await ingestWhatsAppWebhook(suite.db, fixture('whatsapp-reaction'));
       const before = await rowCounts(suite.db);
