@@ -136,6 +136,20 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect((await messageBy('wamid.order1')).attachments).toEqual([{ type: 'unsupported', payload: { type: 'order' } }]);
     });
 
+    it('lists a message delivered late where it was sent, and keeps the newest one as the conversation preview', async () => {
+      const newer = fixture('whatsapp-multi');
+      newer.entry = [{ ...newer.entry[0], changes: [newer.entry[0].changes[0]] }];
+      const [first] = await ingestWhatsAppWebhook(suite.db, newer);
+      // Sent ten minutes before the one above, delivered by the webhook after it.
+      const [late] = await ingestWhatsAppWebhook(suite.db, fixture('whatsapp-text'));
+      const user = await customer();
+      const page = await suite.db.messages.listForUser(user.id, { limit: 10 });
+      expect(page.items.map((m) => m.id)).toEqual([first?.kind === 'message' && first.messageId, late?.kind === 'message' && late.messageId]);
+      const conversation = await suite.db.manager.findOneByOrFail(Conversation, { userId: user.id });
+      expect([conversation.lastMessageText, conversation.lastMessageAt?.getTime(), conversation.messageCount]).toEqual(['And the price of the grey one?', (S + 600) * 1000, 2]);
+      expect((await suite.db.manager.findOneByOrFail(User, { id: user.id })).lastMessageAt?.getTime()).toBe((S + 600) * 1000);
+    });
+
     it('answers duplicate for a redelivered body and writes nothing more', async () => {
       await ingestWhatsAppWebhook(suite.db, fixture('whatsapp-reaction'));
       const before = await rowCounts(suite.db);
@@ -191,6 +205,22 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect(out.status).toBe(MessageStatus.DELIVERED);
       expect(out.deliveredAt?.getTime()).toBe((S + 500) * 1000);
     });
+
+    it('keeps a failed status with its errors[] that arrives before its outbound message and stores the error when the message is recorded', async () => {
+      const statuses = fixture('whatsapp-statuses');
+      const failed = statuses.entry[0].changes[0].value.statuses[3];
+      const body = fixture('whatsapp-status-before-message');
+      body.entry[0].changes[0].value.statuses = [failed];
+      const [result] = await ingestWhatsAppWebhook(suite.db, body);
+      expect(result).toMatchObject({ kind: 'receipt', outcome: 'pending', status: 'failed', messageId: null, platformId: WAMID_FAIL });
+      expect((await rowCounts(suite.db)).pending_receipts).toBe(1);
+      const user = await suite.db.users.findOrCreateByPhone(PHONE);
+      const out = await recordOut(user.id, WAMID_FAIL);
+      expect([out.status, out.errorCode, out.errorTitle]).toEqual([MessageStatus.FAILED, 131047, 'Re-engagement message']);
+      const stored = await messageBy(WAMID_FAIL);
+      expect([stored.status, stored.errorCode, stored.errorTitle]).toEqual([MessageStatus.FAILED, 131047, 'Re-engagement message']);
+      expect((await rowCounts(suite.db)).pending_receipts).toBe(0);
+    });
   });
 
   it('records a body of several entries and changes in body order, ignoring a change that holds no messages', async () => {
@@ -219,6 +249,20 @@ describe.each(engines())('ingestWhatsAppWebhook on %s', (engine) => {
       expect((error as WebhookPayloadError).path).toBe('entry[0].changes[1].value.messages[0].timestamp');
       expect((error as WebhookPayloadError).message).toMatch(/looks like milliseconds, and WhatsApp sends seconds/);
       expect(await rowCounts(suite.db)).toMatchObject({ users: 0, messages: 0, pending_receipts: 0 });
+    });
+
+    it('turns a refusal by the repositories into a payload error naming the message, rolling back the changes before it', async () => {
+      const body = fixture('whatsapp-multi');
+      let deep: Record<string, unknown> = { url: 'https://example.com/x.jpg' };
+      for (let i = 0; i < 40; i++) deep = { nested: deep };
+      // The parser keeps a media object as sent; the repositories refuse one nested this deep.
+      const second = body.entry[0].changes[1].value.messages[0];
+      body.entry[0].changes[1].value.messages[0] = { from: second.from, id: second.id, timestamp: second.timestamp, type: 'image', image: { id: '1234567890', mime_type: 'image/jpeg', extra: deep } };
+      const error = await rejection(ingestWhatsAppWebhook(suite.db, body));
+      expect(error).toBeInstanceOf(WebhookPayloadError);
+      expect((error as WebhookPayloadError).path).toBe('entry[0].changes[1].value.messages[0]');
+      expect((error as WebhookPayloadError).message).toMatch(/attachments/);
+      expect(await rowCounts(suite.db)).toMatchObject({ users: 0, messages: 0, conversations: 0 });
     });
 
     it.each([

@@ -59,8 +59,10 @@ interface Seed {
   campaignIds: number[];
   facebookCampaignIds: string[];
   settingKeys: string[];
-  /** Rows made to be deleted or closed, so the others stay. */
-  victims: { users: number[]; conversations: number[]; posts: number[]; campaigns: number[] };
+  /** Confirmation codes `users.erase` issued. */
+  erasureCodes: string[];
+  /** Rows made to be deleted, closed or erased, so the others stay. */
+  victims: { users: number[]; erased: number[]; conversations: number[]; posts: number[]; campaigns: number[] };
   /** Real `nextCursor`s of every list, by list name. */
   cursors: Record<string, string>;
 }
@@ -280,6 +282,8 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
       ),
       leadFunnel: tuple(any),
       delete: tuple(victim(seed.victims.users)),
+      erase: tuple(victim(seed.victims.erased), record({ performedBy: fc.oneof(text, fc.constant(null)) })),
+      erasureStatus: tuple(or(pick(seed.erasureCodes), fc.string({ minLength: 1, maxLength: 64 }))),
     },
     messages: {
       ...base(seed.messageIds),
@@ -397,14 +401,21 @@ async function seed(db: Database, engine: EngineName): Promise<Seed> {
     'adCampaigns.list': cursor(await db.adCampaigns.list({ limit: 1 }), 'adCampaigns.list'),
   };
   const conversationIds = [...new Set((await db.conversations.inbox({ limit: 50 })).items.map((c) => c.id))];
-  const victims = { users: [] as number[], conversations: [] as number[], posts: [] as number[], campaigns: [] as number[] };
+  const victims = { users: [] as number[], erased: [] as number[], conversations: [] as number[], posts: [] as number[], campaigns: [] as number[] };
+  const erasureCodes: string[] = [];
   for (let i = 0; i < 3; i++) {
     const user = await db.users.create({ psid: `victim-${engine}-${i}` });
     victims.users.push(user.id);
+    // Erase victims have history to erase: a name, a message with a text, a note.
+    const erased = await db.users.create({ psid: `erase-victim-${engine}-${i}`, phoneNumber: `+2012${String(10_000_000 + i)}`, firstName: `Erase ${i}` });
+    await db.messages.recordInbound({ userId: erased.id, source: MessageSource.MESSENGER, text: `private ${i}`, facebookMessageId: `erase-mid-${engine}-${i}` });
+    await db.leadActivities.addNote(erased.id, `about Erase ${i}`, 'seed');
+    victims.erased.push(erased.id);
     victims.conversations.push((await db.conversations.getOrOpen(user.id, MessageSource.MESSENGER)).id);
     victims.posts.push((await db.posts.upsertByFacebookId({ facebookPostId: `victim-post-${i}` })).id);
     victims.campaigns.push((await db.adCampaigns.upsertByFacebookId({ facebookCampaignId: `victim-campaign-${i}`, name: 'Victim' })).id);
   }
+  erasureCodes.push((await db.users.erase((await db.users.create({ psid: `erased-${engine}` })).id, { performedBy: 'seed' })).confirmationCode);
   return {
     userIds: users.map((u) => u.id),
     psids: users.map((u) => u.psid!),
@@ -417,6 +428,7 @@ async function seed(db: Database, engine: EngineName): Promise<Seed> {
     campaignIds: campaigns.map((c) => c.id),
     facebookCampaignIds: campaigns.map((c) => c.facebookCampaignId),
     settingKeys: ['seed.string', 'seed.number', 'seed.json'],
+    erasureCodes,
     victims,
     cursors,
   };
@@ -442,7 +454,7 @@ function fingerprintSql(db: Database): string {
 describe('the public repository API', () => {
   it('has an argument model for exactly the public methods of every repository', () => {
     const models = argumentModels(
-      { userIds: [1], psids: ['p'], phones: ['+201000000000'], conversationIds: [1], messageIds: [1], externalIds: ['m'], postIds: [1], facebookPostIds: ['p'], campaignIds: [1], facebookCampaignIds: ['c'], settingKeys: ['k'], victims: { users: [1], conversations: [1], posts: [1], campaigns: [1] }, cursors: { x: 'WyJ4IixudWxsLDFd' } },
+      { userIds: [1], psids: ['p'], phones: ['+201000000000'], conversationIds: [1], messageIds: [1], externalIds: ['m'], postIds: [1], facebookPostIds: ['p'], campaignIds: [1], facebookCampaignIds: ['c'], settingKeys: ['k'], erasureCodes: ['c'], victims: { users: [1], erased: [1], conversations: [1], posts: [1], campaigns: [1] }, cursors: { x: 'WyJ4IixudWxsLDFd' } },
       [0],
     );
     for (const [name, cls] of Object.entries(REPOSITORIES) as Array<[RepositoryName, { prototype: object }]>) {

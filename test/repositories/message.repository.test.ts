@@ -715,6 +715,25 @@ describe.each(engines())('MessageRepository on %s', (engine) => {
       expect(await messageCount()).toBe(0);
     });
 
+    it('refuses a platform time in the wrong unit or more than a day ahead, naming the mistake, and leaves last_message_at where it was', async () => {
+      const user = await makeUser(suite.db);
+      const sentAt = new Date(Date.now() - 60_000);
+      await suite.db.messages.recordInbound(inbound(user.id, { sentAt }));
+      for (const [bad, hint] of [
+        [new Date(1717171717), /seconds read as milliseconds/],
+        [new Date(1717171717000 * 1000), /milliseconds read as seconds/],
+        [new Date(Date.now() + 2 * 86_400_000), /one day after now/],
+      ] as Array<[Date, RegExp]>) {
+        const error = await rejection(suite.db.messages.recordInbound(inbound(user.id, { sentAt: bad })));
+        expect(error).toMatchObject({ code: 'ENTITY_VALIDATION_ERROR', issues: [{ property: 'sentAt', rules: ['plausibleTime'] }] });
+        expect((error as Error).message).toMatch(hint);
+      }
+      const [conversation] = await conversationsOf(suite.db, user.id);
+      expect([conversation?.lastMessageAt?.getTime(), conversation?.messageCount]).toEqual([sentAt.getTime(), 1]);
+      expect((await suite.db.manager.findOneByOrFail(User, { id: user.id })).lastMessageAt?.getTime()).toBe(sentAt.getTime());
+      expect(await messageCount()).toBe(1);
+    });
+
     it('refuses 100,000 attachments with rule arrayMaxSize, writing nothing', async () => {
       const user = await makeUser(suite.db);
       const attachments = Array.from({ length: 100_000 }, () => ({ type: 'image' }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { User } from '../../../src/entities/user.entity';
 import { useTestDatabase } from '../../support/database';
 import { engines } from '../../support/engines';
-import { firstIssue } from '../../support/errors';
+import { firstIssue, validationIssue } from '../../support/errors';
 
 describe.each(engines())('user phone numbers on %s', (engine) => {
   const suite = useTestDatabase(engine, { emptyTablesAfterEach: true });
@@ -51,6 +51,32 @@ describe.each(engines())('user phone numbers on %s', (engine) => {
     expect(await firstIssue(suite.db.users.create({ phoneNumber: '+20100' }))).toEqual({ property: 'phoneNumber', rule: 'isPhoneNumber' });
     await expect(suite.db.users.findOrCreateByPhone('12345')).rejects.toThrow(/phoneNumber \(isPhoneNumber: phoneNumber must be a valid phone number with its country code/);
     expect(await users()).toEqual([]);
+  });
+
+  it('answers the user for every form after it was created with +E.164, where 0.1.0 answered null for the wa_id form', async () => {
+    const user = await suite.db.users.create({ phoneNumber: '+201001234567', firstName: 'Mona' });
+    const forms = ['201001234567', '+201001234567', '00201001234567', '+20 100 123 4567', '+20-100-123-4567'];
+    expect(await Promise.all(forms.map(async (form) => (await suite.db.users.findByPhone(form))?.id))).toEqual(forms.map(() => user.id));
+  });
+
+  it('puts the field and the rule text in message itself, not only in issues, for every phone input', async () => {
+    const user = await suite.db.users.create({ psid: 'psid-rule' });
+    const calls = [
+      suite.db.users.findByPhone('01001234567'),
+      suite.db.users.findOrCreateByPhone('12345'),
+      suite.db.users.create({ phoneNumber: '+20100' }),
+      suite.db.users.update(user.id, { phoneNumber: '0100 123' }),
+      suite.db.users.findOrCreateByPsid('psid-new', { phoneNumber: 'call me' }),
+    ];
+    for (const call of calls) {
+      const error = await validationIssue(call);
+      const issue = error.issues.find((i) => i.property === 'phoneNumber')!;
+      expect(error.message).toContain('phoneNumber');
+      expect(error.message).toContain('isPhoneNumber');
+      expect(error.message).toContain('with its country code');
+      expect(error.message).toContain(issue.messages[0]!);
+    }
+    expect((await users()).map((u) => u.id)).toEqual([user.id]);
   });
 
   it('finds a user by a formatted number in search', async () => {
