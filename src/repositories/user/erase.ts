@@ -53,7 +53,16 @@ export async function eraseUser(tx: DatabaseScope, dialect: Dialect, userId: num
   if (sqlite && previous !== 1) await m.query('PRAGMA secure_delete = ON');
   try {
     const now = dialect.now;
-    const run = (shape: string, sql: string, params: unknown[]): Promise<unknown> => dialect.queryRows(m, statement(dialect, `erase:${shape}`, () => sql), params);
+    const run = (shape: string, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> => dialect.queryRows(m, statement(dialect, `erase:${shape}`, () => sql), params);
+    const phone = (await run('phone', `SELECT "phone_number" FROM "users" WHERE "id" = ?`, [userId]))[0]?.['phone_number'];
+    // A status kept for a message not recorded yet has no user, but its wamid encodes the number.
+    if (typeof phone === 'string') {
+      const kept = await run('pending', `SELECT "id", "external_id" FROM "pending_receipts" WHERE "external_id" LIKE 'wamid.%'`, []);
+      const digits = phone.replace(/\D/g, '');
+      for (const row of kept) {
+        if (wamidNames(String(row['external_id']), digits)) await run('pending-delete', `DELETE FROM "pending_receipts" WHERE "id" = ?`, [row['id']]);
+      }
+    }
     await run(
       'user',
       `UPDATE "users" SET "psid" = ?, "phone_number" = NULL, "first_name" = NULL, "last_name" = NULL, "email" = NULL, ` +
@@ -78,6 +87,12 @@ export async function eraseUser(tx: DatabaseScope, dialect: Dialect, userId: num
   } finally {
     if (sqlite && previous !== 1) await m.query('PRAGMA secure_delete = OFF');
   }
+}
+
+/** Whether a WhatsApp message id (`wamid.` and base64) carries this phone number's digits. */
+export function wamidNames(wamid: string, digits: string): boolean {
+  if (!wamid.startsWith('wamid.') || digits.length === 0) return false;
+  return Buffer.from(wamid.slice('wamid.'.length), 'base64').toString('latin1').includes(digits);
 }
 
 /** The erasure with this code, or `null`. */

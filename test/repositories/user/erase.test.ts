@@ -79,6 +79,19 @@ describe.each(engines())('users.erase on %s', (engine) => {
     ]);
   });
 
+  it('drops statuses kept for messages not recorded yet whose wamid carries the erased number, and keeps the others', async () => {
+    const { user } = await customerWithHistory(suite.db);
+    // A wamid is base64 of a record that starts with the recipient's number.
+    const theirs = `wamid.${Buffer.from(`\u0015\u0002${WA_ID}\u0015\u0002\u0000\u0012pending-one`, 'latin1').toString('base64')}`;
+    const others = `wamid.${Buffer.from('\u0015\u0002201229998887\u0015\u0002\u0000\u0012pending-two', 'latin1').toString('base64')}`;
+    for (const messageId of [theirs, others]) {
+      expect((await suite.db.messages.applyStatus({ messageId, status: 'delivered', at: new Date(1717171900000) })).outcome).toBe('pending');
+    }
+    await suite.db.users.erase(user.id, { performedBy: 'meta-data-deletion-callback' });
+    const kept = await suite.db.manager.query('SELECT "external_id" FROM "pending_receipts"');
+    expect((kept as Array<{ external_id: string }>).map((r) => r.external_id)).toEqual([others]);
+  });
+
   it('answers the status of an issued code and null for an unknown one', async () => {
     const { user } = await customerWithHistory(suite.db);
     const receipt = await suite.db.users.erase(user.id);
