@@ -230,14 +230,13 @@ function pairKey(userId: number, source: string): string {
  */
 async function insertMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Array<Row | undefined>> {
   const out: Array<Row | undefined> = [];
-  const columns = INSERTED.map((p) => columnOf(m, Message, p));
   const persist = persistedValues(m, Message, INSERTED);
   for (const chunk of chunks(messages, MESSAGES_PER_INSERT)) {
     const sql = statement(
       dialect,
       `insert:${chunk.length}`,
       () =>
-        `INSERT INTO "messages" (${columns.map((c) => `"${c.databaseName}"`).join(', ')}) VALUES ` +
+        `INSERT INTO "messages" (${INSERTED.map((p) => `"${columnOf(m, Message, p).databaseName}"`).join(', ')}) VALUES ` +
         Array.from({ length: chunk.length }, () => `(${marks(INSERTED.length)})`).join(', ') +
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
