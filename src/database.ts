@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { runPlan, runPlanAsync, type Plan } from './repositories/sql/plan';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
@@ -162,10 +163,13 @@ export class Database implements DatabaseScope {
    * Fixed SQL in one transaction, for the repositories (see
    * `RepositoryContext.atomic`): on SQLite the session's own transaction.
    */
-  private atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
+    const dialect = dialectFor(this.engine);
     const queue = this.queue;
-    if (!queue) return this.transaction((tx) => fn(tx.manager));
-    return this.withRetries(() => queue.transaction(() => fn(this.dataSource.manager)), DEFAULT_RETRIES);
+    const now = dialect.queryRowsNow;
+    if (!queue || !now) return this.transaction((tx) => runPlanAsync(plan(tx.manager), (s) => dialect.queryRows(tx.manager, s.sql, s.parameters)));
+    const manager = this.dataSource.manager;
+    return this.withRetries(() => queue.transaction(() => runPlan(plan(manager), (s) => now(manager, s.sql, s.parameters))), DEFAULT_RETRIES);
   }
 
   private transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {

@@ -5,6 +5,7 @@ import { dialectFor, type Dialect } from './dialect/index';
 import { toDatabaseError } from './driver-errors';
 import { DatabaseClosedError } from './errors';
 import type { RepositoryContext } from './repositories/context';
+import { runPlanAsync, type Plan } from './repositories/sql/plan';
 import { REPOSITORY_CLASSES, REPOSITORY_NAMES, type Repositories } from './repositories/registry';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import type { UnitKind } from './sqlite-session';
@@ -28,8 +29,8 @@ export interface UnitQueue {
   run<T>(fn: () => Promise<T>, kind?: UnitKind): Promise<T>;
 }
 
-/** How a scope runs fixed SQL in one transaction when it is not in one. @internal */
-export type AtomicRunner = <T>(fn: (manager: EntityManager) => Promise<T>) => Promise<T>;
+/** How a scope runs a plan of fixed statements in one transaction when it is not in one. @internal */
+export type AtomicRunner = <T>(plan: (manager: EntityManager) => Plan<T>) => Promise<T>;
 
 /** How a scope opens a transaction when it is not in one. @internal */
 export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
@@ -112,10 +113,13 @@ export class Scope implements DatabaseScope, RepositoryContext {
     return this.unit(fn, 'user');
   }
 
-  atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.inTransaction || !this.openAtomic) return this.transaction((tx) => fn(tx.manager));
+  atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
+    if (this.inTransaction || !this.openAtomic) {
+      const dialect = this.dialect;
+      return this.transaction((tx) => runPlanAsync(plan(tx.manager), (s) => dialect.queryRows(tx.manager, s.sql, s.parameters)));
+    }
     if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
-    return this.openAtomic(fn);
+    return this.openAtomic(plan);
   }
 
   private unit<T>(fn: (manager: EntityManager) => Promise<T>, kind: UnitKind): Promise<T> {

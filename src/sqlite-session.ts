@@ -106,21 +106,28 @@ export class SqliteSession {
    * costs more than the statements of a one-message ingest. `fn` must not use
    * TypeORM's entity-manager writes (they would open a transaction of their own).
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.run(async () => {
+  transaction<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.run(() => {
       const connection = this.connection();
       if (!connection) throw closedError();
       run(connection, 'BEGIN IMMEDIATE');
-      let result: T;
-      try {
-        result = await fn();
-      } catch (error) {
+      const rollback = (error: unknown): never => {
         // A failed COMMIT or statement may already have ended it.
         if (connection.inTransaction) run(connection, 'ROLLBACK');
         throw error;
+      };
+      let result: T | Promise<T>;
+      try {
+        result = fn();
+      } catch (error) {
+        return rollback(error);
       }
-      run(connection, 'COMMIT');
-      return result;
+      const commit = (value: T): T => {
+        run(connection, 'COMMIT');
+        return value;
+      };
+      // Synchronous work (a plan of statements) commits in the same turn, without a promise in between.
+      return result instanceof Promise ? result.then(commit, rollback) : Promise.resolve(commit(result));
     }, 'write');
   }
 

@@ -138,6 +138,12 @@ export interface Dialect {
    * hydrate entities by position.
    */
   queryTable(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Table>;
+  /**
+   * {@link queryRows} run at once, synchronously, where the driver is
+   * synchronous (SQLite, on the connection every transaction runs on);
+   * `null` on engines whose statements are network round trips.
+   */
+  readonly queryRowsNow: ((m: EntityManager, sql: string, parameters: readonly unknown[]) => Row[]) | null;
 
   /** Whether the driver returns boolean columns as booleans (pg) rather than 0/1 (SQLite). */
   readonly nativeBooleans: boolean;

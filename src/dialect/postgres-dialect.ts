@@ -40,6 +40,7 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
   countRowsSql,
   queryRows: runPostgresStatement,
   queryTable: runPostgresTable,
+  queryRowsNow: null,
   nativeBooleans: true,
   parseStoredTimestamp: null,
 });

@@ -45,6 +45,7 @@ export const sqliteDialect: Dialect = Object.freeze<Dialect>({
   countRowsSql,
   queryRows,
   queryTable,
+  queryRowsNow,
   nativeBooleans: false,
   parseStoredTimestamp: sqliteUtc,
 });
@@ -56,6 +57,13 @@ async function queryRows(m: EntityManager, sql: string, parameters: readonly unk
   const connection = connectionOf(m);
   if (connection) return runOnSqlite(m, connection, sql, parameters, false) as Row[];
   return rowsOf(await m.query(sql, [...parameters]));
+}
+
+/** {@link queryRows} at once, on the driver's connection (every transaction runs on it). */
+function queryRowsNow(m: EntityManager, sql: string, parameters: readonly unknown[]): Row[] {
+  const connection = connectionOf(m);
+  if (!connection) throw new QueryFailedError(sql, [...parameters], new Error('The SQLite connection is closed'));
+  return runOnSqlite(m, connection, sql, parameters, false) as Row[];
 }
 
 /** {@link queryRows} with the rows as arrays: better-sqlite3's raw mode makes no object per row. */

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Engine } from '../column-types';
 import type { Dialect } from '../dialect/index';
 import type { DatabaseScope } from '../scope';
+import type { Plan } from './sql/plan';
 
 /**
  * What a repository runs on: an `EntityManager` (the DataSource's, or a
@@ -28,11 +29,13 @@ export interface RepositoryContext {
    */
   read<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
   /**
-   * Runs `fn` in one transaction, like {@link transaction}, for fixed SQL run
-   * through the dialect only (no entity-manager writes): on SQLite it is the
-   * session's own `BEGIN IMMEDIATE` ... `COMMIT`, without TypeORM's machinery.
+   * Runs a {@link Plan} of fixed statements in one transaction, like
+   * {@link transaction}: on SQLite outside a transaction synchronously, in
+   * the session's own `BEGIN IMMEDIATE` ... `COMMIT` (no TypeORM machinery,
+   * no turn of the event loop); otherwise each statement through the dialect.
+   * @internal
    */
-  atomic<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T>;
+  atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T>;
   /**
    * Runs `fn` in a transaction: joins the current one, or opens a new one
    * (retried on conflicts). Driver errors come out as typed errors either way.

@@ -6,7 +6,7 @@ import { User } from '../entities/user.entity';
 import { MessageKind, type MessageSource } from '../enums';
 import { NotFoundError } from '../errors';
 import type { RecordMessageResult } from './message.types';
-import { chunks, columnOf, hydrateRow, marks, persistedValues, statement } from './sql';
+import { chunks, columnOf, hydrateRow, marks, persistedValues, rowsOf, statement, type Plan } from './sql';
 
 // Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const IDS_PER_LOOKUP = 500;
@@ -44,7 +44,7 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  *
  * @internal
  */
-export async function recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<RecordMessageResult[]> {
+export function* recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<RecordMessageResult[]> {
   const keysOf = messages.map(platformKeys);
   // A repeat of an earlier message of the same call is answered by it; the rest are candidates.
   const repeatOf = new Map<number, number>();
@@ -62,31 +62,31 @@ export async function recordMessages(m: EntityManager, dialect: Dialect, message
   // Inserting with ON CONFLICT DO NOTHING tells a redelivery from a new message, so the common
   // case needs no lookup first. Only where a conversation would be opened is the platform id
   // looked up before: a redelivery must not open one.
-  const conversationOf = await activeConversations(m, dialect, candidates.map((i) => messages[i]!));
+  const conversationOf = yield* activeConversations(m, dialect, candidates.map((i) => messages[i]!));
   const existing = new Map<number, Row>();
   const unopened = candidates.filter((i) => !conversationOf.has(pairKey(messages[i]!.userId, messages[i]!.source)));
   if (unopened.length > 0) {
-    const recorded = await recordedByPlatformId(m, dialect, unopened.flatMap((i) => keysOf[i]!));
+    const recorded = yield* recordedByPlatformId(m, dialect, unopened.flatMap((i) => keysOf[i]!));
     for (const i of unopened) {
       const before = firstRecorded(recorded, keysOf[i]!);
       if (before) existing.set(i, before);
     }
   }
   const fresh = candidates.filter((i) => !existing.has(i));
-  await openConversations(m, dialect, conversationOf, fresh.map((i) => messages[i]!));
+  yield* openConversations(m, dialect, conversationOf, fresh.map((i) => messages[i]!));
   for (const i of fresh) {
     const message = messages[i]!;
     message.conversationId = conversationOf.get(pairKey(message.userId, message.source))!;
   }
 
-  const inserted = await insertMessages(m, dialect, fresh.map((i) => messages[i]!));
+  const inserted = yield* insertMessages(m, dialect, fresh.map((i) => messages[i]!));
   // Reactions are kept but not counted: no message_count, preview or last_message_at change (as in Messenger's inbox).
-  const updated = await bumpCounters(m, dialect, fresh.filter((i, k) => inserted[k] !== undefined && messages[i]!.kind !== MessageKind.REACTION).map((i) => messages[i]!));
+  const updated = yield* bumpCounters(m, dialect, fresh.filter((i, k) => inserted[k] !== undefined && messages[i]!.kind !== MessageKind.REACTION).map((i) => messages[i]!));
 
   // Fresh messages another transaction recorded first (their insert did nothing) are duplicates too.
   const lost = fresh.filter((_, k) => inserted[k] === undefined);
   if (lost.length > 0) {
-    const winners = await recordedByPlatformId(m, dialect, lost.flatMap((i) => keysOf[i]!));
+    const winners = yield* recordedByPlatformId(m, dialect, lost.flatMap((i) => keysOf[i]!));
     for (const i of lost) {
       const winner = firstRecorded(winners, keysOf[i]!);
       if (!winner) throw new NotFoundError('Message', platformIdsOf(messages[i]!));
@@ -98,7 +98,7 @@ export async function recordMessages(m: EntityManager, dialect: Dialect, message
   for (const row of updated) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
   const unbumped = inserted.filter((row): row is Row => row !== undefined && row['kind'] === MessageKind.REACTION);
   const missing = [...new Set([...existing.values(), ...unbumped].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
-  for (const row of await rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
+  for (const row of yield* rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
 
   const results: RecordMessageResult[] = new Array(messages.length);
   fresh.forEach((i, k) => {
@@ -138,7 +138,7 @@ function firstRecorded(recorded: ReadonlyMap<string, Row>, keys: readonly string
 }
 
 /** Messages already recorded under these platform keys, by key. */
-async function recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: readonly string[]): Promise<Map<string, Row>> {
+function* recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: readonly string[]): Plan<Map<string, Row>> {
   const found = new Map<string, Row>();
   for (const [prefix, column] of [
     ['fb:', 'facebook_message_id'],
@@ -147,7 +147,7 @@ async function recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: re
     const ids = [...new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))];
     for (const chunk of chunks(ids, IDS_PER_LOOKUP)) {
       const sql = statement(dialect, `recorded:${column}:${chunk.length}`, () => `SELECT * FROM "messages" WHERE "${column}" IN (${marks(chunk.length)})`);
-      for (const row of await dialect.queryRows(m, sql, chunk)) found.set(prefix + String(row[column]), row);
+      for (const row of yield* rowsOf(sql, chunk)) found.set(prefix + String(row[column]), row);
     }
   }
   return found;
@@ -157,7 +157,7 @@ async function recordedByPlatformId(m: EntityManager, dialect: Dialect, keys: re
  * The active conversation id of every (user, source) the messages need that
  * has one. Throws NotFoundError for a user that does not exist.
  */
-async function activeConversations(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Map<string, number>> {
+function* activeConversations(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Map<string, number>> {
   const byPair = new Map<string, number>();
   const userIds = [...new Set(messages.map((message) => message.userId))];
   const users = new Set<number>();
@@ -169,7 +169,7 @@ async function activeConversations(m: EntityManager, dialect: Dialect, messages:
         `SELECT u."id" AS "user_id", c."id" AS "conversation_id", c."source" AS "source" FROM "users" u ` +
         `LEFT JOIN "conversations" c ON c."user_id" = u."id" AND c."is_active" = true WHERE u."id" IN (${marks(chunk.length)})`,
     );
-    for (const row of await dialect.queryRows(m, sql, chunk)) {
+    for (const row of yield* rowsOf(sql, chunk)) {
       users.add(Number(row['user_id']));
       if (row['conversation_id'] !== null) byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['conversation_id']));
     }
@@ -182,7 +182,7 @@ async function activeConversations(m: EntityManager, dialect: Dialect, messages:
  * Opens the conversations `byPair` lacks for these messages (adding their ids
  * to it); another caller may open one first, which is then used.
  */
-async function openConversations(m: EntityManager, dialect: Dialect, byPair: Map<string, number>, messages: readonly Message[]): Promise<void> {
+function* openConversations(m: EntityManager, dialect: Dialect, byPair: Map<string, number>, messages: readonly Message[]): Plan<void> {
   const needed = new Map<string, { userId: number; source: MessageSource }>();
   for (const message of messages) {
     const key = pairKey(message.userId, message.source);
@@ -203,14 +203,14 @@ async function openConversations(m: EntityManager, dialect: Dialect, byPair: Map
           Array.from({ length: chunk.length }, () => `(?, ?, true, 0, ${dialect.now})`).join(', ') +
           ` ON CONFLICT DO NOTHING RETURNING "id", "user_id", "source"`,
       );
-      const rows = await dialect.queryRows(m, sql, chunk.flatMap((p) => [p.userId, p.source]));
+      const rows = yield* rowsOf(sql, chunk.flatMap((p) => [p.userId, p.source]));
       for (const row of rows) byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['id']));
     }
     for (const pair of toOpen) {
       const key = pairKey(pair.userId, pair.source);
       if (byPair.has(key)) continue;
       const sql = statement(dialect, 'active-one', () => `SELECT "id" FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true`);
-      const row = (await dialect.queryRows(m, sql, [pair.userId, pair.source]))[0];
+      const row = (yield* rowsOf(sql, [pair.userId, pair.source]))[0];
       if (row) byPair.set(key, Number(row['id']));
     }
   }
@@ -228,7 +228,7 @@ function pairKey(userId: number, source: string): string {
  * id first. ON CONFLICT DO NOTHING (not an error) keeps a PostgreSQL
  * transaction usable after such a race.
  */
-async function insertMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Array<Row | undefined>> {
+function* insertMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Array<Row | undefined>> {
   const out: Array<Row | undefined> = [];
   const persist = persistedValues(m, Message, INSERTED);
   for (const chunk of chunks(messages, MESSAGES_PER_INSERT)) {
@@ -240,7 +240,7 @@ async function insertMessages(m: EntityManager, dialect: Dialect, messages: read
         Array.from({ length: chunk.length }, () => `(${marks(INSERTED.length)})`).join(', ') +
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
-    const rows = await dialect.queryRows(m, sql, chunk.flatMap(persist));
+    const rows = yield* rowsOf(sql, chunk.flatMap(persist));
     // RETURNING order is not promised: rows with a platform id are matched by it, the
     // rest (they cannot conflict) by id, which both engines assign in VALUES order.
     const byKey = new Map<string, Row>();
@@ -267,7 +267,7 @@ async function insertMessages(m: EntityManager, dialect: Dialect, messages: read
  * preview and the time, so the result equals applying them one by one.
  * Returns the conversations' rows after the update.
  */
-async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Promise<Row[]> {
+function* bumpCounters(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Row[]> {
   const conversations = new Map<number, { count: number; at: Date; text: string | null }>();
   const users = new Map<number, Date>();
   for (const message of messages) {
@@ -299,7 +299,7 @@ async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readon
         `WHERE "conversations"."id" = v.column1 RETURNING ${dialect.returningAll('conversations')}`,
     );
     const params = chunk.flatMap(([id, c]) => [id, c.count, dialect.dateParam(c.at), preview(c.text)]);
-    updated.push(...(await dialect.queryRows(m, sql, params)));
+    updated.push(...(yield* rowsOf(sql, params)));
   }
   for (const chunk of chunks([...users], ROWS_PER_UPDATE)) {
     const sql = statement(
@@ -309,7 +309,7 @@ async function bumpCounters(m: EntityManager, dialect: Dialect, messages: readon
         `UPDATE "users" SET "last_message_at" = ${later('v.column2')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${ts})`).join(', ')}) AS v WHERE "users"."id" = v.column1`,
     );
-    await dialect.queryRows(m, sql, chunk.flatMap(([id, at]) => [id, dialect.dateParam(at)]));
+    yield* rowsOf(sql, chunk.flatMap(([id, at]) => [id, dialect.dateParam(at)]));
   }
   return updated;
 }
@@ -319,11 +319,11 @@ function preview(text: string | null): string | null {
   return text === null ? null : Array.from(text).slice(0, LAST_MESSAGE_PREVIEW_LENGTH).join('');
 }
 
-async function rowsWithIds(m: EntityManager, dialect: Dialect, table: 'conversations', ids: readonly number[]): Promise<Row[]> {
+function* rowsWithIds(m: EntityManager, dialect: Dialect, table: 'conversations', ids: readonly number[]): Plan<Row[]> {
   const rows: Row[] = [];
   for (const chunk of chunks(ids, IDS_PER_LOOKUP)) {
     const sql = statement(dialect, `${table}-by-id:${chunk.length}`, () => `SELECT * FROM "${table}" WHERE "id" IN (${marks(chunk.length)})`);
-    rows.push(...(await dialect.queryRows(m, sql, chunk)));
+    rows.push(...(yield* rowsOf(sql, chunk)));
   }
   return rows;
 }

@@ -1,7 +1,7 @@
 /**
  * Fixed SQL for the repositories' hot paths: the SQL text cache
  * (`statements.ts`), the compiled hydrator (`hydrator.ts`) and small helpers
- * (`helpers.ts`). What differs per engine is in `src/dialect/`.
+ * (`helpers.ts`), work as plans of statements (`plan.ts`). What differs per engine is in `src/dialect/`.
  *
  * @internal
  * @module
@@ -9,4 +9,5 @@
 export type { Row } from '../../dialect/index';
 export { inDialect, statement } from './statements';
 export { hydrateRow, persistedValues, tableHydrator } from './hydrator';
+export { rowsOf, runPlan, runPlanAsync, type Plan, type PlannedStatement } from './plan';
 export { chunks, columnOf, limitLiteral, marks, prefixedColumns, queryRows, selectOne } from './helpers';
