@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskUrl } from '../../src/config';
+import { MIGRATIONS } from '../../src/migrations/all';
 import { engines } from '../support/engines';
 import {
   canTestOnTty,
@@ -20,6 +21,10 @@ import {
   rowCounts,
   type CliTarget,
 } from './run-cli';
+
+/** The migration migrate:revert undoes first: the newest. */
+const LAST = MIGRATIONS[MIGRATIONS.length - 1]!.name;
+const FIRST = MIGRATIONS[0]!.name;
 
 const STACK_LINE = /^\s+at /m;
 
@@ -53,7 +58,7 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
     it('migrate runs the pending migrations and exits 0', async () => {
       const result = await db.run(['migrate']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/Ran 1 migration\(s\):\n\s+InitialSchema\d+/);
+      expect(result.stdout).toMatch(new RegExp(`Ran ${MIGRATIONS.length} migration\\(s\\):\\n\\s+${FIRST}`));
       expect(result.stderr).toBe('');
     });
 
@@ -85,7 +90,7 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
       await db.run(['migrate']);
       const revert = await db.run(['migrate:revert']);
       expect(revert.code).toBe(0);
-      expect(revert.stdout).toMatch(/^Reverted InitialSchema\d+\.\n$/);
+      expect(revert.stdout).toBe(`Reverted ${LAST}.\n`);
       const status = JSON.parse((await db.run(['migrate:status', '--json'])).stdout) as MigrationStatus;
       expect(status.pending).toBe(1);
     });
@@ -95,7 +100,7 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
       const before = await rowCounts(db);
       const result = await db.run(['migrate:revert']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^error \[CONFIG_ERROR\]: --yes: migrate:revert undoes InitialSchema\d+, which can drop tables/);
+      expect(result.stderr.startsWith(`error [CONFIG_ERROR]: --yes: migrate:revert undoes ${LAST}, which can drop tables`)).toBe(true);
       expect(result.stderr).toContain('users: 3');
       expect(result.stderr).toContain('pass --yes to confirm');
       expect(result.stderr).not.toMatch(STACK_LINE);
@@ -106,14 +111,14 @@ describe.each(engines())('the migochat-db CLI on %s', (engine) => {
       await db.run(['seed', '--users', '3']);
       const result = await db.run(['migrate:revert', '--yes']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/^Reverted InitialSchema\d+\.\n$/);
+      expect(result.stdout).toBe(`Reverted ${LAST}.\n`);
       const status = JSON.parse((await db.run(['migrate:status', '--json'])).stdout) as MigrationStatus;
       expect(status.pending).toBe(1);
     });
 
     it('migrate:revert with nothing executed says so', async () => {
       await db.run(['migrate']);
-      await db.run(['migrate:revert']);
+      for (let i = 0; i < MIGRATIONS.length; i++) await db.run(['migrate:revert']);
       const result = await db.run(['migrate:revert']);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('Nothing to revert.\n');
@@ -669,7 +674,7 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
       await db.run(['seed', '--users', '3']);
       const before = await rowCounts(db);
       const result = await runCliOnTty(['migrate:revert'], { DATABASE_URL: db.url }, 'n\n');
-      expect(result.stdout).toMatch(/migrate:revert undoes InitialSchema\d+, which can drop tables/);
+      expect(result.stdout).toContain(`migrate:revert undoes ${LAST}, which can drop tables`);
       expect(result.stdout).toContain('[y/N]');
       expect(result.stdout).toContain('Revert cancelled; nothing changed.');
       expect(result.code).toBe(1);
@@ -685,7 +690,7 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
       await db.run(['seed', '--users', '3']);
       const result = await runCliOnTty(['migrate:revert'], { DATABASE_URL: db.url }, 'y\n');
       expect(result.stdout).toContain('[y/N]');
-      expect(result.stdout).toMatch(/Reverted InitialSchema\d+\./);
+      expect(result.stdout).toContain(`Reverted ${LAST}.`);
       expect(result.code).toBe(0);
     } finally {
       await db.dispose();
