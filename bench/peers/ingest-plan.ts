@@ -62,19 +62,20 @@ export async function runAsync<T>(plan: Plan<T>, answer: (step: Step) => Promise
  */
 export function* recordOne(input: IngestInput): Plan<unknown> {
   const [column, id] = input.fb !== null ? (['facebook_message_id', input.fb] as const) : (['whatsapp_message_id', input.wa!] as const);
-  const before: Keyed[] = yield { kind: 'recorded', column, ids: [id] };
-  if (before.length > 0) return before[0]!.row;
   const rows: Array<{ userId: number; conversationId: number | null; source: string | null }> = yield { kind: 'usersAndActive', userIds: [input.userId] };
   if (rows.length === 0) throw new Error(`no user ${input.userId}`);
   let conversationId = rows.find((r) => r.source === input.source)?.conversationId ?? undefined;
   if (conversationId === undefined) {
+    // Only where a conversation would be opened is the platform id looked up first: a redelivery must not open one.
+    const before: Keyed[] = yield { kind: 'recorded', column, ids: [id] };
+    if (before.length > 0) return before[0]!.row;
     const opened: Array<{ id: number }> = yield { kind: 'open', pairs: [{ userId: input.userId, source: input.source }] };
     conversationId = opened[0]?.id ?? ((yield { kind: 'activeOne', userId: input.userId, source: input.source }) as number | undefined);
     if (conversationId === undefined) throw new Error(`no active conversation for user ${input.userId}`);
   }
+  // ON CONFLICT DO NOTHING tells a redelivery (or a concurrent writer's row) from a new message.
   const inserted: Keyed[] = yield { kind: 'insert', messages: [{ input, conversationId }] };
   if (inserted.length === 0) {
-    // A concurrent writer recorded it first.
     const winner: Keyed[] = yield { kind: 'recorded', column, ids: [id] };
     return winner[0]!.row;
   }
@@ -84,32 +85,28 @@ export function* recordOne(input: IngestInput): Plan<unknown> {
 }
 
 /**
- * A batch, set-based: one lookup of the recorded platform ids, one of users
- * and active conversations, one open of the missing ones, multi-row inserts,
- * one counter update for all conversations and one for all users (chunked at
- * the library's sizes). Returns the message rows in input order.
+ * A batch, set-based, as the library records one: repeats inside the batch
+ * dropped, one lookup of users and active conversations, the recorded
+ * platform ids looked up only for messages whose conversation would be
+ * opened, one open of the missing ones, multi-row inserts (ON CONFLICT DO
+ * NOTHING tells redeliveries apart), one counter update for all conversations
+ * and one for all users (chunked at the library's sizes). Returns the message
+ * rows in input order.
  */
 export function* recordBatch(inputs: readonly IngestInput[]): Plan<unknown[]> {
   const recorded = new Map<string, unknown>();
-  for (const column of ['facebook_message_id', 'whatsapp_message_id'] as const) {
-    const ids = [...new Set(inputs.map((i) => (column === 'facebook_message_id' ? i.fb : i.wa)).filter((v): v is string => v !== null))];
-    for (const chunk of chunks(ids, CHUNK.lookup)) {
-      const found: Keyed[] = yield { kind: 'recorded', column, ids: chunk };
-      for (const k of found) recorded.set(k.key, k.row);
-    }
-  }
-  const fresh: IngestInput[] = [];
+  const candidates: IngestInput[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
     const key = keyOf(input);
-    if (recorded.has(key) || seen.has(key)) continue;
+    if (seen.has(key)) continue;
     seen.add(key);
-    fresh.push(input);
+    candidates.push(input);
   }
 
   const pair = (userId: number, source: string): string => `${userId}:${source}`;
   const active = new Map<string, number>();
-  const userIds = [...new Set(fresh.map((i) => i.userId))];
+  const userIds = [...new Set(candidates.map((i) => i.userId))];
   const users = new Set<number>();
   for (const chunk of chunks(userIds, CHUNK.lookup)) {
     const rows: Array<{ userId: number; conversationId: number | null; source: string | null }> = yield { kind: 'usersAndActive', userIds: chunk };
@@ -119,6 +116,15 @@ export function* recordBatch(inputs: readonly IngestInput[]): Plan<unknown[]> {
     }
   }
   for (const u of userIds) if (!users.has(u)) throw new Error(`no user ${u}`);
+  const unopened = candidates.filter((i) => !active.has(pair(i.userId, i.source)));
+  for (const column of ['facebook_message_id', 'whatsapp_message_id'] as const) {
+    const ids = [...new Set(unopened.map((i) => (column === 'facebook_message_id' ? i.fb : i.wa)).filter((v): v is string => v !== null))];
+    for (const chunk of chunks(ids, CHUNK.lookup)) {
+      const found: Keyed[] = yield { kind: 'recorded', column, ids: chunk };
+      for (const k of found) recorded.set(k.key, k.row);
+    }
+  }
+  const fresh = candidates.filter((i) => !recorded.has(keyOf(i)));
   const toOpen = new Map<string, { userId: number; source: string }>();
   for (const i of fresh) if (!active.has(pair(i.userId, i.source))) toOpen.set(pair(i.userId, i.source), { userId: i.userId, source: i.source });
   for (const chunk of chunks([...toOpen.values()], CHUNK.lookup)) {
