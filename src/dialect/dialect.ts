@@ -146,6 +146,8 @@ export interface Dialect {
   readonly queryRowsNow: ((m: EntityManager, sql: string, parameters: readonly unknown[]) => Row[]) | null;
 
   /** Whether the driver returns boolean columns as booleans (pg) rather than 0/1 (SQLite). */
+  /** Whether NULL sorts below every value, so a descending index scan yields it last (SQLite; PostgreSQL sorts it first). */
+  readonly nullsLastDescending: boolean;
   readonly nativeBooleans: boolean;
   /**
    * A fast parse of the timestamp text the engine stores, or `null` for

@@ -42,6 +42,7 @@ export const postgresDialect: Dialect = Object.freeze<Dialect>({
   queryTable: runPostgresTable,
   queryRowsNow: null,
   nativeBooleans: true,
+  nullsLastDescending: false,
   parseStoredTimestamp: null,
 });
 

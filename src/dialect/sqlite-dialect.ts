@@ -47,6 +47,7 @@ export const sqliteDialect: Dialect = Object.freeze<Dialect>({
   queryTable,
   queryRowsNow,
   nativeBooleans: false,
+  nullsLastDescending: true,
   parseStoredTimestamp: sqliteUtc,
 });
 

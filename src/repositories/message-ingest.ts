@@ -45,6 +45,23 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  * @internal
  */
 export function* recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<RecordMessageResult[]> {
+  const recorded = yield* record(m, dialect, messages, true);
+  return recorded as RecordMessageResult[];
+}
+
+/** {@link recordMessages} for callers that need the messages only: no conversation is read back. @internal */
+export function* recordMessagesOnly(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Message[]> {
+  return (yield* record(m, dialect, messages, false)).map((r) => r.message);
+}
+
+/** A recorded message, with its conversation when it was asked for. */
+interface Recorded {
+  message: Message;
+  conversation: Conversation | undefined;
+  created: boolean;
+}
+
+function* record(m: EntityManager, dialect: Dialect, messages: readonly Message[], withConversations: boolean): Plan<Recorded[]> {
   const keysOf = messages.map(platformKeys);
   // A repeat of an earlier message of the same call is answered by it; the rest are candidates.
   const repeatOf = new Map<number, number>();
@@ -81,7 +98,7 @@ export function* recordMessages(m: EntityManager, dialect: Dialect, messages: re
 
   const inserted = yield* insertMessages(m, dialect, fresh.map((i) => messages[i]!));
   // Reactions are kept but not counted: no message_count, preview or last_message_at change (as in Messenger's inbox).
-  const updated = yield* bumpCounters(m, dialect, fresh.filter((i, k) => inserted[k] !== undefined && messages[i]!.kind !== MessageKind.REACTION).map((i) => messages[i]!));
+  const updated = yield* bumpCounters(m, dialect, withConversations, fresh.filter((i, k) => inserted[k] !== undefined && messages[i]!.kind !== MessageKind.REACTION).map((i) => messages[i]!));
 
   // Fresh messages another transaction recorded first (their insert did nothing) are duplicates too.
   const lost = fresh.filter((_, k) => inserted[k] === undefined);
@@ -97,16 +114,18 @@ export function* recordMessages(m: EntityManager, dialect: Dialect, messages: re
   const conversations = new Map<number, Conversation>();
   for (const row of updated) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
   const unbumped = inserted.filter((row): row is Row => row !== undefined && row['kind'] === MessageKind.REACTION);
-  const missing = [...new Set([...existing.values(), ...unbumped].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
-  for (const row of yield* rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
+  if (withConversations) {
+    const missing = [...new Set([...existing.values(), ...unbumped].map((row) => Number(row['conversation_id'])))].filter((id) => !conversations.has(id));
+    for (const row of yield* rowsWithIds(m, dialect, 'conversations', missing)) conversations.set(Number(row['id']), hydrateRow(m, Conversation, row));
+  }
 
-  const results: RecordMessageResult[] = new Array(messages.length);
+  const results: Recorded[] = new Array(messages.length);
   fresh.forEach((i, k) => {
     const row = inserted[k];
-    if (row !== undefined) results[i] = { message: hydrateRow(m, Message, row), conversation: conversations.get(Number(row['conversation_id']))!, created: true };
+    if (row !== undefined) results[i] = { message: hydrateRow(m, Message, row), conversation: conversations.get(Number(row['conversation_id'])), created: true };
   });
   for (const [i, row] of existing) {
-    results[i] = { message: hydrateRow(m, Message, row), conversation: conversations.get(Number(row['conversation_id']))!, created: false };
+    results[i] = { message: hydrateRow(m, Message, row), conversation: conversations.get(Number(row['conversation_id'])), created: false };
   }
   for (const [i, earlier] of repeatOf) results[i] = { ...results[earlier]!, created: false };
   return results;
@@ -267,7 +286,7 @@ function* insertMessages(m: EntityManager, dialect: Dialect, messages: readonly 
  * preview and the time, so the result equals applying them one by one.
  * Returns the conversations' rows after the update.
  */
-function* bumpCounters(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Row[]> {
+function* bumpCounters(m: EntityManager, dialect: Dialect, returning: boolean, messages: readonly Message[]): Plan<Row[]> {
   const conversations = new Map<number, { count: number; at: Date; text: string | null }>();
   const users = new Map<number, Date>();
   for (const message of messages) {
@@ -290,13 +309,13 @@ function* bumpCounters(m: EntityManager, dialect: Dialect, messages: readonly Me
     // VALUES columns are column1..column4 on both engines: id, count, time, preview.
     const sql = statement(
       dialect,
-      `bump-conversations:${chunk.length}`,
+      `bump-conversations:${returning ? 'returning' : 'quiet'}:${chunk.length}`,
       () =>
         `UPDATE "conversations" SET "message_count" = "message_count" + v.column2, ` +
         `"last_message_text" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= v.column3 THEN v.column4 ELSE "last_message_text" END, ` +
         `"last_message_at" = ${later('v.column3')}, "updated_at" = ${now} ` +
         `FROM (VALUES ${Array.from({ length: chunk.length }, () => `(${int}, ${int}, ${ts}, CAST(? AS text))`).join(', ')}) AS v ` +
-        `WHERE "conversations"."id" = v.column1 RETURNING ${dialect.returningAll('conversations')}`,
+        `WHERE "conversations"."id" = v.column1${returning ? ` RETURNING ${dialect.returningAll('conversations')}` : ''}`,
     );
     const params = chunk.flatMap(([id, c]) => [id, c.count, dialect.dateParam(c.at), preview(c.text)]);
     updated.push(...(yield* rowsOf(sql, params)));

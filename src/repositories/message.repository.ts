@@ -3,7 +3,7 @@ import { MessageDirection, MessageSource, MessageStatus } from '../enums';
 import { pageRequest, type CursorList, type Page, type PageRequest } from '../pagination';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
-import { recordMessages } from './message-ingest';
+import { recordMessages, recordMessagesOnly } from './message-ingest';
 import { FOR_CONVERSATION, FOR_USER, readPage } from './message/pages';
 import { prepareInboundBatch, prepareMessage } from './message/prepare';
 import { applyPendingReceipts, applyReceipt, applyWatermark, EXTERNAL_ID_LENGTH, keepPendingReceipt, type CheckedReceipt } from './message/receipts';
@@ -58,7 +58,10 @@ export class MessageRepository extends EntityRepository<Message> {
    * ```
    */
   async recordInbound(input: RecordInboundInput): Promise<Message> {
-    return (await this.recordInboundDetailed(input)).message;
+    const message = await prepareMessage(input, MessageDirection.INBOUND);
+    const dialect = this.ctx.dialect;
+    // The message only: its conversation is not read back.
+    return (await this.ctx.atomic((m) => recordMessagesOnly(m, dialect, [message])))[0]!;
   }
 
   /**

@@ -19,25 +19,38 @@ export const FOR_USER: CursorList = { name: 'messages.listForUser', sort: 'nulla
 /** The list of `listForConversation`, named in its cursors. */
 export const FOR_CONVERSATION: CursorList = { name: 'messages.listForConversation', sort: 'nullableTimestamp' };
 
-/** Which rows a statement reads: those with a sent time (`timed`, newest first) or those without (`untimed`, by id). */
-export type PagePart = 'timed' | 'untimed';
+/**
+ * What a page statement reads: `union`, the rows with a sent time (newest
+ * first) and then those without (by id), two index range scans in one
+ * statement; `both`, the same in one descending scan, where NULL sorts below
+ * every value (SQLite); `untimed`, the rows without a sent time only (after
+ * a cursor on one of them).
+ */
+export type PagePart = 'union' | 'both' | 'untimed';
 
-/** The SQL of one part of a page (`rowLimit` rows) of the messages whose `column` is `?`, from the start or after a cursor. */
+/** The SQL of a page (`rowLimit` rows) of the messages whose `column` is `?`, from the start or after a cursor. */
 export function pageStatement(dialect: Dialect, column: 'userId' | 'conversationId', part: PagePart, afterCursor: boolean, rowLimit: number): string {
   const columnName = column === 'userId' ? 'user_id' : 'conversation_id';
   return statement(dialect, `messages-by:${columnName}:${part}:${afterCursor ? 'after' : 'first'}:${rowLimit}`, () => {
     const at = dialect.timestampPlaceholder;
+    const limit = limitLiteral(rowLimit);
+    const timed = `SELECT m.*, ${dialect.timestampText('m."sent_at"')} AS "cursor_ts"`;
     if (part === 'untimed') {
       return (
         `SELECT m.*, NULL AS "cursor_ts" FROM "messages" m WHERE m."${columnName}" = ? AND m."sent_at" IS NULL` +
-        `${afterCursor ? ' AND m."id" < ?' : ''} ORDER BY m."id" DESC LIMIT ${limitLiteral(rowLimit)}`
+        `${afterCursor ? ' AND m."id" < ?' : ''} ORDER BY m."id" DESC LIMIT ${limit}`
       );
+    }
+    if (part === 'both') {
+      return `${timed} FROM "messages" m WHERE m."${columnName}" = ? ORDER BY m."sent_at" DESC, m."id" DESC LIMIT ${limit}`;
     }
     // The `<=` bound is the index range; the OR breaks ties within one instant by id.
     const after = afterCursor ? ` AND m."sent_at" <= ${at} AND (m."sent_at" < ${at} OR m."id" < ?)` : '';
     return (
-      `SELECT m.*, ${dialect.timestampText('m."sent_at"')} AS "cursor_ts" FROM "messages" m ` +
-      `WHERE m."${columnName}" = ? AND m."sent_at" IS NOT NULL${after} ORDER BY m."sent_at" DESC, m."id" DESC LIMIT ${limitLiteral(rowLimit)}`
+      `SELECT * FROM (SELECT * FROM (${timed}, 0 AS "page_part" FROM "messages" m ` +
+      `WHERE m."${columnName}" = ? AND m."sent_at" IS NOT NULL${after} ORDER BY m."sent_at" DESC, m."id" DESC LIMIT ${limit}) t UNION ALL ` +
+      `SELECT * FROM (SELECT m.*, NULL AS "cursor_ts", 1 AS "page_part" FROM "messages" m WHERE m."${columnName}" = ? AND m."sent_at" IS NULL ` +
+      `ORDER BY m."id" DESC LIMIT ${limit}) u) p ORDER BY p."page_part", p."sent_at" DESC, p."id" DESC LIMIT ${limit}`
     );
   });
 }
@@ -57,22 +70,24 @@ export async function readPage(
   key: CursorKey | null,
   limit: number,
 ): Promise<Page<Message>> {
-  const rows: Array<readonly unknown[]> = [];
-  let columns: readonly string[] = [];
+  if (key === null && dialect.nullsLastDescending) {
+    // The first page in one scan: the timed rows newest first, then the untimed ones by id.
+    const table = await dialect.queryTable(m, pageStatement(dialect, column, 'both', false, limit + 1), [value]);
+    return pageOf(m, list, table.columns, table.rows, limit);
+  }
   if (key === null || key[0] !== null) {
-    const sql = pageStatement(dialect, column, 'timed', key !== null, limit + 1);
-    const table = await dialect.queryTable(m, sql, key === null ? [value] : [value, key[0], key[0], key[1]]);
-    columns = table.columns;
-    rows.push(...table.rows);
+    // One round trip for both parts (the untimed part is read only as far as the page needs).
+    const timedKey = key === null ? [] : [key[0], key[0], key[1]];
+    const table = await dialect.queryTable(m, pageStatement(dialect, column, 'union', key !== null, limit + 1), [value, ...timedKey, value]);
+    return pageOf(m, list, table.columns, table.rows, limit);
   }
-  if (rows.length <= limit) {
-    const after = key !== null && key[0] === null;
-    const sql = pageStatement(dialect, column, 'untimed', after, limit + 1 - rows.length);
-    const table = await dialect.queryTable(m, sql, after ? [value, key[1]] : [value]);
-    // Both parts select `m.*` and then `cursor_ts`: the same columns in the same order.
-    if (table.rows.length > 0 || columns.length === 0) columns = table.columns;
-    rows.push(...table.rows);
-  }
+  // After a row without a sent time only such rows follow.
+  const table = await dialect.queryTable(m, pageStatement(dialect, column, 'untimed', true, limit + 1), [value, key[1]]);
+  return pageOf(m, list, table.columns, table.rows, limit);
+}
+
+/** The page of `limit + 1` rows of a message list, hydrated, with its cursor. */
+function pageOf(m: EntityManager, list: CursorList, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, limit: number): Page<Message> {
   const cursorAt = columns.indexOf('cursor_ts');
   const idAt = columns.indexOf('id');
   const result = toPage(rows, limit, list, (row): CursorKey => [row[cursorAt] === null || row[cursorAt] === undefined ? null : String(row[cursorAt]), Number(row[idAt])]);
