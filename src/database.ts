@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { runPlan, runPlanAsync, type Plan } from './repositories/sql/plan';
+import { runPlan, type Plan } from './repositories/sql/plan';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
@@ -69,7 +69,8 @@ export class Database implements DatabaseScope {
       isClosed,
       work,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
-      openAtomic: (fn) => this.atomic(fn),
+      // SQLite runs plans synchronously in the session's own transaction; elsewhere the scope uses `transaction`.
+      ...(this.queue ? { openAtomic: <T>(plan: (manager: EntityManager) => Plan<T>) => this.atomicOnSqlite(plan) } : {}),
     });
     this.primaryScope =
       options.replicas.length === 0
@@ -160,14 +161,12 @@ export class Database implements DatabaseScope {
   }
 
   /**
-   * Fixed SQL in one transaction, for the repositories (see
-   * `RepositoryContext.atomic`): on SQLite the session's own transaction.
+   * A plan of fixed SQL in one transaction on SQLite, for the repositories
+   * (see `RepositoryContext.atomic`): synchronously, in the session's own transaction.
    */
-  private atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
-    const dialect = dialectFor(this.engine);
-    const queue = this.queue;
-    const now = dialect.queryRowsNow;
-    if (!queue || !now) return this.transaction((tx) => runPlanAsync(plan(tx.manager), (s) => dialect.queryRows(tx.manager, s.sql, s.parameters)));
+  private atomicOnSqlite<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
+    const queue = this.queue!;
+    const now = dialectFor(this.engine).queryRowsNow!;
     const manager = this.dataSource.manager;
     return this.withRetries(() => queue.transaction(() => runPlan(plan(manager), (s) => now(manager, s.sql, s.parameters))), DEFAULT_RETRIES);
   }
