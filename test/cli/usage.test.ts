@@ -158,7 +158,7 @@ describe('a bad DATABASE_URL exits 1 with a message naming it', () => {
   });
 
   it('health --json still prints an unhealthy report for monitoring', async () => {
-    const result = await runCli(['health', '--json'], { DATABASE_URL: `postgres://app:${SECRET}@127.0.0.1:1/app` });
+    const result = await runCli(['health', '--json'], { DATABASE_URL: `postgres://app:${SECRET}@127.0.0.1:1/app`, DB_CONNECT_TIMEOUT_MS: '300' });
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as { status: string; error: string };
     expect(report.status).toBe('unhealthy');
