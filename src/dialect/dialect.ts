@@ -22,7 +22,7 @@ export type Row = Record<string, unknown>;
 
 /** Rows as arrays, with the column names once: what entities are hydrated from by position. @internal */
 export interface Table {
-  /** The result's column names, in order (the same array for every run of a cached SQLite statement). */
+  /** The result's column names, in order (the same array for every run of a statement whose columns are unchanged). */
   readonly columns: readonly string[];
   /** One array of values per row, in column order. */
   readonly rows: ReadonlyArray<readonly unknown[]>;

@@ -134,7 +134,25 @@ export async function runPostgresStatement(m: EntityManager, sql: string, parame
 /** {@link runPostgresStatement} with the rows as arrays (pg's `rowMode: 'array'`): no object per row. @internal */
 export async function runPostgresTable(m: EntityManager, sql: string, parameters: readonly unknown[]): Promise<Table> {
   const result = await runOn(m, sql, parameters, true);
-  return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+  return { columns: columnsOf(sql, result.fields), rows: result.rows as unknown[][] };
+}
+
+const COLUMNS_KEPT = 1000;
+const lastColumns = new Map<string, readonly string[]>();
+
+/**
+ * The result's column names, as the same array as the statement's previous
+ * result when they are unchanged (as SQLite gives them): hydrators are
+ * cached by that array, so a read costs a comparison, not a key built and
+ * looked up.
+ */
+function columnsOf(sql: string, fields: ReadonlyArray<{ name: string }>): readonly string[] {
+  const last = lastColumns.get(sql);
+  if (last !== undefined && last.length === fields.length && last.every((name, i) => name === fields[i]!.name)) return last;
+  if (last === undefined && lastColumns.size >= COLUMNS_KEPT) lastColumns.delete(lastColumns.keys().next().value as string);
+  const columns = fields.map((f) => f.name);
+  lastColumns.set(sql, columns);
+  return columns;
 }
 
 /** What pg answers: rows (objects, or arrays in array mode) and the result's columns. */

@@ -95,6 +95,22 @@ describe.runIf(engines().includes('postgres'))('PostgreSQL fixed SQL on a direct
     expect((await db.users.findById(user.id))?.psid).toBe('stale-plan');
   });
 
+  it("gives a statement's unchanged columns as the same array on every run, and new columns after a migration", async () => {
+    const db = await open({ options: { poolSize: 1 } });
+    await makeUser(db, { psid: 'same-columns' });
+    const sql = 'SELECT * FROM "users" WHERE "psid" = $1 LIMIT 1';
+    const first = await db.run((m) => postgresDialect.queryTable(m, sql, ['same-columns']));
+    const second = await db.run((m) => postgresDialect.queryTable(m, sql, ['same-columns']));
+    expect(second.columns).toBe(first.columns);
+    await db.manager.query('ALTER TABLE "users" ADD COLUMN "legacy_code" integer');
+    const third = await db.run((m) => postgresDialect.queryTable(m, sql, ['same-columns']));
+    expect(third.columns).not.toBe(first.columns);
+    expect(third.columns).toEqual([...first.columns, 'legacy_code']);
+    expect(third.rows[0]).toHaveLength(first.columns.length + 1);
+    // The entity's hydrator still reads the user by name from the wider row.
+    expect((await db.users.findByPsid('same-columns'))?.psid).toBe('same-columns');
+  });
+
   it('fails a named statement running past statementTimeoutMs with a QueryTimeoutError', async () => {
     const db = await open({ options: { statementTimeoutMs: 200, preparedStatements: true } });
     const error = await db.run((m) => postgresDialect.queryRows(m, 'SELECT pg_sleep($1)', [3])).catch((e: unknown) => e);
