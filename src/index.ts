@@ -18,6 +18,7 @@ export * from './enum-utils';
 export * from './errors';
 export * from './entities/index';
 export { normalizePhoneNumber } from './phone-number';
+export * from './search/index';
 export {
   type DatabaseOptions,
   type DatabaseEnv,
