@@ -11,7 +11,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { BeforeInsert, BeforeUpdate, Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { JSON_COLUMN, TIMESTAMP } from '../column-types';
 import { MessageDirection, MessageKind, MessageSource, MessageStatus } from '../enums';
 import { AdCampaign } from './ad-campaign.entity';
@@ -20,6 +20,7 @@ import { enumCheck, IsDateInRange, usesDefaultUnlessSet } from './checks';
 import { Conversation } from './conversation.entity';
 import { Post } from './post.entity';
 import { User } from './user.entity';
+import { normalizeSearchText } from '../search/normalize';
 import { ATTACHMENT_LIMITS, IsBoundedJson, MAX_INT4 } from '../validation';
 
 /**
@@ -210,6 +211,18 @@ export class Message extends TimestampedEntity {
   text!: string | null;
 
   /**
+   * The text as {@link normalizeSearchText} makes it, which full-text search
+   * indexes (`db.messages.search`). Column `search_text`, null when `text` is.
+   * The library writes it wherever it writes `text` (and TypeORM's `save` of
+   * a Message does too); SQL written by hand that sets `text` must set it as
+   * well.
+   */
+  @IsOptional()
+  @IsString()
+  @Column({ type: 'text', nullable: true })
+  searchText!: string | null;
+
+  /**
    * Attachments as JSON. Column `attachments`. At most 100, and JSON only
    * (no `Date`, class instances, `undefined` in arrays, NUL or lone
    * surrogates in text), nested at most 32 levels, 1,000,000 bytes in all;
@@ -319,4 +332,11 @@ export class Message extends TimestampedEntity {
   @IsDateInRange()
   @Column({ type: TIMESTAMP, nullable: true })
   readAt!: Date | null;
+
+  /** Keeps `searchText` in step with `text` when TypeORM saves the entity (the library's own inserts set it themselves). @internal */
+  @BeforeInsert()
+  @BeforeUpdate()
+  protected fillSearchText(): void {
+    if (this.text !== undefined) this.searchText = typeof this.text === 'string' ? normalizeSearchText(this.text) : null;
+  }
 }

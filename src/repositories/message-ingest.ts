@@ -4,6 +4,7 @@ import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversat
 import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
 import { MessageKind, type MessageSource } from '../enums';
+import { normalizeSearchText } from '../search/normalize';
 import { NotFoundError } from '../errors';
 import type { RecordMessageResult } from './message.types';
 import { chunks, columnOf, hydrateRow, marks, persistedValues, rowsOf, statement, type Plan } from './sql';
@@ -21,6 +22,7 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
   'whatsappMessageId',
   'kind',
   'text',
+  'searchText',
   'attachments',
   'direction',
   'status',
@@ -259,6 +261,8 @@ function* insertMessages(m: EntityManager, dialect: Dialect, messages: readonly 
         Array.from({ length: chunk.length }, () => `(${marks(INSERTED.length)})`).join(', ') +
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
+    // The search form of the text, once per message, in the same INSERT.
+    for (const message of chunk) message.searchText = message.text === null ? null : normalizeSearchText(message.text);
     const rows = yield* rowsOf(sql, chunk.flatMap(persist));
     // RETURNING order is not promised: rows with a platform id are matched by it, the
     // rest (they cannot conflict) by id, which both engines assign in VALUES order.

@@ -19,6 +19,7 @@ import {
 } from '../enums';
 import { RECORD_BATCH_MAX, type RecordInboundInput } from '../repositories/message.types';
 import type { DatabaseScope } from '../scope';
+import { normalizeSearchText } from '../search/normalize';
 import { SeededRandom } from './random';
 
 /** Options of {@link seedDemoData}. */
@@ -213,6 +214,7 @@ export async function seedDemoData(db: DatabaseScope, options: SeedOptions = {})
         outbound.push({
           ...ids,
           text,
+          searchText: normalizeSearchText(text),
           source,
           direction: MessageDirection.OUTBOUND,
           status: receipt,

@@ -69,11 +69,11 @@ export async function eraseUser(tx: DatabaseScope, dialect: Dialect, userId: num
         `"profile_pic_url" = NULL, "notes" = NULL, "governorate" = NULL, "is_active" = false, "updated_at" = ${now} WHERE "id" = ?`,
       [erasedPsid(), userId],
     );
-    // Texts, attachments (media links, locations, contact cards) and platform ids (a wamid encodes the number) go;
+    // Texts (and their search form, so search no longer finds them), attachments (media links, locations, contact cards) and platform ids (a wamid encodes the number) go;
     // kind, direction, source, status, times and attribution stay for the reports.
     await run(
       'messages',
-      `UPDATE "messages" SET "text" = NULL, "attachments" = NULL, "facebook_message_id" = NULL, "whatsapp_message_id" = NULL, "updated_at" = ${now} WHERE "user_id" = ?`,
+      `UPDATE "messages" SET "text" = NULL, "search_text" = NULL, "attachments" = NULL, "facebook_message_id" = NULL, "whatsapp_message_id" = NULL, "updated_at" = ${now} WHERE "user_id" = ?`,
       [userId],
     );
     await run('conversations', `UPDATE "conversations" SET "last_message_text" = NULL, "updated_at" = ${now} WHERE "user_id" = ?`, [userId]);

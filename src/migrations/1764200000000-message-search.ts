@@ -1,0 +1,114 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { engineOf, type Engine } from '../column-types';
+import { normalizeSearchText } from '../search/normalize';
+
+/** Messages read and written per backfill statement (2 parameters each, far under both engines' limits). */
+const BACKFILL_CHUNK = 1000;
+/** A progress line every this many messages (and at the end). */
+const PROGRESS_EVERY = 50_000;
+
+/**
+ * The SQLite triggers that keep `messages_fts` (an FTS5 external-content
+ * table over `messages.search_text`) in step with `messages`. Only a change
+ * of `search_text` touches the index, so status updates cost nothing extra.
+ * Every row has an entry (a NULL text is an empty document), as FTS5's
+ * `rebuild` makes them. Frozen as they were when this migration was written.
+ */
+const SQLITE_TRIGGERS = [
+  `CREATE TRIGGER "messages_fts_insert" AFTER INSERT ON "messages" BEGIN ` +
+    `INSERT INTO "messages_fts" ("rowid", "search_text") VALUES (new."id", new."search_text"); END`,
+  `CREATE TRIGGER "messages_fts_delete" AFTER DELETE ON "messages" BEGIN ` +
+    `INSERT INTO "messages_fts" ("messages_fts", "rowid", "search_text") VALUES ('delete', old."id", old."search_text"); END`,
+  `CREATE TRIGGER "messages_fts_update" AFTER UPDATE OF "search_text" ON "messages" BEGIN ` +
+    `INSERT INTO "messages_fts" ("messages_fts", "rowid", "search_text") VALUES ('delete', old."id", old."search_text"); ` +
+    `INSERT INTO "messages_fts" ("rowid", "search_text") VALUES (new."id", new."search_text"); END`,
+];
+const SQLITE_TRIGGER_NAMES = ['messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'];
+
+/** The PostgreSQL expression the GIN index is built on; search queries must use exactly this expression. */
+const PG_DOCUMENT = `to_tsvector('simple'::regconfig, COALESCE("search_text", ''::text))`;
+
+/**
+ * Recreates the SQLite search triggers. A later migration that changes
+ * `messages` through TypeORM's Table API on SQLite (which copies the table
+ * into a new one and drops the old, and with it its triggers) must call this
+ * afterwards; the FTS index itself survives such a copy (ids are kept).
+ *
+ * @internal
+ */
+export async function createSqliteSearchTriggers(queryRunner: QueryRunner): Promise<void> {
+  for (const name of SQLITE_TRIGGER_NAMES) await queryRunner.query(`DROP TRIGGER IF EXISTS "${name}"`);
+  for (const sql of SQLITE_TRIGGERS) await queryRunner.query(sql);
+}
+
+/**
+ * Full-text search of messages (issue 17): `messages.search_text`, the text
+ * as `normalizeSearchText` makes it, backfilled in chunks for the messages
+ * already there (logged as `search index: n / total messages` at the `info`
+ * level), and the index over it: on SQLite the FTS5 external-content table
+ * `messages_fts` kept current by triggers (with FTS5's `secure-delete`, so
+ * an erased text leaves no token behind); on PostgreSQL the GIN index
+ * `IDX_messages_search` on `to_tsvector('simple', coalesce(search_text, ''))`.
+ */
+export class MessageSearch1764200000000 implements MigrationInterface {
+  name = 'MessageSearch1764200000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const engine = engineOf(queryRunner.connection);
+    // A plain ALTER on both engines: TypeORM's addColumn copies the whole table on SQLite.
+    await queryRunner.query(`ALTER TABLE "messages" ADD COLUMN "search_text" text`);
+    await backfill(queryRunner, engine);
+    if (engine === 'sqlite') {
+      await queryRunner.query(
+        `CREATE VIRTUAL TABLE "messages_fts" USING fts5("search_text", content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 0')`,
+      );
+      await queryRunner.query(`INSERT INTO "messages_fts" ("messages_fts", "rank") VALUES ('secure-delete', 1)`);
+      // One pass over the content table builds the index faster than a trigger per row would.
+      await queryRunner.query(`INSERT INTO "messages_fts" ("messages_fts") VALUES ('rebuild')`);
+      await createSqliteSearchTriggers(queryRunner);
+    } else {
+      await queryRunner.query(`CREATE INDEX "IDX_messages_search" ON "messages" USING GIN (${PG_DOCUMENT})`);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    if (engineOf(queryRunner.connection) === 'sqlite') {
+      for (const name of SQLITE_TRIGGER_NAMES) await queryRunner.query(`DROP TRIGGER IF EXISTS "${name}"`);
+      await queryRunner.query(`DROP TABLE IF EXISTS "messages_fts"`);
+    } else {
+      await queryRunner.query(`DROP INDEX IF EXISTS "IDX_messages_search"`);
+    }
+    await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "search_text"`);
+  }
+}
+
+/** Fills `search_text` from `text`, normalised in JavaScript, in chunks by id. */
+async function backfill(queryRunner: QueryRunner, engine: Engine): Promise<void> {
+  const logger = queryRunner.connection.logger;
+  const mark = (i: number): string => (engine === 'postgres' ? `$${i}` : '?');
+  const counted = (await queryRunner.query(`SELECT COUNT(*) AS "n" FROM "messages" WHERE "text" IS NOT NULL`)) as Array<{ n: unknown }>;
+  const total = Number(counted[0]?.n ?? 0);
+  if (total === 0) return;
+  logger.log('info', `search index: 0 / ${total} messages`);
+  let done = 0;
+  let lastReported = 0;
+  let after = 0;
+  for (;;) {
+    const rows = (await queryRunner.query(
+      `SELECT "id", "text" FROM "messages" WHERE "id" > ${mark(1)} AND "text" IS NOT NULL ORDER BY "id" LIMIT ${BACKFILL_CHUNK}`,
+      [after],
+    )) as Array<{ id: unknown; text: string }>;
+    if (rows.length === 0) break;
+    const values = rows.map((_, i) => `(CAST(${mark(2 * i + 1)} AS integer), CAST(${mark(2 * i + 2)} AS text))`).join(', ');
+    await queryRunner.query(
+      `UPDATE "messages" SET "search_text" = v.column2 FROM (VALUES ${values}) AS v WHERE "messages"."id" = v.column1`,
+      rows.flatMap((row) => [Number(row.id), normalizeSearchText(row.text)]),
+    );
+    after = Number(rows[rows.length - 1]!.id);
+    done += rows.length;
+    if (done - lastReported >= PROGRESS_EVERY || rows.length < BACKFILL_CHUNK) {
+      logger.log('info', `search index: ${done} / ${total} messages`);
+      lastReported = done;
+    }
+  }
+}
