@@ -53,7 +53,7 @@ export const MAX_CURSOR_LENGTH = 1024;
  * then id).
  * @internal
  */
-export type CursorSort = 'id' | 'timestamp' | 'nullableTimestamp';
+export type CursorSort = 'id' | 'timestamp' | 'nullableTimestamp' | 'ranked';
 
 /** A list method that issues cursors: its name (e.g. `conversations.inbox`) and how it sorts. @internal */
 export interface CursorList {
@@ -112,6 +112,35 @@ export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown):
   const refuse = (reason: string): never => {
     throw new InvalidCursorError(list.name, reason);
   };
+  const key = cursorPayload(list, cursor, 3, 'it does not hold [list, value, id]');
+  const [value, id] = key as [unknown, unknown];
+  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_INT4) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
+  switch (list.sort) {
+    case 'id':
+      if (value !== null) return refuse('its sort value must be null for a list sorted by id');
+      break;
+    case 'nullableTimestamp':
+      if (value !== null && !isTimestampText(value, engine)) return refuse('its sort value is neither null nor a timestamp');
+      break;
+    case 'timestamp':
+      if (!isTimestampText(value, engine)) return refuse('its sort value is not a timestamp');
+      break;
+    case 'ranked':
+      return refuse('a ranked list reads its cursors with decodeRankedCursor');
+  }
+  return [value as string | null, id as number];
+}
+
+/**
+ * The values after the list name of a cursor of `list` that holds `length`
+ * elements in all: the checks every cursor gets (a string of at most
+ * {@link MAX_CURSOR_LENGTH} characters, canonical base64url of a JSON array
+ * naming `list`).
+ */
+function cursorPayload(list: CursorList, cursor: unknown, length: number, shape: string): unknown[] {
+  const refuse = (reason: string): never => {
+    throw new InvalidCursorError(list.name, reason);
+  };
   if (typeof cursor !== 'string') return refuse(`it is ${describeValue(cursor)}, not a string`);
   if (cursor.length > MAX_CURSOR_LENGTH) return refuse(`it is longer than ${MAX_CURSOR_LENGTH} characters`);
   if (!BASE64URL.test(cursor)) return refuse('it is not base64url text');
@@ -124,22 +153,43 @@ export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown):
   } catch {
     return refuse('it does not hold JSON');
   }
-  if (!Array.isArray(key) || key.length !== 3) return refuse('it does not hold [list, value, id]');
-  const [name, value, id] = key as [unknown, unknown, unknown];
+  if (!Array.isArray(key) || key.length !== length) return refuse(shape);
+  const [name, ...rest] = key as unknown[];
   if (name !== list.name) return refuse(typeof name === 'string' ? 'it was issued by another list' : 'it names no list');
+  return rest;
+}
+
+/**
+ * The key of the last item of a page of search results, ordered by
+ * relevance, then time, then id: the fingerprint of the search (its query
+ * and filters), the item's score (higher is better), its time as timestamp
+ * text and its id.
+ */
+export type RankedCursorKey = [fingerprint: string, score: number, time: string, id: number];
+
+/** The cursor of an item of a ranked `list`. @internal */
+export function encodeRankedCursor(list: CursorList, key: RankedCursorKey): string {
+  return Buffer.from(JSON.stringify([list.name, ...key]), 'utf8').toString('base64url');
+}
+
+/**
+ * The key a cursor of a ranked `list` holds, for the search with this
+ * `fingerprint`; `null` for the first page (`undefined`, `null` or `''`).
+ *
+ * @throws {@link InvalidCursorError} for anything `list` did not issue for this search.
+ * @internal
+ */
+export function decodeRankedCursor(list: CursorList, engine: Engine, cursor: unknown, fingerprint: string): RankedCursorKey | null {
+  if (cursor === undefined || cursor === null || cursor === '') return null;
+  const refuse = (reason: string): never => {
+    throw new InvalidCursorError(list.name, reason);
+  };
+  const [issuedFor, score, time, id] = cursorPayload(list, cursor, 5, 'it does not hold [list, search, score, time, id]');
+  if (issuedFor !== fingerprint) return refuse('it was issued for another search (another query or other filters)');
+  if (typeof score !== 'number' || !Number.isFinite(score)) return refuse('its score is not a finite number');
+  if (!isTimestampText(time, engine)) return refuse('its time is not a timestamp');
   if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_INT4) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
-  switch (list.sort) {
-    case 'id':
-      if (value !== null) return refuse('its sort value must be null for a list sorted by id');
-      break;
-    case 'nullableTimestamp':
-      if (value !== null && !isTimestampText(value, engine)) return refuse('its sort value is neither null nor a timestamp');
-      break;
-    case 'timestamp':
-      if (!isTimestampText(value, engine)) return refuse('its sort value is not a timestamp');
-      break;
-  }
-  return [value as string | null, id as number];
+  return [fingerprint, score, time, id as number];
 }
 
 /**

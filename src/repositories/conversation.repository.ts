@@ -7,6 +7,8 @@ import { NotFoundError } from '../errors';
 import { pageRequest, toPage, type CursorKey, type CursorList, type Page, type PageRequest } from '../pagination';
 import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
+import { checkSearch, CONVERSATION_SEARCH, searchConversations } from './search/index';
+import type { ConversationSearchHit, MessageSearchOptions } from './search/types';
 import { hydrateRow, limitLiteral, prefixedColumns, statement, tableHydrator } from './sql';
 import { checkDate, checkEnum, checkId, optionsOf } from './support/checks';
 
@@ -71,6 +73,33 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     const channel = checkEnum(MessageSource, 'MessageSource', source);
     // A transaction keeps the read after the insert on the primary (replicas may lag).
     return this.ctx.transaction((tx) => tx.conversations.#getOrOpenHere(userId, channel));
+  }
+
+  /**
+   * Full-text search by conversation: the conversations with messages
+   * matching `query`, each once, with its best-matching message (most
+   * relevant, then newest, then by id) and a {@link SearchSnippet} of that
+   * message's original text marking the matched words. Ordered and paged as
+   * `db.messages.search` orders their best messages; the query syntax,
+   * normalisation and filters are those of {@link MessageRepository.search}.
+   * Snippets are computed in JavaScript, the same on both engines.
+   *
+   * @throws {@link EntityValidationError} (entity `MessageSearch`) for a bad `query`, filter or `limit`.
+   * @throws {@link InvalidEnumValueError} for a `source` or `direction` outside its enum.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `conversations.search` for the same query and filters.
+   * @example
+   * ```ts
+   * const { items } = await db.conversations.search('السعر XL', { source: MessageSource.WHATSAPP, limit: 10 });
+   * for (const { conversation, snippet } of items) {
+   *   const marked = snippet.highlights.reduceRight((text, [start, end]) => `${text.slice(0, start)}[${text.slice(start, end)}]${text.slice(end)}`, snippet.text);
+   *   console.log(conversation.id, marked);
+   * }
+   * ```
+   */
+  async search(query: string, options?: MessageSearchOptions): Promise<Page<ConversationSearchHit>> {
+    const dialect = this.ctx.dialect;
+    const search = checkSearch(CONVERSATION_SEARCH, dialect.engine, query, options);
+    return this.ctx.read((m) => searchConversations(m, dialect, search));
   }
 
   /**

@@ -18,6 +18,7 @@ export {
   type AiResponseStats,
 } from './message.types';
 export { ConversationRepository, type InboxRequest } from './conversation.repository';
+export type { MessageSearchOptions, ConversationSearchHit } from './search/types';
 export { LeadActivityRepository, type ContactOptions } from './lead-activity.repository';
 export {
   PostRepository,

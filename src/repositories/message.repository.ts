@@ -21,6 +21,8 @@ import type {
   StatusReceipt,
   StatusResult,
 } from './message.types';
+import { checkSearch, MESSAGE_SEARCH, searchMessages } from './search/index';
+import type { MessageSearchOptions } from './search/types';
 import { checkEnum, checkId, checkKey, checkPlatformTime } from './support/checks';
 
 /**
@@ -327,6 +329,47 @@ export class MessageRepository extends EntityRepository<Message> {
   async listForConversation(conversationId: number, page?: PageRequest): Promise<Page<Message>> {
     checkId('Message', 'conversationId', conversationId);
     return this.#listBy(FOR_CONVERSATION, 'conversationId', conversationId, page);
+  }
+
+  /**
+   * Full-text search of message texts, Arabic and English alike: the
+   * messages matching `query`, most relevant first (FTS5's `bm25()` on
+   * SQLite, `ts_rank_cd()` on PostgreSQL), then newest (`sentAt`), then by
+   * id, in keyset pages. One statement through the search index (the FTS5
+   * table `messages_fts`, or the GIN index `IDX_messages_search`).
+   *
+   * The query is PostgreSQL's web search syntax on both engines: words (all
+   * must occur), `"quoted phrases"`, `-word` or `-"a phrase"` to exclude,
+   * `OR` between two words or phrases. Words are matched whole after
+   * {@link normalizeSearchText} on both sides, so case, accents, harakat,
+   * hamza forms, `ى`/`ي`, `ة`/`ه`, the tatweel and Arabic-Indic digits do
+   * not matter; emoji and punctuation only separate words. Erased customers'
+   * messages are never found (erasing clears their text).
+   *
+   * Pages follow the relevance order, which depends on all indexed texts: a
+   * page read after many messages were written may repeat or skip results
+   * near its cursor.
+   *
+   * @param query - At most {@link MAX_SEARCH_QUERY_LENGTH} characters and {@link MAX_SEARCH_QUERY_WORDS} words, with at least one word to look for.
+   * @throws {@link EntityValidationError} (entity `MessageSearch`) for a bad `query` (rules `isString`, `maxLength`, `maxWords`, `hasSearchWord`), filter or `limit`.
+   * @throws {@link InvalidEnumValueError} for a `source` or `direction` outside its enum.
+   * @throws {@link InvalidCursorError} for a `cursor` that is not a `nextCursor` of `messages.search` for the same query and filters.
+   * @example
+   * ```ts
+   * // "Who asked about the black one in size XL last week?"
+   * const page = await db.messages.search('black "size xl" -returned', {
+   *   direction: MessageDirection.INBOUND,
+   *   since: new Date(Date.now() - 7 * 24 * 3600_000),
+   *   limit: 20,
+   * });
+   * for (const message of page.items) console.log(message.userId, message.text);
+   * if (page.nextCursor) await db.messages.search('black "size xl" -returned', { direction: MessageDirection.INBOUND, limit: 20, cursor: page.nextCursor });
+   * ```
+   */
+  async search(query: string, options?: MessageSearchOptions): Promise<Page<Message>> {
+    const dialect = this.ctx.dialect;
+    const search = checkSearch(MESSAGE_SEARCH, dialect.engine, query, options);
+    return this.ctx.read((m) => searchMessages(m, dialect, search));
   }
 
   /**

@@ -21,8 +21,6 @@ export type SearchPhrase = readonly string[];
 /**
  * A parsed query: a message matches when it has, for every group, at least
  * one of the group's phrases, and none of the excluded phrases.
- *
- * @internal
  */
 export interface ParsedSearchQuery {
   /** ANDed groups of ORed phrases; never empty. */
