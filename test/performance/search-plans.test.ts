@@ -1,0 +1,86 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database';
+import { useTestDatabase } from '../support/database';
+import { type EngineName, engines } from '../support/engines';
+import { captureQueries, queryPlan } from '../support/query-plan';
+
+/*
+ * Plans, not timings: a search is captured as the repository runs it and
+ * explained on a table big enough (and ANALYZEd) for the planner to prefer
+ * the search index: the FTS5 table messages_fts on SQLite, the GIN index
+ * IDX_messages_search on PostgreSQL. Neither may scan messages.
+ */
+
+const USERS = 500;
+const MESSAGES = 30_000;
+
+function series(engine: EngineName, count: number): string {
+  return engine === 'sqlite'
+    ? `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s) AS s`
+    : `generate_series(1, ${count}) AS s(n)`;
+}
+
+/** Messages by raw SQL, their search_text already normal (lowercase ASCII); one in 97 asks about a black XL. */
+async function fill(db: Database, engine: EngineName): Promise<void> {
+  const q = (sql: string): Promise<unknown> => db.manager.query(sql);
+  await q(`INSERT INTO "users" ("psid") SELECT 'search-plan-' || n FROM ${series(engine, USERS)}`);
+  await q(`INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "started_at") SELECT "id", 'messenger', true, 0, CURRENT_TIMESTAMP FROM "users"`);
+  const text = `CASE WHEN s.n % 97 = 0 THEN 'do you have the black one in xl ' || s.n ELSE 'message number ' || s.n END`;
+  await q(
+    `INSERT INTO "messages" ("user_id", "conversation_id", "text", "search_text", "direction", "source", "sent_at")
+     SELECT c."user_id", c."id", ${text}, ${text}, 'inbound', 'messenger', CURRENT_TIMESTAMP
+     FROM ${series(engine, MESSAGES)} JOIN "conversations" c ON c."id" = (SELECT MIN("id") FROM "conversations") + (s.n % ${USERS})`,
+  );
+  await q('ANALYZE');
+}
+
+describe.each(engines())('search query plans on %s', (engine) => {
+  const suite = useTestDatabase(engine);
+  beforeAll(async () => {
+    await fill(suite.db, engine);
+  }, 120_000);
+
+  /** The plans of the data statements `fn` runs. */
+  async function plansOf(fn: () => Promise<unknown>): Promise<string[]> {
+    const statements = (await captureQueries(suite.db, fn)).filter((s) => /^\s*SELECT\b/i.test(s.sql));
+    expect(statements.length).toBe(1);
+    return Promise.all(statements.map((s) => plan(s.sql, s.params)));
+  }
+
+  async function plan(sql: string, params: unknown[]): Promise<string> {
+    if (engine === 'sqlite') return queryPlan(suite.db, engine, sql, params);
+    const rows = (await suite.db.manager.query(`EXPLAIN ${sql}`, params)) as Array<{ 'QUERY PLAN': string }>;
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  function expectSearchIndex(text: string): void {
+    if (engine === 'sqlite') {
+      expect(text).toMatch(/SCAN messages_fts VIRTUAL TABLE INDEX/);
+      expect(text).not.toMatch(/^SCAN m\b/m);
+    } else {
+      expect(text).toMatch(/Bitmap Index Scan on "?IDX_messages_search"?/);
+      expect(text).not.toMatch(/Seq Scan on messages/);
+    }
+  }
+
+  it('finds messages of a two-word query through the search index', async () => {
+    const [text] = await plansOf(async () => expect((await suite.db.messages.search('black xl', { limit: 20 })).items).toHaveLength(20));
+    expectSearchIndex(text!);
+  });
+
+  it('reads a later page of a search through the search index', async () => {
+    const first = await suite.db.messages.search('black xl', { limit: 20 });
+    const [text] = await plansOf(() => suite.db.messages.search('black xl', { limit: 20, cursor: first.nextCursor }));
+    expectSearchIndex(text!);
+  });
+
+  it('finds conversations through the search index', async () => {
+    const [text] = await plansOf(async () => expect((await suite.db.conversations.search('black xl', { limit: 20 })).items).toHaveLength(20));
+    expectSearchIndex(text!);
+  });
+
+  it('uses the search index with filters too', async () => {
+    const [text] = await plansOf(() => suite.db.messages.search('black -red', { direction: 'inbound' as never, since: new Date(0), limit: 20 }));
+    expectSearchIndex(text!);
+  });
+});
