@@ -5,12 +5,19 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Client } from 'pg';
+import { normalizeSearchText } from '../src/search/normalize';
 
 /** Sizes of a dataset. */
 export interface DatasetSize {
   users: number;
   messages: number;
   campaigns: number;
+}
+
+/** How rows are loaded. */
+export interface LoadOptions {
+  /** Fill `messages.search_text` (default true); false for a database before the search migration. */
+  searchText?: boolean;
 }
 
 /** What the runner needs to know about the loaded rows (ids are 1-based and dense). */
@@ -44,6 +51,51 @@ export function messageTime(i: number): number {
   return BASE_MS + i * 1000;
 }
 
+/**
+ * The words of message texts, most frequent first (drawn Zipf-like: word k
+ * about 1/(k+1) as often as the first): CRM chatter in English, Egyptian
+ * Arabic and Franco-Arabic, so a two-word search has a realistic number of
+ * matches (mid-ranked words: a few per cent of messages each).
+ */
+export const TEXT_WORDS = (
+  'the price كام you السعر is في delivery عايز how متاح do الشحن size مقاس have لو black اسود much ازاي ' +
+  'xl لارج available بكام order اوردر one واحد blue ازرق cash الدفع tomorrow بكره color اللون red احمر ' +
+  'cairo القاهره giza الجيزه stock موجود white ابيض large كبير small صغير shipping التوصيل dress فستان ' +
+  'shoes جزمه bag شنطه offer عرض discount خصم please لو_سمحت thanks شكرا still لسه want محتاج ' +
+  'navy كحلي green اخضر medium وسط cotton قطن return مرتجع exchange استبدال week الاسبوع ' +
+  'alex اسكندريه mansoura المنصوره assiut اسيوط kam el 3ayez mota7 ezay bkam gamed tamam'
+)
+  .split(' ')
+  .map((w) => w.replace(/_/g, ' '));
+
+/** Two-word searches of mid-ranked words, English and Arabic (what `npm run bench` times). */
+export const SEARCH_QUERIES = ['black xl', 'اسود لارج', 'delivery giza', 'السعر مقاس', 'blue large', 'عايز فستان', 'cash tomorrow', 'الشحن اسكندريه'];
+
+/** A message text of 4 to 11 words (and, for one in five, an emoji). */
+function textMaker(seed: number): () => string {
+  const random = rng(seed);
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let k = 0; k < TEXT_WORDS.length; k++) cumulative.push((total += 1 / (k + 1)));
+  const word = (): string => {
+    const x = random() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return TEXT_WORDS[lo]!;
+  };
+  return () => {
+    const n = 4 + Math.floor(random() * 8);
+    const words = Array.from({ length: n }, word);
+    if (random() < 0.2) words.push('\u{1F525}');
+    return `${words.join(' ')}?`;
+  };
+}
+
 interface Row {
   table: 'users' | 'ad_campaigns' | 'conversations' | 'messages';
   values: unknown[];
@@ -53,12 +105,20 @@ const COLUMNS: Record<Row['table'], string[]> = {
   users: ['id', 'psid', 'phone_number', 'first_name', 'lead_stage', 'primary_source', 'last_message_at', 'created_at', 'updated_at'],
   ad_campaigns: ['id', 'facebook_campaign_id', 'name', 'impressions', 'clicks', 'conversions', 'spend_minor'],
   conversations: ['id', 'user_id', 'source', 'is_active', 'message_count', 'last_message_text', 'last_message_at', 'started_at', 'created_at', 'updated_at'],
-  messages: ['id', 'user_id', 'conversation_id', 'facebook_message_id', 'whatsapp_message_id', 'text', 'direction', 'source', 'ad_campaign_id', 'sent_at', 'created_at', 'updated_at'],
+  messages: ['id', 'user_id', 'conversation_id', 'facebook_message_id', 'whatsapp_message_id', 'text', 'search_text', 'direction', 'source', 'ad_campaign_id', 'sent_at', 'created_at', 'updated_at'],
 };
 
+/** The columns loaded into `table`: `search_text` only when asked for. */
+function columnsOf(table: Row['table'], options: LoadOptions): string[] {
+  return options.searchText === false ? COLUMNS[table].filter((c) => c !== 'search_text') : COLUMNS[table];
+}
+
 /** Rows in insertion order (users, campaigns, conversations, messages); timestamps as epoch ms. */
-function* rows(size: DatasetSize): Generator<Row> {
+function* rows(size: DatasetSize, options: LoadOptions): Generator<Row> {
   const random = rng(42);
+  // Texts from a stream of their own, so the other columns stay what they always were.
+  const nextText = textMaker(7);
+  const withSearchText = options.searchText !== false;
   const conversations = size.users; // one per user
   const convOf = new Int32Array(size.messages);
   const count = new Int32Array(conversations);
@@ -115,6 +175,7 @@ function* rows(size: DatasetSize): Generator<Row> {
     // so ordering by `sent_at` and by `created_at` differ, and the bench's equality check sees
     // which one a list uses.
     const recorded = i % 7 === 3 ? t + 3 * 86_400_000 : t;
+    const text = nextText();
     yield {
       table: 'messages',
       values: [
@@ -123,7 +184,8 @@ function* rows(size: DatasetSize): Generator<Row> {
         c + 1,
         source === 'messenger' ? `mid.${i + 1}` : null,
         source === 'whatsapp' ? `wamid.${i + 1}` : null,
-        `Message ${i} about the order, price and delivery`,
+        text,
+        ...(withSearchText ? [normalizeSearchText(text)] : []),
         i % 3 === 0 ? 'outbound' : 'inbound',
         source,
         size.campaigns > 0 && i % 20 === 0 ? (i % size.campaigns) + 1 : null,
@@ -138,18 +200,19 @@ function* rows(size: DatasetSize): Generator<Row> {
 const TIME_COLUMNS = new Set(['last_message_at', 'created_at', 'updated_at', 'started_at', 'sent_at']);
 
 /** Loads the dataset into an empty migrated SQLite file, in one transaction. */
-export function loadSqlite(raw: BetterSqlite3.Database, size: DatasetSize): DatasetInfo {
+export function loadSqlite(raw: BetterSqlite3.Database, size: DatasetSize, options: LoadOptions = {}): DatasetInfo {
+  const columns = Object.fromEntries(Object.keys(COLUMNS).map((t) => [t, columnsOf(t as Row['table'], options)])) as Record<Row['table'], string[]>;
   const statements = Object.fromEntries(
-    Object.entries(COLUMNS).map(([table, cols]) => [
+    Object.entries(columns).map(([table, cols]) => [
       table,
       raw.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`),
     ]),
   ) as Record<Row['table'], BetterSqlite3.Statement>;
   const timeIdx = Object.fromEntries(
-    Object.entries(COLUMNS).map(([t, cols]) => [t, cols.map((c, i) => (TIME_COLUMNS.has(c) ? i : -1)).filter((i) => i >= 0)]),
+    Object.entries(columns).map(([t, cols]) => [t, cols.map((c, i) => (TIME_COLUMNS.has(c) ? i : -1)).filter((i) => i >= 0)]),
   ) as Record<Row['table'], number[]>;
   raw.transaction(() => {
-    for (const row of rows(size)) {
+    for (const row of rows(size, options)) {
       for (const i of timeIdx[row.table]) if (row.values[i] !== null) row.values[i] = sqliteTime(row.values[i] as number);
       statements[row.table].run(row.values);
     }
@@ -159,13 +222,13 @@ export function loadSqlite(raw: BetterSqlite3.Database, size: DatasetSize): Data
 }
 
 /** Loads the dataset into an empty migrated PostgreSQL database in multi-row INSERT batches. */
-export async function loadPostgres(client: Client, size: DatasetSize): Promise<DatasetInfo> {
+export async function loadPostgres(client: Client, size: DatasetSize, options: LoadOptions = {}): Promise<DatasetInfo> {
   const batchRows = 1000;
   let pending: Row[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const table = pending[0]!.table;
-    const cols = COLUMNS[table];
+    const cols = columnsOf(table, options);
     const params: unknown[] = [];
     const tuples = pending.map((row) => {
       const ph = row.values.map((v, i) => {
@@ -179,7 +242,7 @@ export async function loadPostgres(client: Client, size: DatasetSize): Promise<D
     pending = [];
   };
   await client.query('BEGIN');
-  for (const row of rows(size)) {
+  for (const row of rows(size, options)) {
     if (pending.length > 0 && (pending[0]!.table !== row.table || pending.length >= batchRows)) await flush();
     pending.push(row);
   }

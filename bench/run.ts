@@ -31,7 +31,10 @@ import { Conversation } from '../src/entities/conversation.entity';
 import { Message } from '../src/entities/message.entity';
 import { User } from '../src/entities/user.entity';
 import { canStartPostgres, startCluster } from '../test/support/pg-cluster';
-import { loadPostgres, loadSqlite, rng, type DatasetInfo, type DatasetSize } from './dataset';
+import { dialectFor } from '../src/dialect/index';
+import { checkSearch, CONVERSATION_SEARCH, MESSAGE_SEARCH } from '../src/repositories/search/index';
+import { conversationSearchStatement, messageSearchStatement, type SearchStatement } from '../src/repositories/search/statements';
+import { loadPostgres, loadSqlite, rng, SEARCH_QUERIES, type DatasetInfo, type DatasetSize } from './dataset';
 import { shapeOf } from './peers/canonical';
 import { drizzlePgPeer, drizzleSqlitePeer } from './peers/drizzle';
 import { checkReads, checkWrites } from './peers/equality';
@@ -325,6 +328,8 @@ async function benchEngine(s: Setup, plan: Plan): Promise<void> {
   await timeRead('findByPsid', 'findByPsid', (p, i) => p.findByPsid(`psid-${spread(i, info.users, 3)}`));
   await timeRead('listForUser', `messages.listForUser (${LIST})`, (p, i) => p.listForUser(spread(i, info.users, 4)));
 
+  await benchSearch(s, plan);
+
   // Aggregates: the library and the raw driver only.
   const agg = await measure(plan.aggregates, Math.ceil(plan.aggregates / 3), [
     () => db.users.leadFunnel(),
@@ -343,6 +348,51 @@ async function benchEngine(s: Setup, plan: Plan): Promise<void> {
 
   if (engine === 'postgres' && plan.writers.length > 0 && s.newRaw) await concurrentIngest(s, plan);
   if (plan.export) await exportRuns(engine, s.url, raw);
+}
+
+/**
+ * Full-text search with two-word queries (English and Arabic, bench/dataset.ts):
+ * the library and the raw driver running the very SQL and parameters the
+ * library builds (so the difference is the library's parsing, checks and
+ * hydration). The results are checked equal first.
+ */
+async function benchSearch(s: Setup, plan: Plan): Promise<void> {
+  const { engine, db, raw, info } = s;
+  const dialect = dialectFor(engine);
+  const limit = 20;
+  const kinds = [
+    {
+      op: 'messageSearch',
+      operation: `messages.search (2 words, ${limit})`,
+      library: (q: string) => db.messages.search(q, { limit }),
+      statement: (q: string): SearchStatement => messageSearchStatement(dialect, checkSearch(MESSAGE_SEARCH, engine, q, { limit })),
+      ids: (page: { items: Array<{ id: number }> }) => page.items.map((m) => m.id),
+    },
+    {
+      op: 'conversationSearch',
+      operation: `conversations.search (2 words, ${limit})`,
+      library: (q: string) => db.conversations.search(q, { limit }),
+      statement: (q: string): SearchStatement => conversationSearchStatement(db.manager, dialect, checkSearch(CONVERSATION_SEARCH, engine, q, { limit })),
+      ids: (page: { items: Array<{ message: { id: number } }> }) => page.items.map((h) => h.message.id),
+    },
+  ] as const;
+  const queryAt = (i: number): number => ((i % SEARCH_QUERIES.length) + SEARCH_QUERIES.length) % SEARCH_QUERIES.length;
+  for (const kind of kinds) {
+    const statements = SEARCH_QUERIES.map((q) => kind.statement(q));
+    let found = 0;
+    for (let k = 0; k < SEARCH_QUERIES.length; k++) {
+      const ours = (kind.ids as (page: unknown) => number[])(await kind.library(SEARCH_QUERIES[k]!));
+      const theirs = (await raw.all(statements[k]!.sql, statements[k]!.parameters)).slice(0, limit).map((r) => Number(r['id']));
+      if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error(`${kind.op} "${SEARCH_QUERIES[k]}": the raw driver found ${JSON.stringify(theirs)}, the library ${JSON.stringify(ours)}`);
+      found += ours.length;
+    }
+    if (found === 0) throw new Error(`${kind.op}: no query found anything; the dataset has no matching texts`);
+    const stats = await measure(plan.reads, plan.readWarm, [
+      (i) => kind.library(SEARCH_QUERIES[queryAt(i)]!),
+      (i) => raw.all(statements[queryAt(i)]!.sql, statements[queryAt(i)]!.parameters),
+    ]);
+    record(engine, kind.op, kind.operation, info.messages, ['library', 'raw'], stats, `${SEARCH_QUERIES.length} queries in turn, ${found} results in their first pages`);
+  }
 }
 
 /**

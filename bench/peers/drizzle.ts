@@ -10,6 +10,7 @@
  * `sql` templates for `UPDATE ... FROM (VALUES ...)`, which Drizzle has no
  * builder for.
  */
+import { normalizeSearchText } from '../../src/search/normalize';
 import type BetterSqlite3 from 'better-sqlite3';
 import { and, desc, eq, inArray, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
@@ -104,6 +105,7 @@ export function drizzleSqlitePeer(connection: BetterSqlite3.Database, shapes: Sh
       facebookMessageId: P('fb'),
       whatsappMessageId: P('wa'),
       text: P('text'),
+      searchText: P('searchText'),
       direction: 'inbound',
       source: P('source'),
       sentAt: P('at'),
@@ -143,7 +145,7 @@ export function drizzleSqlitePeer(connection: BetterSqlite3.Database, shapes: Sh
         return activeOne.get({ userId: step.userId, source: step.source })?.id;
       case 'insert': {
         const { input: i, conversationId } = step.messages[0]!;
-        return insert.all({ userId: i.userId, conversationId, fb: i.fb, wa: i.wa, text: i.text, source: i.source, at: new Date(i.at) }).map(keyed);
+        return insert.all({ userId: i.userId, conversationId, fb: i.fb, wa: i.wa, text: i.text, searchText: normalizeSearchText(i.text), source: i.source, at: new Date(i.at) }).map(keyed);
       }
       case 'bumpConversations': {
         const c = step.conversations[0]!;
@@ -182,6 +184,7 @@ export function drizzleSqlitePeer(connection: BetterSqlite3.Database, shapes: Sh
               facebookMessageId: i.fb,
               whatsappMessageId: i.wa,
               text: i.text,
+              searchText: normalizeSearchText(i.text),
               direction: 'inbound',
               source: i.source,
               sentAt: new Date(i.at),
@@ -298,6 +301,7 @@ export function drizzlePgPeer(pool: Pool, shapes: Shapes): Peer {
             facebookMessageId: P('fb'),
             whatsappMessageId: P('wa'),
             text: P('text'),
+            searchText: P('searchText'),
             direction: 'inbound',
             source: P('source'),
             sentAt: P('at'),
@@ -305,7 +309,7 @@ export function drizzlePgPeer(pool: Pool, shapes: Shapes): Peer {
           .onConflictDoNothing()
           .returning()
           .prepare('d_insert_message')
-          .execute({ userId: i.userId, conversationId, fb: i.fb, wa: i.wa, text: i.text, source: i.source, at: new Date(i.at) });
+          .execute({ userId: i.userId, conversationId, fb: i.fb, wa: i.wa, text: i.text, searchText: normalizeSearchText(i.text), source: i.source, at: new Date(i.at) });
         return rows.map(keyed);
       }
       case 'bumpConversations': {
@@ -361,6 +365,7 @@ export function drizzlePgPeer(pool: Pool, shapes: Shapes): Peer {
                 facebookMessageId: i.fb,
                 whatsappMessageId: i.wa,
                 text: i.text,
+                searchText: normalizeSearchText(i.text),
                 direction: 'inbound',
                 source: i.source,
                 sentAt: new Date(i.at),

@@ -50,8 +50,9 @@ async function snapshot(raw: Raw, shapes: Shapes, inputs: readonly IngestInput[]
 
 /** What a recorded message says, without what differs by contender (ids, platform ids, text, times). */
 function masked(row: CanonRow): CanonRow {
-  const { id, user_id, conversation_id, facebook_message_id, whatsapp_message_id, text, sent_at, created_at, updated_at, ...rest } = row;
-  void [id, user_id, conversation_id, facebook_message_id, whatsapp_message_id, text, sent_at, created_at, updated_at];
+  // search_text follows text (every contender writes normalizeSearchText(text)).
+  const { id, user_id, conversation_id, facebook_message_id, whatsapp_message_id, text, search_text, sent_at, created_at, updated_at, ...rest } = row;
+  void [id, user_id, conversation_id, facebook_message_id, whatsapp_message_id, text, search_text, sent_at, created_at, updated_at];
   return rest;
 }
 

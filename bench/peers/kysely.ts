@@ -7,6 +7,7 @@
  * multi-row `insertInto().values([...])` and `sql` templates for
  * `UPDATE ... FROM (VALUES ...)`.
  */
+import { normalizeSearchText } from '../../src/search/normalize';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type RawBuilder, type Transaction } from 'kysely';
 import type { Pool } from 'pg';
@@ -60,6 +61,7 @@ interface MessagesTable extends Stamps {
   facebook_message_id: string | null;
   whatsapp_message_id: string | null;
   text: string | null;
+  search_text: string | null;
   attachments: unknown;
   direction: string;
   status: Generated<string>;
@@ -137,6 +139,7 @@ export function kyselyPeer(engine: Engine, target: { sqlite: BetterSqlite3.Datab
               facebook_message_id: i.fb,
               whatsapp_message_id: i.wa,
               text: i.text,
+              search_text: normalizeSearchText(i.text),
               direction: 'inbound',
               source: i.source,
               sent_at: time(i.at),

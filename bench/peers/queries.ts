@@ -65,8 +65,8 @@ export function rawSql(engine: Engine, userColumns: readonly string[]) {
     openConversation: `INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "started_at") VALUES (?, ?, true, 0, ${now}) ON CONFLICT DO NOTHING RETURNING "id"`,
     activeOne: 'SELECT "id" FROM "conversations" WHERE "user_id" = ? AND "source" = ? AND "is_active" = true',
     insertMessage:
-      'INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "direction", "source", "sent_at") ' +
-      `VALUES (?, ?, ?, ?, ?, 'inbound', ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+      'INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "search_text", "direction", "source", "sent_at") ' +
+      `VALUES (?, ?, ?, ?, ?, ?, 'inbound', ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
     bumpConversation:
       'UPDATE "conversations" SET "message_count" = "message_count" + 1, ' +
       '"last_message_text" = CASE WHEN "last_message_at" IS NULL OR "last_message_at" <= ? THEN ? ELSE "last_message_text" END, ' +
@@ -84,8 +84,8 @@ export function rawSql(engine: Engine, userColumns: readonly string[]) {
       Array.from({ length: n }, () => `(?, ?, true, 0, ${now})`).join(', ') +
       ' ON CONFLICT DO NOTHING RETURNING "id", "user_id", "source"',
     insertMessages: (n: number): string =>
-      'INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "direction", "source", "sent_at") VALUES ' +
-      Array.from({ length: n }, () => `(?, ?, ?, ?, ?, 'inbound', ?, ${ts(engine)})`).join(', ') +
+      'INSERT INTO "messages" ("user_id", "conversation_id", "facebook_message_id", "whatsapp_message_id", "text", "search_text", "direction", "source", "sent_at") VALUES ' +
+      Array.from({ length: n }, () => `(?, ?, ?, ?, ?, ?, 'inbound', ?, ${ts(engine)})`).join(', ') +
       ' ON CONFLICT DO NOTHING RETURNING *',
     // VALUES columns are column1..column4 on both engines: id, count, time, preview.
     bumpConversations: (n: number): string =>

@@ -7,6 +7,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Client } from 'pg';
+import { normalizeSearchText } from '../../src/search/normalize';
 import { sqliteTime } from '../dataset';
 import { canon } from './canonical';
 import { keyOf, recordBatch, recordOne, runAsync, type Keyed, type Step } from './ingest-plan';
@@ -116,7 +117,8 @@ export function rawSteps(raw: Raw, sql: RawSql, set: boolean): (step: Step) => P
         return row === undefined ? undefined : Number(row['id']);
       }
       case 'insert': {
-        const params = step.messages.flatMap(({ input: i, conversationId }) => [i.userId, conversationId, i.fb, i.wa, i.text, i.source, raw.time(i.at)]);
+        // The search form of the text, as the library writes it.
+        const params = step.messages.flatMap(({ input: i, conversationId }) => [i.userId, conversationId, i.fb, i.wa, i.text, normalizeSearchText(i.text), i.source, raw.time(i.at)]);
         return (await raw.all(set ? sql.insertMessages(step.messages.length) : sql.insertMessage, params)).map(keyed);
       }
       case 'bumpConversations': {
