@@ -17,6 +17,7 @@ import { firstCalls, startService } from '../../docs/guides/snippets/getting-sta
 import { backlog, customersByNumber, handleMessengerEvent, handleWebhookBody, reactions, receipts } from '../../docs/guides/snippets/webhooks';
 import { dataDeletionCallback, deletionStatusPage, eraseWhatsAppCustomer, parseSignedRequest } from '../../docs/guides/snippets/data-deletion';
 import { historyPage, wholeInbox } from '../../docs/guides/snippets/paging';
+import { arabicSearch, conversationResults, whoAskedLastWeek } from '../../docs/guides/snippets/search';
 import { funnelAndTrail, moveLead } from '../../docs/guides/snippets/lead-funnel';
 import { getLead, recordWithRetry } from '../../docs/guides/snippets/errors';
 import { convertLead, rolledBack, serializable } from '../../docs/guides/snippets/transactions';
@@ -173,6 +174,21 @@ describe.each(engines())('the guides\' snippets on %s', (engine) => {
       cursor = page.next ?? undefined;
     } while (cursor);
     expect(new Set(seen).size).toBe(30);
+  });
+
+  it('search: finds the customers who asked, Arabic spellings alike, and marks the snippets', async () => {
+    const [asker, other] = await Promise.all([makeUser(t.db), makeUser(t.db)]);
+    const record = (userId: number, source: MessageSource, text: string, id: string) =>
+      t.db.messages.recordInbound({ userId, source, text, ...(source === MessageSource.WHATSAPP ? { whatsappMessageId: id } : { facebookMessageId: id }) });
+    await record(asker.id, MessageSource.MESSENGER, 'Do you have the black one in size XL?', 's1');
+    await record(other.id, MessageSource.MESSENGER, 'The black one in size XL was returned', 's2');
+    await record(other.id, MessageSource.WHATSAPP, 'الســعر كام؟', 's3');
+    await record(asker.id, MessageSource.WHATSAPP, 'Price el XL kam?', 's4');
+    expect(await whoAskedLastWeek(t.db)).toEqual([asker.id]);
+    expect((await arabicSearch(t.db)).sort()).toEqual(['Price el XL kam?', 'الســعر كام؟'].sort());
+    const { results, next } = await conversationResults(t.db, 'السعر');
+    expect(results.map((r) => r.snippet)).toEqual(['«الســعر» كام؟']);
+    expect(next).toBeNull();
   });
 
   it('lead funnel: every change is audited and the funnel counts the lead once', async () => {
