@@ -8,7 +8,7 @@ import { Comment, CommentTag, Converter, ReferenceReflection, ReflectionKind, Re
 const RULES = [
   [/^entities(\.ts|\/)/, 'Entities'],
   [/^(enums|enum-utils)\.ts$/, 'Enums'],
-  [/^(repositories\/|pagination\.ts$|scope\.ts$)/, 'Repositories'],
+  [/^(repositories\/|search\/|pagination\.ts$|scope\.ts$)/, 'Repositories'],
   [/^(config|data-source|database|attach-database|column-types|naming-strategy|logger)\.ts$/, 'Database'],
   [/^typeorm\//, 'Database'],
   [/^(operations|migrations)\//, 'Operations'],
