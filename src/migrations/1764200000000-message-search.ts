@@ -106,9 +106,10 @@ async function backfill(queryRunner: QueryRunner, engine: Engine): Promise<void>
     );
     after = Number(rows[rows.length - 1]!.id);
     done += rows.length;
-    if (done - lastReported >= PROGRESS_EVERY || rows.length < BACKFILL_CHUNK) {
+    if (done - lastReported >= PROGRESS_EVERY) {
       logger.log('info', `search index: ${done} / ${total} messages`);
       lastReported = done;
     }
   }
+  if (done !== lastReported) logger.log('info', `search index: ${done} / ${total} messages`);
 }
