@@ -68,7 +68,11 @@ export const TEXT_WORDS = (
   .split(' ')
   .map((w) => w.replace(/_/g, ' '));
 
-/** Two-word searches of mid-ranked words, English and Arabic (what `npm run bench` times). */
+/**
+ * Two-word searches, English and Arabic (what `npm run bench` times, in turn):
+ * from common pairs (`السعر مقاس`, price and size, about 2% of messages) to
+ * rarer ones (`cash tomorrow`); the bench prints how many messages each matches.
+ */
 export const SEARCH_QUERIES = ['black xl', 'اسود لارج', 'delivery giza', 'السعر مقاس', 'blue large', 'عايز فستان', 'cash tomorrow', 'الشحن اسكندريه'];
 
 /** A message text of 4 to 11 words (and, for one in five, an emoji). */

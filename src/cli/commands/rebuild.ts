@@ -17,6 +17,9 @@ export function registerRebuildCommand(program: Command, kit: CommandKit): void 
         throw new ConfigError('NODE_ENV', `is ${JSON.stringify(ctx.env['NODE_ENV'])}, a production environment; rebuild refuses to drop a production database unless --force`);
       }
       await withDb(cmd, async (db) => {
+        // TypeORM drops every table SQLite lists, FTS5's shadow tables too, which SQLite refuses
+        // ("may not be dropped"): the search index goes first, and its shadow tables with it.
+        if (db.engine === 'sqlite') await db.dataSource.query('DROP TABLE IF EXISTS "messages_fts"');
         await db.dataSource.dropDatabase();
         const ran = await db.migrate();
         write(`Rebuilt: dropped every table and ran ${ran.length} migration(s).\n`);
