@@ -16,6 +16,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Database } from '../database';
 import { SettingValueType } from '../enums';
 import { isMigochatDbError, type ValidationIssue } from '../errors';
+import { normalizeSearchText } from '../search/normalize';
 import { validateEntity } from '../validation';
 import { ImportLineError } from './errors';
 import { type ExportRow, typeName } from './format';
@@ -151,7 +152,12 @@ function describeIssues(issues: ValidationIssue[], meta: EntityMetadata): string
  * @internal
  */
 export async function prepareRow(db: Database, target: ImportTable, entry: ExportRow, line: number): Promise<PreparedRow> {
-  const { table, row } = entry;
+  const { table } = entry;
+  // A message's search form is the library's normalisation of its text, whatever the file holds
+  // (a file exported before search existed has none): recomputed, so imported messages are found.
+  const text = entry.row['text'];
+  const row: ExportRow['row'] =
+    table === 'messages' && target.columns.has('search_text') ? { ...entry.row, search_text: typeof text === 'string' ? normalizeSearchText(text) : null } : entry.row;
   const secret = isSecretRow(table, row);
   const columns = Object.keys(row);
   const entity = new (target.meta.target as new () => object)() as Record<string, unknown>;

@@ -7,6 +7,8 @@ import { makeUser } from '../../../src/testing';
 import { useTestDatabase } from '../../support/database';
 import { engines } from '../../support/engines';
 import { firstIssue, rejection } from '../../support/errors';
+import { ingestWhatsAppWebhook } from '../../../src/meta/index';
+import { fixture } from '../../support/meta-fixtures';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.now();
@@ -184,6 +186,10 @@ describe.each(engines())('messages.search on %s', (engine) => {
     const [result] = await suite.db.messages.recordInboundBatch([{ userId: s.ahmed, source: MessageSource.MESSENGER, text: 'Batch ÉTÉ ٣', facebookMessageId: 'm_batch_1' }]);
     expect(result!.message.searchText).toBe('batch ete 3');
     expect((await suite.db.messages.getById(result!.message.id)).searchText).toBe('batch ete 3');
+    await ingestWhatsAppWebhook(suite.db, fixture('whatsapp-text'));
+    expect(texts((await search('"blue sofa"')).items)).toEqual(['Hello, I saw your ad. Is the blue sofa in stock?']);
+    const sent = await suite.db.messages.recordOutbound({ userId: s.mona, source: MessageSource.WHATSAPP, text: 'ُالكنبة الزرقاء متاحة', whatsappMessageId: 'wamid.search-out' });
+    expect(sent.searchText).toBe('الكنبه الزرقاء متاحه');
   });
 });
 
