@@ -569,6 +569,24 @@ describe.runIf(canTestOnTty())('on a terminal', () => {
     }
   });
 
+  it('migrate draws the search index backfill as a progress bar on a database that holds messages', async () => {
+    const db = await createTarget('sqlite');
+    try {
+      expect((await db.run(['migrate'])).code).toBe(0);
+      expect((await db.run(['seed', '--users', '10'])).code).toBe(0);
+      // Back to before MessageSearch1764200000000, with the seeded messages kept.
+      const search = MIGRATIONS.findIndex((m) => m.name === 'MessageSearch1764200000000');
+      for (let i = MIGRATIONS.length - 1; i >= search; i--) expect((await db.run(['migrate:revert', '--yes'])).code).toBe(0);
+      const result = await runCliOnTty(['migrate'], { DATABASE_URL: db.url });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/search index \[.*\] \d+% \| [\d,]+\/[\d,]+ messages/);
+      expect(result.stdout).toContain('MessageSearch1764200000000');
+      expect(cursorVisibleAfter(result.stdout)).toBe(true);
+    } finally {
+      await db.dispose();
+    }
+  });
+
   it.each(engines())('Ctrl-C during seed on %s stops after the batch in progress, shows the cursor, says what was written and exits 130', { timeout: 120_000 }, async (engine) => {
     const db = await createTarget(engine);
     try {

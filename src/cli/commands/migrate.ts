@@ -1,17 +1,32 @@
 import type { Command } from 'commander';
-import { count, CliError, table } from '../output';
+import { count, countOf, CliError, progress, table } from '../output';
 import { EXIT, type CommandKit } from '../context';
 
 /** Registers `migrate`, `migrate:status` and `migrate:revert`. */
 export function registerMigrateCommands(program: Command, kit: CommandKit): void {
-  const { write, withDb, colours, confirmDestructive } = kit;
+  const { io, write, withDb, colours, confirmDestructive } = kit;
 
   program
     .command('migrate')
     .description('run every pending migration')
     .action(async (_o, cmd: Command) => {
       await withDb(cmd, async (db) => {
-        const ran = await db.migrate();
+        // Long migrations log their progress (`search index: n / total messages`): shown as a bar on a terminal.
+        const bar = progress(io, 'search index', countOf('messages'));
+        const logger = db.dataSource.logger;
+        const log = logger.log.bind(logger);
+        logger.log = (level, message, runner) => {
+          const done = /^search index: (\d+) \/ (\d+) messages$/.exec(String(message));
+          if (done) bar.update(Number(done[1]), Number(done[2]));
+          else log(level, message, runner);
+        };
+        let ran: string[];
+        try {
+          ran = await db.migrate();
+        } finally {
+          bar.stop();
+          logger.log = log;
+        }
         write(ran.length === 0 ? 'Nothing to migrate: the schema is up to date.\n' : `Ran ${ran.length} migration(s):\n${ran.map((n) => `  ${n}\n`).join('')}`);
       });
     });
