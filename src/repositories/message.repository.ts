@@ -334,7 +334,7 @@ export class MessageRepository extends EntityRepository<Message> {
   /**
    * Full-text search of message texts, Arabic and English alike: the
    * messages matching `query`, most relevant first (FTS5's `bm25()` on
-   * SQLite, `ts_rank_cd()` on PostgreSQL), then newest (`sentAt`), then by
+   * SQLite, `ts_rank()` on PostgreSQL), then newest (`sentAt`), then by
    * id, in keyset pages. One statement through the search index (the FTS5
    * table `messages_fts`, or the GIN index `IDX_messages_search`).
    *
