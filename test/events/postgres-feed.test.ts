@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
-import { MessageSource } from '../../src/enums';
+import { LeadStage, MessageSource } from '../../src/enums';
 import type { LiveEvent } from '../../src/events/types';
 import { canStartPostgres, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
 
@@ -89,6 +89,23 @@ describe.runIf(canStartPostgres() || process.env['CI'])('db.events on a PostgreS
     expect(await next).toEqual({ value: undefined, done: true });
     await eventually(async () => (await listeners(url)) === 0);
     expect(() => other.events.subscribe({}, () => undefined)).toThrow(/closed/);
+  });
+
+  it.each([true, false] as const)('publishes and listens with preparedStatements: %s', async (preparedStatements) => {
+    const other = await openDatabase({ url, events: true, preparedStatements });
+    try {
+      const user = await other.users.findOrCreateByPsid(`prepared-${String(preparedStatements)}`);
+      const seen: LiveEvent[] = [];
+      const stop = db.events.subscribe({ userId: user.id }, (e) => void seen.push(e));
+      await db.events.ready();
+      await other.messages.recordInboundBatch([1, 2, 3].map((i) => ({ userId: user.id, text: `p${i}`, source: MessageSource.MESSENGER })));
+      await other.users.changeLeadStage(user.id, LeadStage.HOT);
+      await eventually(() => seen.length === 5);
+      expect(seen.map((e) => e.type)).toEqual(['conversation.opened', 'message.recorded', 'message.recorded', 'message.recorded', 'lead.stageChanged']);
+      stop();
+    } finally {
+      await other.close();
+    }
   });
 
   it('listens through eventsUrl when one is given', async () => {
