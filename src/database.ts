@@ -192,47 +192,47 @@ export class Database implements DatabaseScope {
     const now = dialectFor(this.engine).queryRowsNow!;
     const manager = this.dataSource.manager;
     const run = (s: { sql: string; parameters: readonly unknown[] }) => now(manager, s.sql, s.parameters);
-    return this.withRetries(async () => {
+    return this.withRetries(() => {
       const events: DomainEvent[] | null = this.events.wanted ? [] : null;
       const writes = this.events.writes;
-      const result = await queue.transaction(() => {
+      const unit = queue.transaction(() => {
         const value = runPlan(plan(manager, events), run);
         // The events row joins the plan's transaction: still synchronous, committed with it.
         if (writes && events !== null && events.length > 0) for (const s of this.eventWriter.statements(events)) run(s);
         return value;
       });
-      if (events !== null) this.events.committed(events, writes);
-      return result;
+      // Nobody wants events: the unit as it was, without a step after it.
+      return events === null ? unit : unit.then((value) => (this.events.committed(events, writes), value));
     }, DEFAULT_RETRIES);
   }
 
   private transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
     const isolation = dialectFor(this.engine).transactionIsolation(options.isolation);
     const dialect = dialectFor(this.engine);
-    const attempt = async (): Promise<T> => {
+    const attempt = (): Promise<T> => {
       // Per attempt: a retried transaction starts again with no events.
       const events: DomainEvent[] | null = this.events.wanted ? [] : null;
       const writes = this.events.writes;
-      const body = async (manager: EntityManager): Promise<T> => {
-        const result = await fn(
-          new Scope({
-            engine: this.engine,
-            manager,
-            inTransaction: true,
-            queue: null,
-            openTransaction: (inner) => inner(this.scope),
-            pendingEvents: events,
-          }),
-        );
-        // Last in the transaction: pg_notify is delivered, and the events row visible, only if it commits.
-        if (writes && events !== null && events.length > 0) {
-          for (const s of this.eventWriter.statements(events)) await dialect.queryRows(manager, s.sql, s.parameters);
-        }
-        return result;
-      };
-      const result = await (isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body));
-      if (events !== null) this.events.committed(events, writes);
-      return result;
+      const scopeOf = (manager: EntityManager) =>
+        new Scope({
+          engine: this.engine,
+          manager,
+          inTransaction: true,
+          queue: null,
+          openTransaction: (inner) => inner(this.scope),
+          pendingEvents: events,
+        });
+      const body =
+        events === null || !writes
+          ? (manager: EntityManager): Promise<T> => fn(scopeOf(manager))
+          : async (manager: EntityManager): Promise<T> => {
+              const result = await fn(scopeOf(manager));
+              // Last in the transaction: pg_notify is delivered, and the events row visible, only if it commits.
+              if (events.length > 0) for (const s of this.eventWriter.statements(events)) await dialect.queryRows(manager, s.sql, s.parameters);
+              return result;
+            };
+      const unit = isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body);
+      return events === null ? unit : unit.then((value) => (this.events.committed(events, writes), value));
     };
     const queue = this.queue;
     return this.withRetries(queue ? () => queue.run(attempt) : attempt, options.retries ?? DEFAULT_RETRIES);
