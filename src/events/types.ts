@@ -18,12 +18,19 @@ import type { LeadStage, MessageDirection, MessageKind, MessageSource, MessageSt
  * ```
  */
 export interface MessageRecordedEvent {
+  /** Always `'message.recorded'`. */
   readonly type: 'message.recorded';
+  /** The message (`Message.id`). */
   readonly messageId: number;
+  /** Its conversation (`Conversation.id`). */
   readonly conversationId: number;
+  /** The customer (`User.id`). */
   readonly userId: number;
+  /** Inbound (from the customer) or outbound (from an agent or the AI). */
   readonly direction: MessageDirection;
+  /** The channel: Messenger, WhatsApp, ... */
   readonly source: MessageSource;
+  /** Text, image, reaction, ... */
   readonly kind: MessageKind;
   /** When the platform says it was sent (or when it was recorded, without one). */
   readonly sentAt: Date;
@@ -43,10 +50,15 @@ export interface MessageRecordedEvent {
  * ```
  */
 export interface MessageStatusEvent {
+  /** Always `'message.status'`. */
   readonly type: 'message.status';
+  /** The message (`Message.id`). */
   readonly messageId: number;
+  /** Its conversation (`Conversation.id`). */
   readonly conversationId: number;
+  /** The customer (`User.id`). */
   readonly userId: number;
+  /** The status the message has now. */
   readonly status: MessageStatus;
 }
 
@@ -59,9 +71,13 @@ export interface MessageStatusEvent {
  * ```
  */
 export interface ConversationOpenedEvent {
+  /** Always `'conversation.opened'`. */
   readonly type: 'conversation.opened';
+  /** The conversation (`Conversation.id`). */
   readonly conversationId: number;
+  /** The customer (`User.id`). */
   readonly userId: number;
+  /** The channel: Messenger, WhatsApp, ... */
   readonly source: MessageSource;
 }
 
@@ -76,9 +92,13 @@ export interface ConversationOpenedEvent {
  * ```
  */
 export interface ConversationClosedEvent {
+  /** Always `'conversation.closed'`. */
   readonly type: 'conversation.closed';
+  /** The conversation (`Conversation.id`). */
   readonly conversationId: number;
+  /** The customer (`User.id`). */
   readonly userId: number;
+  /** The channel: Messenger, WhatsApp, ... */
   readonly source: MessageSource;
 }
 
@@ -93,9 +113,13 @@ export interface ConversationClosedEvent {
  * ```
  */
 export interface LeadStageChangedEvent {
+  /** Always `'lead.stageChanged'`. */
   readonly type: 'lead.stageChanged';
+  /** The customer (`User.id`). */
   readonly userId: number;
+  /** The stage before. */
   readonly from: LeadStage;
+  /** The stage now. */
   readonly to: LeadStage;
 }
 
@@ -117,7 +141,9 @@ export type GapReason = 'overflow' | 'reconnect' | 'pruned';
  * ```
  */
 export interface GapEvent {
+  /** Always `'gap'`. */
   readonly type: 'gap';
+  /** Why events may be missing. */
   readonly reason: GapReason;
 }
 
