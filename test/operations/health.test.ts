@@ -58,12 +58,10 @@ describe.each(engines())('health on %s', (engine) => {
 
   it('is degraded with the pending migration named when the schema migration has not run', async () => {
     const behind = await fresh.open();
-    await behind.dataSource.undoLastMigration({ transaction: 'each' });
-    await behind.dataSource.undoLastMigration({ transaction: 'each' });
-    await behind.dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < 4; i++) await behind.dataSource.undoLastMigration({ transaction: 'each' });
     const report = await behind.health();
     expect(report.status).toBe('degraded');
-    expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000']);
+    expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'DomainEvents1764300000000']);
     expect(report.missingTables).toEqual(TABLES);
     expect(report.tables).toEqual([]);
   });
