@@ -109,6 +109,26 @@ describe.each(setups)('db.events on %s', (_name, engine, events) => {
     live.stop();
   });
 
+  it('delivers an opening by getOrOpen and the closes of closeIdle, once each', async () => {
+    await open();
+    const u1 = await db.users.findOrCreateByPsid(`ev-${engine}-idle1`);
+    const u2 = await db.users.findOrCreateByPsid(`ev-${engine}-idle2`);
+    const live = collect(db, { types: ['conversation.opened', 'conversation.closed'] });
+    await db.events.ready();
+    const c1 = await db.conversations.getOrOpen(u1.id, MessageSource.MESSENGER);
+    await db.conversations.getOrOpen(u1.id, MessageSource.MESSENGER); // already open: no event
+    const c2 = await db.conversations.getOrOpen(u2.id, MessageSource.WHATSAPP);
+    expect(await db.conversations.closeIdle(new Date(Date.now() + 60_000))).toBe(2);
+    await live.until(4);
+    expect(live.seen).toEqual([
+      { type: 'conversation.opened', conversationId: c1.id, userId: u1.id, source: MessageSource.MESSENGER },
+      { type: 'conversation.opened', conversationId: c2.id, userId: u2.id, source: MessageSource.WHATSAPP },
+      { type: 'conversation.closed', conversationId: c1.id, userId: u1.id, source: MessageSource.MESSENGER },
+      { type: 'conversation.closed', conversationId: c2.id, userId: u2.id, source: MessageSource.WHATSAPP },
+    ]);
+    live.stop();
+  });
+
   it('filters by type, conversation and user', async () => {
     await open();
     const u1 = await db.users.findOrCreateByPsid(`ev-${engine}-f1`);
