@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConfigError } from '../errors';
+import { ConfigError, DatabaseClosedError } from '../errors';
 import { DEFAULT_BUFFER_SIZE, Subscription, type FailureReport } from './subscription';
 import { DOMAIN_EVENT_TYPES, type DomainEvent, type EventFilter, type EventHandler, type LiveEvent, type SubscribeOptions, type Unsubscribe } from './types';
 
@@ -87,6 +87,7 @@ export class DatabaseEvents {
    *
    * @returns A function that stops the subscription.
    * @throws {@link ConfigError} for a filter or buffer size that is not allowed.
+   * @throws {@link DatabaseClosedError} after `db.close()`.
    * @example
    * ```ts
    * const stop = db.events.subscribe({ types: ['message.recorded', 'message.status'], conversationId: 42 }, (e) => {
@@ -166,7 +167,7 @@ export class DatabaseEvents {
   }
 
   private open(filter: EventFilter, options: SubscribeOptions, handler: EventHandler | null): Subscription {
-    if (this.closed) throw new ConfigError('events', 'the database is closed; open a new one to subscribe');
+    if (this.closed) throw new DatabaseClosedError('The database is closed; open a new one with openDatabase()');
     checkFilter(filter);
     const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     if (!Number.isInteger(size) || size < 1) throw new ConfigError('bufferSize', `${String(size)} is not allowed; expected a whole number >= 1`);

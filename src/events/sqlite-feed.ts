@@ -40,7 +40,11 @@ export class SqliteFeed implements EventFeed {
     try {
       this.versionOf = connection.prepare('PRAGMA data_version');
       this.version = this.versionOf.get()?.data_version;
-      const last = connection.prepare('SELECT COALESCE(MAX("id"), 0) AS "id" FROM "events"').get() as { id: number };
+      // The last id ever handed out (AUTOINCREMENT keeps it in sqlite_sequence), not the largest kept:
+      // after a prune of every row the next one continues from there.
+      const last = connection
+        .prepare(`SELECT MAX(COALESCE((SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'events'), 0), COALESCE((SELECT MAX("id") FROM "events"), 0)) AS "id"`)
+        .get() as { id: number };
       this.lastId = Number(last.id);
       this.read = connection.prepare('SELECT "id", "payload" FROM "events" WHERE "id" > ? ORDER BY "id" LIMIT ?');
     } catch (cause) {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { LeadStage, MessageSource } from '../../src/enums';
+import { DatabaseClosedError } from '../../src/errors';
 import type { LiveEvent } from '../../src/events/types';
 import { canStartPostgres, emptyDatabase, startCluster, type PgCluster } from '../support/pg-cluster';
 
@@ -88,7 +89,7 @@ describe.runIf(canStartPostgres() || process.env['CI'])('db.events on a PostgreS
     await other.close();
     expect(await next).toEqual({ value: undefined, done: true });
     await eventually(async () => (await listeners(url)) === 0);
-    expect(() => other.events.subscribe({}, () => undefined)).toThrow(/closed/);
+    expect(() => other.events.subscribe({}, () => undefined)).toThrow(DatabaseClosedError);
   });
 
   it.each([true, false] as const)('publishes and listens with preparedStatements: %s', async (preparedStatements) => {

@@ -88,3 +88,25 @@ describe('db.events on a SQLite file', () => {
     expect(await db.manager.query(`SELECT COUNT(*) AS n FROM "events"`)).toEqual([{ n: 0 }]);
   });
 });
+
+describe('db.events on a SQLite file whose events rows were all pruned', () => {
+  it('reads the next row without a gap (ids go on from the last one handed out)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migochat-feed-'));
+    const file = join(dir, 'pruned.db');
+    const db = await openDatabase({ url: `sqlite:${file}`, migrate: true, events: true });
+    try {
+      const user = await db.users.findOrCreateByPsid('pruned-1');
+      await db.messages.recordInbound({ userId: user.id, text: 'old', source: MessageSource.MESSENGER });
+      await db.manager.query(`DELETE FROM "events"`);
+      const seen: string[] = [];
+      const stop = db.events.subscribe({}, (e) => void seen.push(e.type === 'message.recorded' ? (e.preview ?? '') : e.type));
+      await db.messages.recordInbound({ userId: user.id, text: 'new', source: MessageSource.MESSENGER });
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).toEqual(['new']);
+      stop();
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
