@@ -1,5 +1,5 @@
 // db.events in one process: events only after commit, in commit order, none from rolled-back work.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,7 @@ describe.each(setups)('db.events on %s', (_name, engine, events) => {
     await open();
     const user = await db.users.findOrCreateByPsid(`ev-${engine}-t`);
     let calls = 0;
+    const log = vi.spyOn(db.dataSource.logger, 'log').mockImplementation(() => undefined);
     const stop = db.events.subscribe({ types: 'message.recorded' }, () => {
       calls++;
       throw new Error('handler bug');
@@ -174,6 +175,9 @@ describe.each(setups)('db.events on %s', (_name, engine, events) => {
     await live.until(2);
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toBe(2);
+    expect(log).toHaveBeenCalledWith('warn', expect.stringContaining('An events handler threw on a message.recorded event'));
+    expect(log).toHaveBeenCalledWith('warn', expect.stringContaining('handler bug'));
+    log.mockRestore();
     stop();
     live.stop();
   });
