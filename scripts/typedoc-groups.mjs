@@ -13,6 +13,7 @@ const RULES = [
   [/^typeorm\//, 'Database'],
   [/^(operations|migrations)\//, 'Operations'],
   [/^(errors|driver-errors|validation)\.ts$/, 'Errors'],
+  [/^events\//, 'Live events'],
   [/^testing\//, 'Testing'],
   [/^(meta\/|phone-number\.ts$)/, 'Meta webhooks'],
 ];
@@ -25,6 +26,7 @@ const LEADS = {
   Database: ['openDatabase', 'Database', 'DatabaseOptions', 'databaseOptionsFromEnv', 'DatabaseScope', 'TransactionOptions'],
   Repositories: ['Repositories', 'UserRepository', 'MessageRepository', 'ConversationRepository', 'LeadActivityRepository'],
   Errors: ['MigochatDbError', 'isMigochatDbError', 'MigochatDbErrorCode'],
+  'Live events': ['DatabaseEvents', 'DomainEvent', 'LiveEvent', 'EventFilter'],
   Testing: ['createTestDatabase'],
   // The functions first, then what they answer; the body types follow in source order.
   'Meta webhooks': [

@@ -105,12 +105,45 @@ export interface DatabaseOptions {
    * ```
    */
   preparedStatements?: PreparedStatements;
+  /**
+   * Publish every committed change as a live event to other processes
+   * (`db.events`): on SQLite one `INSERT` into the `events` table per unit of
+   * work, in its transaction; on PostgreSQL one `pg_notify` per unit. Default
+   * `false`: it adds a statement to every write (about one more statement on
+   * top of the 4-5 of recording a message). Enable it in **every process that
+   * writes** (webhook receiver, AI responder, dashboard API): a process
+   * without it still delivers its own commits to its own subscribers, but no
+   * other process sees them. Subscribing needs no option.
+   *
+   * @example
+   * ```ts
+   * const db = await openDatabase({ url: 'postgres://crm:secret@db/crm', events: true });
+   * ```
+   */
+  events?: boolean;
+  /**
+   * PostgreSQL: where the events listener connects (default `url`). LISTEN
+   * needs a session of its own: behind PgBouncer in transaction mode, point
+   * this at the server itself (or a session-mode pooler) while `url` goes
+   * through PgBouncer. Writers need no direct connection: `pg_notify` works
+   * in transaction mode.
+   *
+   * @example
+   * ```ts
+   * await openDatabase({ url: 'postgres://crm:s@pgbouncer:6432/crm', preparedStatements: false, eventsUrl: 'postgres://crm:s@db:5432/crm' });
+   * ```
+   */
+  eventsUrl?: string;
+  /** SQLite: how long rows of the `events` table are kept before a writer prunes them (default 86 400 000 ms, one day). */
+  eventRetentionMs?: number;
 }
 
 /** {@link DatabaseOptions} with every default filled in, as `createDataSource` uses them. */
-export type ResolvedDatabaseOptions = Required<Omit<DatabaseOptions, 'ssl'>> & {
+export type ResolvedDatabaseOptions = Required<Omit<DatabaseOptions, 'ssl' | 'eventsUrl'>> & {
   /** TLS settings, or `false` for none. */
   ssl: false | SslOptions;
+  /** PostgreSQL: the events listener's URL, or `null` for `url`. */
+  eventsUrl: string | null;
   /** What `url` points at. */
   target: DatabaseTarget;
 };
@@ -279,6 +312,15 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
   if (!PREPARED_STATEMENTS.includes(preparedStatements)) {
     throw new ConfigError('preparedStatements', `${inspect(preparedStatements)} is not allowed; expected 'auto', true or false`);
   }
+  if (options.events !== undefined && typeof options.events !== 'boolean') {
+    throw new ConfigError('events', `${inspect(options.events)} is not allowed; expected true or false`);
+  }
+  let eventsUrl: string | null = null;
+  if (options.eventsUrl !== undefined) {
+    const t = parseDatabaseUrl(options.eventsUrl, 'eventsUrl');
+    if (t.engine !== 'postgres' || target.engine !== 'postgres') throw new ConfigError('eventsUrl', `"${maskUrl(options.eventsUrl)}" must be a postgres:// URL, with a PostgreSQL url`);
+    eventsUrl = t.url;
+  }
   return withMaskedSecrets({
     url: options.url,
     target,
@@ -293,6 +335,9 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     ssl,
     replicas,
     preparedStatements,
+    events: options.events ?? false,
+    eventsUrl,
+    eventRetentionMs: checkInteger('eventRetentionMs', options.eventRetentionMs, 1000, 86_400_000),
   });
 }
 
@@ -365,6 +410,9 @@ function envSsl(env: DatabaseEnv): boolean | SslOptions | undefined {
  * | `DB_LOGGING` | `logging`: `true`, `false` or `query,error,...` | `warn` |
  * | `DB_SSL` | `ssl`: `true`, `false`, `require`, `no-verify` | false |
  * | `DB_PREPARED_STATEMENTS` | `preparedStatements`: `auto`, `true` (`on`, `1`), `false` (`off`, `0`) | `auto` |
+ * | `DB_EVENTS` | `events`: `true` or `false` | false |
+ * | `DATABASE_EVENTS_URL` | `eventsUrl` (PostgreSQL) | `DATABASE_URL` |
+ * | `DB_EVENT_RETENTION_MS` | `eventRetentionMs` (SQLite) | 86400000 |
  *
  * @throws {@link ConfigError} naming the variable, its value (password masked) and what is allowed.
  * @example
@@ -406,6 +454,16 @@ export function databaseOptionsFromEnv(env: DatabaseEnv = process.env): Database
   if (ssl !== undefined) options.ssl = ssl;
   const prepared = envPreparedStatements(env);
   if (prepared !== undefined) options.preparedStatements = prepared;
+  const events = envBoolean(env, 'DB_EVENTS');
+  if (events !== undefined) options.events = events;
+  const eventsUrl = env['DATABASE_EVENTS_URL']?.trim();
+  if (eventsUrl) {
+    const t = parseDatabaseUrl(eventsUrl, 'DATABASE_EVENTS_URL');
+    if (t.engine !== 'postgres' || !/^postgres/i.test(url)) throw new ConfigError('DATABASE_EVENTS_URL', `"${maskUrl(eventsUrl)}" must be a postgres:// URL, with a PostgreSQL DATABASE_URL`);
+    options.eventsUrl = eventsUrl;
+  }
+  const retention = envInteger(env, 'DB_EVENT_RETENTION_MS', 1000);
+  if (retention !== undefined) options.eventRetentionMs = retention;
   if (options.replicas && options.replicas.length > 0 && !/^postgres/i.test(url)) {
     throw new ConfigError('DATABASE_READ_REPLICA_URLS', 'read replicas need a PostgreSQL DATABASE_URL');
   }

@@ -21,10 +21,19 @@ import type { DatabaseScope, TransactionOptions } from './scope';
 import { Scope } from './scope-impl';
 import { SqliteSession } from './sqlite-session';
 import { WorkTracker } from './work-tracker';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Client, ClientConfig } from 'pg';
+import { DatabaseEvents, type EventFeed } from './events/database-events';
+import { EventWriter } from './events/event-writer';
+import { PostgresFeed } from './events/postgres-feed';
+import { SqliteFeed } from './events/sqlite-feed';
+import type { DomainEvent } from './events/types';
 
 export type { PendingMigration } from './migrations/history';
 
 const DEFAULT_RETRIES = 5;
+/** How often the SQLite events feed checks `PRAGMA data_version`. */
+const EVENTS_POLL_MS = 50;
 
 /** `db.users`, `db.messages`, ...: the {@link Repositories}, as getters defined from the registry. */
 export interface Database extends Repositories {}
@@ -52,6 +61,15 @@ export class Database implements DatabaseScope {
   protected readonly scope: Scope;
   /** @internal */
   protected readonly primaryScope: Scope;
+  /**
+   * Live events of committed changes: `db.events.subscribe(filter, handler)`
+   * or `for await (const e of db.events.stream(filter))`. See
+   * {@link DatabaseEvents} and the live inbox guide; other processes' changes
+   * arrive when they open their database with `events: true`.
+   */
+  readonly events: DatabaseEvents;
+  /** @internal */
+  protected readonly eventWriter: EventWriter;
 
   /** @internal Use {@link openDatabase}. */
   constructor(dataSource: DataSource, options: ResolvedDatabaseOptions) {
@@ -59,6 +77,9 @@ export class Database implements DatabaseScope {
     this.options = options;
     this.queue = options.target.engine === 'sqlite' ? new SqliteSession(dataSource, options.target.path) : null;
     const isClosed = () => this.closed;
+    this.eventWriter = new EventWriter(dialectFor(options.target.engine), options.eventRetentionMs);
+    this.events = new DatabaseEvents(eventsSetup(dataSource, options));
+    const eventsWanted = () => this.events.wanted;
     // On SQLite the queue knows what is in flight.
     const work = this.queue ? undefined : this.work;
     this.scope = new Scope({
@@ -69,8 +90,9 @@ export class Database implements DatabaseScope {
       isClosed,
       work,
       openTransaction: (fn, opts) => this.transaction(fn, opts),
+      eventsWanted,
       // SQLite runs plans synchronously in the session's own transaction; elsewhere the scope uses `transaction`.
-      ...(this.queue ? { openAtomic: <T>(plan: (manager: EntityManager) => Plan<T>) => this.atomicOnSqlite(plan) } : {}),
+      ...(this.queue ? { openAtomic: <T>(plan: (manager: EntityManager, events: DomainEvent[] | null) => Plan<T>) => this.atomicOnSqlite(plan) } : {}),
     });
     this.primaryScope =
       options.replicas.length === 0
@@ -83,6 +105,7 @@ export class Database implements DatabaseScope {
             isClosed,
             work,
             openTransaction: (fn, opts) => this.transaction(fn, opts),
+            eventsWanted,
             lease: () => {
               const runner = dataSource.createQueryRunner('master');
               return { manager: runner.manager, release: () => runner.release() };
@@ -164,27 +187,52 @@ export class Database implements DatabaseScope {
    * A plan of fixed SQL in one transaction on SQLite, for the repositories
    * (see `RepositoryContext.atomic`): synchronously, in the session's own transaction.
    */
-  private atomicOnSqlite<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
+  private atomicOnSqlite<T>(plan: (manager: EntityManager, events: DomainEvent[] | null) => Plan<T>): Promise<T> {
     const queue = this.queue!;
     const now = dialectFor(this.engine).queryRowsNow!;
     const manager = this.dataSource.manager;
-    return this.withRetries(() => queue.transaction(() => runPlan(plan(manager), (s) => now(manager, s.sql, s.parameters))), DEFAULT_RETRIES);
+    const run = (s: { sql: string; parameters: readonly unknown[] }) => now(manager, s.sql, s.parameters);
+    return this.withRetries(() => {
+      const events: DomainEvent[] | null = this.events.wanted ? [] : null;
+      const writes = this.events.writes;
+      const unit = queue.transaction(() => {
+        const value = runPlan(plan(manager, events), run);
+        // The events row joins the plan's transaction: still synchronous, committed with it.
+        if (writes && events !== null && events.length > 0) for (const s of this.eventWriter.statements(events)) run(s);
+        return value;
+      });
+      // Nobody wants events: the unit as it was, without a step after it.
+      return events === null ? unit : unit.then((value) => (this.events.committed(events, writes), value));
+    }, DEFAULT_RETRIES);
   }
 
   private transactionWithRetries<T>(fn: (tx: DatabaseScope) => Promise<T>, options: TransactionOptions): Promise<T> {
     const isolation = dialectFor(this.engine).transactionIsolation(options.isolation);
+    const dialect = dialectFor(this.engine);
     const attempt = (): Promise<T> => {
-      const body = (manager: EntityManager): Promise<T> =>
-        fn(
-          new Scope({
-            engine: this.engine,
-            manager,
-            inTransaction: true,
-            queue: null,
-            openTransaction: (inner) => inner(this.scope),
-          }),
-        );
-      return isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body);
+      // Per attempt: a retried transaction starts again with no events.
+      const events: DomainEvent[] | null = this.events.wanted ? [] : null;
+      const writes = this.events.writes;
+      const scopeOf = (manager: EntityManager) =>
+        new Scope({
+          engine: this.engine,
+          manager,
+          inTransaction: true,
+          queue: null,
+          openTransaction: (inner) => inner(this.scope),
+          pendingEvents: events,
+        });
+      const body =
+        events === null || !writes
+          ? (manager: EntityManager): Promise<T> => fn(scopeOf(manager))
+          : async (manager: EntityManager): Promise<T> => {
+              const result = await fn(scopeOf(manager));
+              // Last in the transaction: pg_notify is delivered, and the events row visible, only if it commits.
+              if (events.length > 0) for (const s of this.eventWriter.statements(events)) await dialect.queryRows(manager, s.sql, s.parameters);
+              return result;
+            };
+      const unit = isolation ? this.dataSource.transaction(isolation, body) : this.dataSource.transaction(body);
+      return events === null ? unit : unit.then((value) => (this.events.committed(events, writes), value));
     };
     const queue = this.queue;
     return this.withRetries(queue ? () => queue.run(attempt) : attempt, options.retries ?? DEFAULT_RETRIES);
@@ -303,8 +351,39 @@ export class Database implements DatabaseScope {
     if (this.queue) await this.queue.drain();
     else await this.work.quiet();
     this.closed = true;
+    await this.events.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+/** How `db.events` reaches other processes on this database. */
+function eventsSetup(dataSource: DataSource, options: ResolvedDatabaseOptions) {
+  const report = (message: string, error: unknown) => {
+    const detail = error instanceof Error ? error.message : String(error);
+    dataSource.logger.log('warn', `${message}: ${maskUrl(detail)}`);
+  };
+  const target = options.target;
+  if (target.engine === 'sqlite') {
+    const inMemory = target.path === ':memory:' || target.path === '';
+    const open = (): BetterSqlite3.Database => {
+      // The driver TypeORM loaded: a connection of the feed's own, on the same file.
+      const main = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+      const Connection = main.constructor as new (path: string, options: BetterSqlite3.Options) => BetterSqlite3.Database;
+      return new Connection(target.path, { fileMustExist: true, timeout: 100 });
+    };
+    const feed = inMemory ? null : (): EventFeed => new SqliteFeed(open, EVENTS_POLL_MS, report);
+    return { writes: options.events && !inMemory, feed, report };
+  }
+  const config: ClientConfig = {
+    connectionString: options.eventsUrl ?? target.url,
+    ssl: options.ssl === false ? false : options.ssl,
+    application_name: 'migochat-db-events',
+    keepAlive: true,
+    ...(options.connectTimeoutMs > 0 ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+  };
+  // The pg module TypeORM loaded (no import of our own: the entities entry must not load drivers).
+  const makeClient = (c: ClientConfig): Client => new (dataSource.driver as unknown as { postgres: { Client: new (c: ClientConfig) => Client } }).postgres.Client(c);
+  return { writes: options.events, feed: (): EventFeed => new PostgresFeed(makeClient, config, report), report };
 }
 
 /**

@@ -38,6 +38,7 @@ export { createDataSource, dataSourceOptions } from './data-source';
 export { Database, openDatabase, type PendingMigration } from './database';
 export { attachDatabase } from './attach-database';
 export type { DatabaseScope, TransactionOptions } from './scope';
+export * from './events/index';
 export * from './repositories/index';
 export {
   type Page,

@@ -7,6 +7,7 @@ import { DatabaseClosedError } from './errors';
 import type { RepositoryContext } from './repositories/context';
 import { runPlanAsync, type Plan } from './repositories/sql/plan';
 import { REPOSITORY_CLASSES, REPOSITORY_NAMES, type Repositories } from './repositories/registry';
+import type { DomainEvent } from './events/types';
 import type { DatabaseScope, TransactionOptions } from './scope';
 import type { UnitKind } from './sqlite-session';
 import type { WorkTracker } from './work-tracker';
@@ -30,7 +31,7 @@ export interface UnitQueue {
 }
 
 /** How a scope runs a plan of fixed statements in one transaction when it is not in one. @internal */
-export type AtomicRunner = <T>(plan: (manager: EntityManager) => Plan<T>) => Promise<T>;
+export type AtomicRunner = <T>(plan: (manager: EntityManager, events: DomainEvent[] | null) => Plan<T>) => Promise<T>;
 
 /** How a scope opens a transaction when it is not in one. @internal */
 export type TransactionRunner = <T>(fn: (tx: DatabaseScope) => Promise<T>, options?: TransactionOptions) => Promise<T>;
@@ -54,6 +55,9 @@ export class Scope implements DatabaseScope, RepositoryContext {
   private readonly openTransaction: TransactionRunner;
   private readonly openAtomic: AtomicRunner | undefined;
   private readonly lease: ManagerLease | undefined;
+  /** The events of this transaction, published after it commits; `null` when nobody wants them (or outside one). */
+  readonly pendingEvents: DomainEvent[] | null;
+  private readonly eventsWanted: () => boolean;
   private cache: Partial<Record<keyof Repositories, object>> = {};
 
   constructor(args: {
@@ -70,7 +74,13 @@ export class Scope implements DatabaseScope, RepositoryContext {
     openAtomic?: AtomicRunner;
     /** Run each unit of work on a leased manager (the primary, when replicas serve plain reads). */
     lease?: ManagerLease;
+    /** A transaction's scope: where its events gather until it commits. */
+    pendingEvents?: DomainEvent[] | null;
+    /** The database's scope: whether units of work must collect their events. */
+    eventsWanted?: () => boolean;
   }) {
+    this.pendingEvents = args.inTransaction ? (args.pendingEvents ?? null) : null;
+    this.eventsWanted = args.eventsWanted ?? (() => false);
     this.lease = args.lease;
     this.engine = args.engine;
     this.dialect = dialectFor(args.engine);
@@ -113,10 +123,22 @@ export class Scope implements DatabaseScope, RepositoryContext {
     return this.unit(fn, 'user');
   }
 
-  atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T> {
+  get collectingEvents(): boolean {
+    return this.inTransaction ? this.pendingEvents !== null : this.eventsWanted();
+  }
+
+  emit(...events: DomainEvent[]): void {
+    this.pendingEvents?.push(...events);
+  }
+
+  atomic<T>(plan: (manager: EntityManager, events: DomainEvent[] | null) => Plan<T>): Promise<T> {
     if (this.inTransaction || !this.openAtomic) {
       const dialect = this.dialect;
-      return this.transaction((tx) => runPlanAsync(plan(tx.manager), (s) => dialect.queryRows(tx.manager, s.sql, s.parameters)));
+      return this.transaction((tx) => {
+        // The transaction's own scope (this one, or the one db.transaction made).
+        const scope = tx as Scope;
+        return runPlanAsync(plan(tx.manager, scope.pendingEvents), (s) => dialect.queryRows(tx.manager, s.sql, s.parameters));
+      });
     }
     if (this.isClosed()) return Promise.reject(new DatabaseClosedError('The database is closed; open a new one with openDatabase()'));
     return this.openAtomic(plan);

@@ -175,6 +175,45 @@ describe('databaseOptionsFromEnv: DB_PREPARED_STATEMENTS', () => {
   });
 });
 
+describe('databaseOptionsFromEnv: DB_EVENTS, DATABASE_EVENTS_URL, DB_EVENT_RETENTION_MS', () => {
+  it.each([['true', true], ['on', true], ['1', true], ['false', false], ['off', false], ['0', false]] as const)('reads DB_EVENTS=%s as %s', (raw, expected) => {
+    expect(databaseOptionsFromEnv({ DB_EVENTS: raw }).events).toBe(expected);
+  });
+
+  it('leaves events off by default', () => {
+    expect(databaseOptionsFromEnv({}).events).toBeUndefined();
+    expect(resolveDatabaseOptions(databaseOptionsFromEnv({})).events).toBe(false);
+  });
+
+  it('refuses a DB_EVENTS that is not a boolean, naming the variable', () => {
+    const error = configError(() => databaseOptionsFromEnv({ DB_EVENTS: 'maybe' }));
+    expect(error.setting).toBe('DB_EVENTS');
+    expect(error.message).toContain('"maybe"');
+  });
+
+  it('reads the listener URL, only for a PostgreSQL DATABASE_URL, with its password masked in errors', () => {
+    const direct = 'postgres://crm:s3cret@db-direct:5432/crm';
+    expect(databaseOptionsFromEnv({ DATABASE_URL: PG, DATABASE_EVENTS_URL: direct }).eventsUrl).toBe(direct);
+    expect(resolveDatabaseOptions({ url: PG, eventsUrl: direct }).eventsUrl).toBe(direct);
+    expect(resolveDatabaseOptions({ url: PG }).eventsUrl).toBeNull();
+    const error = configError(() => databaseOptionsFromEnv({ DATABASE_URL: 'sqlite::memory:', DATABASE_EVENTS_URL: direct }));
+    expect(error.setting).toBe('DATABASE_EVENTS_URL');
+    expect(error.message).not.toContain('s3cret');
+    expect(configError(() => resolveDatabaseOptions({ url: PG, eventsUrl: 'sqlite:x.db' })).setting).toBe('eventsUrl');
+  });
+
+  it('reads the retention and refuses one under a second', () => {
+    expect(databaseOptionsFromEnv({ DB_EVENT_RETENTION_MS: '3600000' }).eventRetentionMs).toBe(3_600_000);
+    expect(resolveDatabaseOptions({ url: 'sqlite::memory:' }).eventRetentionMs).toBe(86_400_000);
+    expect(configError(() => databaseOptionsFromEnv({ DB_EVENT_RETENTION_MS: '10' })).setting).toBe('DB_EVENT_RETENTION_MS');
+    expect(configError(() => resolveDatabaseOptions({ url: 'sqlite::memory:', eventRetentionMs: 0 })).setting).toBe('eventRetentionMs');
+  });
+
+  it('refuses an events option that is not a boolean', () => {
+    expect(configError(() => resolveDatabaseOptions({ url: 'sqlite::memory:', events: 'yes' as unknown as boolean })).setting).toBe('events');
+  });
+});
+
 describe('databaseOptionsFromEnv: DATABASE_READ_REPLICA_URLS', () => {
   const R1 = 'postgres://reader:r3ad@replica-1:5432/crm';
   const R2 = 'postgresql://reader:r3ad@replica-2/crm';

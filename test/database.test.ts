@@ -152,8 +152,8 @@ describe('openDatabase', () => {
   it('lists the initial migration as pending when opened without migrate', async () => {
     const db = await openDatabase({ url: 'sqlite::memory:' });
     try {
-      expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000']);
-      expect(await db.migrate()).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000']);
+      expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
+      expect(await db.migrate()).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
       expect(await db.pendingMigrations()).toEqual([]);
     } finally {
       await db.close();

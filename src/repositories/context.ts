@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Engine } from '../column-types';
 import type { Dialect } from '../dialect/index';
 import type { DatabaseScope } from '../scope';
+import type { DomainEvent } from '../events/types';
 import type { Plan } from './sql/plan';
 
 /**
@@ -35,7 +36,20 @@ export interface RepositoryContext {
    * no turn of the event loop); otherwise each statement through the dialect.
    * @internal
    */
-  atomic<T>(plan: (manager: EntityManager) => Plan<T>): Promise<T>;
+  atomic<T>(plan: (manager: EntityManager, events: DomainEvent[] | null) => Plan<T>): Promise<T>;
+  /**
+   * Whether the changes of this unit of work are wanted as live events
+   * (`db.events`): someone subscribed here, or the database publishes them.
+   * Work that must read its changes back to tell them (a RETURNING) does it
+   * only then. @internal
+   */
+  readonly collectingEvents: boolean;
+  /**
+   * Adds events of the current transaction, published after it commits
+   * (dropped if it rolls back). Outside a transaction, or when nobody wants
+   * them, does nothing. @internal
+   */
+  emit(...events: DomainEvent[]): void;
   /**
    * Runs `fn` in a transaction: joins the current one, or opens a new one
    * (retried on conflicts). Driver errors come out as typed errors either way.

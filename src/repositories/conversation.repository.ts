@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { contextOf } from '../events/emit';
+import type { ConversationClosedEvent } from '../events/types';
 import type { Dialect } from '../dialect/index';
 import { Conversation } from '../entities/conversation.entity';
 import { User } from '../entities/user.entity';
@@ -9,7 +11,7 @@ import { EntityRepository } from './base.repository';
 import type { RepositoryContext } from './context';
 import { checkSearch, CONVERSATION_SEARCH, searchConversations } from './search/index';
 import type { ConversationSearchHit, MessageSearchOptions } from './search/types';
-import { hydrateRow, limitLiteral, prefixedColumns, statement, tableHydrator } from './sql';
+import { hydrateRow, limitLiteral, prefixedColumns, statement, tableHydrator, writeReturning } from './sql';
 import { checkDate, checkEnum, checkId, optionsOf } from './support/checks';
 
 /** Which page of the inbox to fetch, and an optional channel filter. */
@@ -203,16 +205,22 @@ export class ConversationRepository extends EntityRepository<Conversation> {
     checkDate('Conversation', 'olderThan', olderThan);
     const dialect = this.ctx.dialect;
     const cutOff = dialect.dateParam(olderThan);
-    const result = await this.ctx.run((m) =>
+    const update = (m: EntityManager) =>
       m
         .createQueryBuilder()
         .update(Conversation)
         .set({ isActive: false, endedAt: new Date(), updatedAt: () => dialect.now })
         .where('"is_active" = true')
-        .andWhere(`COALESCE("last_message_at", "started_at", "created_at") < ${dialect.timestampParam('cutOff')}`, { cutOff })
-        .execute(),
-    );
-    return result.affected ?? 0;
+        .andWhere(`COALESCE("last_message_at", "started_at", "created_at") < ${dialect.timestampParam('cutOff')}`, { cutOff });
+    if (!this.ctx.collectingEvents) return (await this.ctx.run((m) => update(m).execute())).affected ?? 0;
+    // Wanted as events: the closed conversations are read back and published with the transaction.
+    return this.ctx.transaction(async (tx) => {
+      const ctx = contextOf(tx);
+      const rows = await ctx.run((m) => writeReturning(m, dialect, update(m), ['id', 'user_id', 'source']));
+      const closed = rows.map((row) => closedEvent(Number(row['id']), Number(row['user_id']), row['source'] as MessageSource)).sort((a, b) => a.conversationId - b.conversationId);
+      ctx.emit(...closed);
+      return closed.length;
+    });
   }
 
   /** getOrOpen on this (transaction) scope. */
@@ -224,14 +232,19 @@ export class ConversationRepository extends EntityRepository<Conversation> {
         if (existing) return existing;
         // DO NOTHING swallows the duplicate when a concurrent caller opened one first;
         // on PostgreSQL it waits for that caller to commit, so the next read sees its row.
-        await m
+        const insert = m
           .createQueryBuilder()
           .insert()
           .into(Conversation)
           .values({ userId, source, isActive: true, messageCount: 0, startedAt: new Date() })
           .orIgnore()
-          .updateEntity(false)
-          .execute();
+          .updateEntity(false);
+        if (!this.ctx.collectingEvents) {
+          await insert.execute();
+          continue;
+        }
+        const row = (await writeReturning(m, this.ctx.dialect, insert, ['id']))[0];
+        if (row !== undefined) this.ctx.emit({ type: 'conversation.opened', conversationId: Number(row['id']), userId, source });
       }
       const opened = await findActiveIn(m, this.ctx.dialect, userId, source);
       if (!opened) throw new NotFoundError('Conversation', { userId, source, isActive: true });
@@ -243,7 +256,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
   async #closeHere(id: number): Promise<Conversation> {
     const dialect = this.ctx.dialect;
     return this.ctx.run(async (m) => {
-      await m
+      const result = await m
         .createQueryBuilder()
         .update(Conversation)
         .set({ isActive: false, endedAt: new Date(), updatedAt: () => dialect.now })
@@ -251,6 +264,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
         .execute();
       const found = await m.findOneBy(Conversation, { id });
       if (!found) throw new NotFoundError('Conversation', { id });
+      if ((result.affected ?? 0) > 0) this.ctx.emit(closedEvent(found.id, found.userId, found.source));
       return found;
     });
   }
@@ -303,3 +317,7 @@ async function inboxRows(
 }
 
 const USER_PREFIX = 'u__';
+
+function closedEvent(conversationId: number, userId: number, source: MessageSource): ConversationClosedEvent {
+  return { type: 'conversation.closed', conversationId, userId, source };
+}

@@ -6,6 +6,8 @@ import { User } from '../entities/user.entity';
 import { MessageKind, type MessageSource } from '../enums';
 import { normalizeSearchText } from '../search/normalize';
 import { NotFoundError } from '../errors';
+import { messageRecorded } from '../events/emit';
+import type { DomainEvent } from '../events/types';
 import type { RecordMessageResult } from './message.types';
 import { chunks, columnOf, hydrateRow, marks, persistedValues, rowsOf, statement, type Plan } from './sql';
 
@@ -46,14 +48,14 @@ const INSERTED: ReadonlyArray<keyof Message & string> = [
  *
  * @internal
  */
-export function* recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<RecordMessageResult[]> {
-  const recorded = yield* record(m, dialect, messages, true);
+export function* recordMessages(m: EntityManager, dialect: Dialect, messages: readonly Message[], events: DomainEvent[] | null = null): Plan<RecordMessageResult[]> {
+  const recorded = yield* record(m, dialect, messages, true, events);
   return recorded as RecordMessageResult[];
 }
 
 /** {@link recordMessages} for callers that need the messages only: no conversation is read back. @internal */
-export function* recordMessagesOnly(m: EntityManager, dialect: Dialect, messages: readonly Message[]): Plan<Message[]> {
-  return (yield* record(m, dialect, messages, false)).map((r) => r.message);
+export function* recordMessagesOnly(m: EntityManager, dialect: Dialect, messages: readonly Message[], events: DomainEvent[] | null = null): Plan<Message[]> {
+  return (yield* record(m, dialect, messages, false, events)).map((r) => r.message);
 }
 
 /** A recorded message, with its conversation when it was asked for. */
@@ -63,7 +65,8 @@ interface Recorded {
   created: boolean;
 }
 
-function* record(m: EntityManager, dialect: Dialect, messages: readonly Message[], withConversations: boolean): Plan<Recorded[]> {
+/** `events`, when wanted, gets a `conversation.opened` per conversation opened and a `message.recorded` per new message, in input order. */
+function* record(m: EntityManager, dialect: Dialect, messages: readonly Message[], withConversations: boolean, events: DomainEvent[] | null): Plan<Recorded[]> {
   const keysOf = messages.map(platformKeys);
   // A repeat of an earlier message of the same call is answered by it; the rest are candidates.
   const repeatOf = new Map<number, number>();
@@ -92,7 +95,7 @@ function* record(m: EntityManager, dialect: Dialect, messages: readonly Message[
     }
   }
   const fresh = candidates.filter((i) => !existing.has(i));
-  yield* openConversations(m, dialect, conversationOf, fresh.map((i) => messages[i]!));
+  yield* openConversations(m, dialect, conversationOf, fresh.map((i) => messages[i]!), events);
   for (const i of fresh) {
     const message = messages[i]!;
     message.conversationId = conversationOf.get(pairKey(message.userId, message.source))!;
@@ -130,6 +133,7 @@ function* record(m: EntityManager, dialect: Dialect, messages: readonly Message[
     results[i] = { message: hydrateRow(m, Message, row), conversation: conversations.get(Number(row['conversation_id'])), created: false };
   }
   for (const [i, earlier] of repeatOf) results[i] = { ...results[earlier]!, created: false };
+  if (events !== null) for (const r of results) if (r.created) events.push(messageRecorded(r.message));
   return results;
 }
 
@@ -203,7 +207,7 @@ function* activeConversations(m: EntityManager, dialect: Dialect, messages: read
  * Opens the conversations `byPair` lacks for these messages (adding their ids
  * to it); another caller may open one first, which is then used.
  */
-function* openConversations(m: EntityManager, dialect: Dialect, byPair: Map<string, number>, messages: readonly Message[]): Plan<void> {
+function* openConversations(m: EntityManager, dialect: Dialect, byPair: Map<string, number>, messages: readonly Message[], events: DomainEvent[] | null): Plan<void> {
   const needed = new Map<string, { userId: number; source: MessageSource }>();
   for (const message of messages) {
     const key = pairKey(message.userId, message.source);
@@ -225,7 +229,10 @@ function* openConversations(m: EntityManager, dialect: Dialect, byPair: Map<stri
           ` ON CONFLICT DO NOTHING RETURNING "id", "user_id", "source"`,
       );
       const rows = yield* rowsOf(sql, chunk.flatMap((p) => [p.userId, p.source]));
-      for (const row of rows) byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['id']));
+      for (const row of rows) {
+        byPair.set(pairKey(Number(row['user_id']), String(row['source'])), Number(row['id']));
+        events?.push({ type: 'conversation.opened', conversationId: Number(row['id']), userId: Number(row['user_id']), source: row['source'] as MessageSource });
+      }
     }
     for (const pair of toOpen) {
       const key = pairKey(pair.userId, pair.source);

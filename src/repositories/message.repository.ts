@@ -24,6 +24,7 @@ import type {
 import { checkSearch, MESSAGE_SEARCH, searchMessages } from './search/index';
 import type { MessageSearchOptions } from './search/types';
 import { checkEnum, checkId, checkKey, checkPlatformTime } from './support/checks';
+import { contextOf, messageStatus } from '../events/emit';
 
 /**
  * Queries and commands on {@link Message}. Reached as `db.messages`.
@@ -63,7 +64,7 @@ export class MessageRepository extends EntityRepository<Message> {
     const message = await prepareMessage(input, MessageDirection.INBOUND);
     const dialect = this.ctx.dialect;
     // The message only: its conversation is not read back.
-    return (await this.ctx.atomic((m) => recordMessagesOnly(m, dialect, [message])))[0]!;
+    return (await this.ctx.atomic((m, events) => recordMessagesOnly(m, dialect, [message], events)))[0]!;
   }
 
   /**
@@ -433,7 +434,7 @@ export class MessageRepository extends EntityRepository<Message> {
   /** The recording itself, in one transaction (this scope's, or one of its own: fixed SQL only). */
   async #recordHere(messages: readonly Message[]): Promise<RecordMessageResult[]> {
     const dialect = this.ctx.dialect;
-    return this.ctx.atomic((m) => recordMessages(m, dialect, messages));
+    return this.ctx.atomic((m, events) => recordMessages(m, dialect, messages, events));
   }
 
   /** recordOutbound on this (transaction) scope: the message, then the statuses kept for its ids. */
@@ -442,13 +443,16 @@ export class MessageRepository extends EntityRepository<Message> {
     const ids = [result.message.facebookMessageId, result.message.whatsappMessageId].filter((id): id is string => id !== null);
     const dialect = this.ctx.dialect;
     const after = await this.ctx.run((m) => applyPendingReceipts(m, dialect, ids));
+    if (after !== null && after.status !== result.message.status) this.ctx.emit(messageStatus(after));
     return after === null ? result : { ...result, message: after };
   }
 
   /** One receipt on this (transaction) scope. */
   async #applyHere(externalId: string, receipt: CheckedReceipt): Promise<{ message: Message | null; changed: boolean }> {
     const dialect = this.ctx.dialect;
-    return this.ctx.run((m) => applyReceipt(m, dialect, externalId, receipt));
+    const applied = await this.ctx.run((m) => applyReceipt(m, dialect, externalId, receipt));
+    if (applied.changed && applied.message !== null) this.ctx.emit(messageStatus(applied.message));
+    return applied;
   }
 
   /** applyStatus on this (transaction) scope: applied, unchanged, or kept for later. */
@@ -466,7 +470,14 @@ export class MessageRepository extends EntityRepository<Message> {
     const channel = checkEnum(MessageSource, 'MessageSource', source);
     const dialect = this.ctx.dialect;
     const when = dialect.dateParam(watermark);
-    return this.ctx.run((m) => applyWatermark(m, dialect, userId, channel, target, when));
+    if (!this.ctx.collectingEvents) return this.ctx.run(async (m) => (await applyWatermark(m, dialect, userId, channel, target, when, false)).count);
+    // Wanted as events: the moved messages are read back, and published with the transaction.
+    return this.ctx.transaction(async (tx) => {
+      const ctx = contextOf(tx);
+      const { count, moved } = await ctx.run((m) => applyWatermark(m, dialect, userId, channel, target, when, true));
+      ctx.emit(...moved.map((row) => ({ type: 'message.status' as const, ...row })));
+      return count;
+    });
   }
 
   async #listBy(list: CursorList, column: 'userId' | 'conversationId', value: number, page: PageRequest | undefined): Promise<Page<Message>> {

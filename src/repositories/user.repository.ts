@@ -1,4 +1,5 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { contextOf } from '../events/emit';
 import type { LeadActivity } from '../entities/lead-activity.entity';
 import { User } from '../entities/user.entity';
 import { CustomerLabel, LeadActivityType, LeadStage } from '../enums';
@@ -205,10 +206,16 @@ export class UserRepository extends EntityRepository<User> {
     checkId('User', 'id', id);
     const to = checkEnum(LeadStage, 'LeadStage', stage);
     const draft = await buildActivity({ userId: id, activityType: LeadActivityType.STAGE_CHANGE, stageAfter: to, ...changeMeta(options) });
-    return this.#audited(id, (user) => {
-      if (user.leadStage === to) return null;
-      draft.stageBefore = user.leadStage;
-      return { values: { leadStage: to }, activity: draft };
+    const dialect = this.ctx.dialect;
+    return this.ctx.transaction(async (tx) => {
+      let from: LeadStage | null = null;
+      const user = await applyLeadChange(tx, dialect, id, (current) => {
+        if (current.leadStage === to) return null;
+        from = draft.stageBefore = current.leadStage;
+        return { values: { leadStage: to }, activity: draft };
+      });
+      if (from !== null) contextOf(tx).emit({ type: 'lead.stageChanged', userId: id, from, to });
+      return user;
     });
   }
 

@@ -7,12 +7,13 @@ describe.each(engines())('migration DataErasures1764100000000 on %s', (engine) =
 
   it('reverts and reapplies the data_erasures table and leaves no drift', async () => {
     const db = suite.db;
-    // The later migration first (MessageSearch1764200000000), then this one.
+    // The later migrations first (DomainEvents1764300000000, MessageSearch1764200000000), then this one.
     await db.dataSource.undoLastMigration({ transaction: 'all' });
     await db.dataSource.undoLastMigration({ transaction: 'all' });
-    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['DataErasures1764100000000', 'MessageSearch1764200000000']);
+    await db.dataSource.undoLastMigration({ transaction: 'all' });
+    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
     expect(await db.dataSource.createQueryRunner().hasTable('data_erasures')).toBe(false);
-    expect(await db.migrate()).toEqual(['DataErasures1764100000000', 'MessageSearch1764200000000']);
+    expect(await db.migrate()).toEqual(['DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
     const schema = await db.dataSource.driver.createSchemaBuilder().log();
     expect(schema.upQueries.map((u) => u.query)).toEqual([]);
   });

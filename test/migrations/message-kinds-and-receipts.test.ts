@@ -8,11 +8,12 @@ describe.each(engines())('migration MessageKindsAndReceipts1764000000000 on %s',
   it('reverts and reapplies, giving old rows a kind and a sent time, and leaves no drift', async () => {
     const db = suite.db;
     const q = (sql: string): Promise<Array<Record<string, unknown>>> => db.manager.query(sql);
-    // The later migrations first (MessageSearch1764200000000, DataErasures1764100000000), then this one.
+    // The later migrations first (DomainEvents1764300000000, MessageSearch1764200000000, DataErasures1764100000000), then this one.
     await db.dataSource.undoLastMigration({ transaction: 'all' });
     await db.dataSource.undoLastMigration({ transaction: 'all' });
     await db.dataSource.undoLastMigration({ transaction: 'all' });
-    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000']);
+    await db.dataSource.undoLastMigration({ transaction: 'all' });
+    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
     expect(await db.dataSource.createQueryRunner().hasTable('pending_receipts')).toBe(false);
 
     // Rows as 0.1.0 wrote them: no kind column yet, and one without a sent time.
@@ -34,7 +35,7 @@ describe.each(engines())('migration MessageKindsAndReceipts1764000000000 on %s',
       );
     }
 
-    expect(await db.migrate()).toEqual(['MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000']);
+    expect(await db.migrate()).toEqual(['MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
     const stored = await q(`SELECT "kind", "sent_at", "created_at" FROM "messages" ORDER BY "id"`);
     expect(stored.map((r) => r['kind'])).toEqual(rows.map(([kind]) => kind));
     expect(stored.every((r) => r['sent_at'] !== null)).toBe(true);

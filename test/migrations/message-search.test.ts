@@ -8,8 +8,10 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
   it('backfills search_text of existing messages, indexes them, keeps the index current afterwards and leaves no drift', async () => {
     const db = suite.db;
     const q = (sql: string): Promise<Array<Record<string, unknown>>> => db.manager.query(sql);
+    // The later migration first (DomainEvents1764300000000), then this one.
     await db.dataSource.undoLastMigration({ transaction: 'all' });
-    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['MessageSearch1764200000000']);
+    await db.dataSource.undoLastMigration({ transaction: 'all' });
+    expect((await db.pendingMigrations()).map((m) => m.name)).toEqual(['MessageSearch1764200000000', 'DomainEvents1764300000000']);
     const columns = engine === 'sqlite'
       ? (await q(`PRAGMA table_info("messages")`)).map((c) => String(c['name']))
       : (await q(`SELECT column_name AS "name" FROM information_schema.columns WHERE table_name = 'messages'`)).map((c) => String(c['name']));
@@ -35,7 +37,7 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
       log(level, message);
     };
     try {
-      expect(await db.migrate()).toEqual(['MessageSearch1764200000000']);
+      expect(await db.migrate()).toEqual(['MessageSearch1764200000000', 'DomainEvents1764300000000']);
     } finally {
       logger.log = log;
     }
@@ -55,11 +57,13 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
 
   it('reverts to the schema before it', async () => {
     const db = suite.db;
+    // The later migration first (DomainEvents1764300000000), then this one.
+    await db.dataSource.undoLastMigration({ transaction: 'all' });
     await db.dataSource.undoLastMigration({ transaction: 'all' });
     const leftovers = engine === 'sqlite'
       ? await db.manager.query(`SELECT name FROM sqlite_master WHERE name LIKE 'messages_fts%'`)
       : await db.manager.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'IDX_messages_search'`);
     expect(leftovers).toEqual([]);
-    expect(await db.migrate()).toEqual(['MessageSearch1764200000000']);
+    expect(await db.migrate()).toEqual(['MessageSearch1764200000000', 'DomainEvents1764300000000']);
   });
 });

@@ -99,7 +99,7 @@ describe.each(engines())('export and import on %s', (engine) => {
     expect(header).toEqual({
       format: EXPORT_FORMAT,
       version: 1,
-      migration: 'MessageSearch1764200000000',
+      migration: 'DomainEvents1764300000000',
       exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       tables: TABLES.map((name) => ({ name, rows: expect.any(Number) })),
     });

@@ -61,7 +61,7 @@ describe.each(engines())('health on %s', (engine) => {
     for (let i = 0; i < behind.dataSource.migrations.length; i++) await behind.dataSource.undoLastMigration({ transaction: 'each' });
     const report = await behind.health();
     expect(report.status).toBe('degraded');
-    expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000']);
+    expect(report.pendingMigrations).toEqual(['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000']);
     expect(report.missingTables).toEqual(TABLES);
     expect(report.tables).toEqual([]);
   });

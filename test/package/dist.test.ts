@@ -277,7 +277,7 @@ describe('one copy of each class', () => {
       stages: true,
       testing: true,
       entityList: true,
-      migrations: ['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000'],
+      migrations: ['InitialSchema1763900000000', 'MessageKindsAndReceipts1764000000000', 'DataErasures1764100000000', 'MessageSearch1764200000000', 'DomainEvents1764300000000'],
       naming: 'lead_stage',
       repositoryBase: true,
     });

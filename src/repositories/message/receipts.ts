@@ -13,7 +13,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { Dialect } from '../../dialect/index';
 import { Message } from '../../entities/message.entity';
 import { MessageDirection, MessageStatus, type MessageSource } from '../../enums';
-import { statement } from '../sql';
+import { statement, writeReturning } from '../sql';
 
 /** Column length of `facebook_message_id` and `whatsapp_message_id`. */
 export const EXTERNAL_ID_LENGTH = 255;
@@ -84,18 +84,32 @@ export async function applyWatermark(
   source: MessageSource,
   target: MessageStatus.DELIVERED | MessageStatus.READ,
   when: Date | string,
-): Promise<number> {
+  returning: boolean,
+): Promise<{ count: number; moved: MovedMessage[] }> {
   const change = statusChange(target, dialect)!;
-  const result = await m
+  const update = m
     .createQueryBuilder()
     .update(Message)
     .set({ ...change.set, updatedAt: () => dialect.now })
     .where('"user_id" = :userId AND "source" = :source AND "direction" = :outbound', { userId, source, outbound: MessageDirection.OUTBOUND })
     .andWhere(`"sent_at" <= ${dialect.timestampParam('at')}`)
     .andWhere(change.where)
-    .setParameters(receiptParameters({ target, when, failure: null }))
-    .execute();
-  return result.affected ?? 0;
+    .setParameters(receiptParameters({ target, when, failure: null }));
+  if (!returning) return { count: (await update.execute()).affected ?? 0, moved: [] };
+  const rows = await writeReturning(m, dialect, update, ['id', 'conversation_id', 'user_id', 'status']);
+  // RETURNING order is not promised: by id, the order they were sent in.
+  const moved = rows
+    .map((row) => ({ messageId: Number(row['id']), conversationId: Number(row['conversation_id']), userId: Number(row['user_id']), status: row['status'] as MessageStatus }))
+    .sort((a, b) => a.messageId - b.messageId);
+  return { count: moved.length, moved };
+}
+
+/** A message a watermark moved: its ids and its new status. */
+export interface MovedMessage {
+  messageId: number;
+  conversationId: number;
+  userId: number;
+  status: MessageStatus;
 }
 
 function receiptParameters(receipt: CheckedReceipt): Record<string, unknown> {

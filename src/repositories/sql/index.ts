@@ -11,3 +11,4 @@ export { inDialect, statement } from './statements';
 export { hydrateRow, persistedValues, tableHydrator } from './hydrator';
 export { rowsOf, runPlan, runPlanAsync, type Plan, type PlannedStatement } from './plan';
 export { chunks, columnOf, limitLiteral, marks, prefixedColumns, queryRows, selectOne } from './helpers';
+export { writeReturning } from './returning';

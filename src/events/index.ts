@@ -1,0 +1,7 @@
+/**
+ * Live events: `db.events`.
+ *
+ * @module
+ */
+export * from './types';
+export { DatabaseEvents } from './database-events';
