@@ -14,6 +14,7 @@ import {
   CustomerType,
   Governorate,
   LeadStage,
+  MessageDirection,
   MessageKind,
   MessageSource,
   MessageStatus,
@@ -225,6 +226,8 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
   const inbound = record(inboundFields);
   const outbound = record({ ...inboundFields, isAiResponse: fc.boolean(), aiResponseTimeMs: count, status: enumOf(MessageStatus) });
   const range = record({ since: date, until: date });
+  const searchQuery = or(fc.constantFrom('hello', 'hello 1', '"hello 2"', 'hello -3', 'hello OR nothing', 'الســعر ٤٥٠'), text);
+  const searchOptions = record({ userId, source, direction: enumOf(MessageDirection), since: date, until: date, limit: limit(500), cursor });
   const postInput = record({
     facebookPostId: fc.oneof(pick(seed.facebookPostIds), uniq('post')),
     postType: enumOf(PostType),
@@ -305,6 +308,7 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
       countBySource: tuple(range),
       attribution: tuple(record({ since: date, until: date, limit: limit(500) })),
       aiResponseStats: tuple(range),
+      search: tuple(searchQuery, searchOptions),
     },
     conversations: {
       ...base(seed.conversationIds),
@@ -313,6 +317,7 @@ function argumentModels(seed: Seed, hostile: readonly unknown[]): Record<Reposit
       inbox: tuple(record({ limit: limit(500), cursor, source })),
       listForUser: tuple(or(userId), page),
       close: tuple(victim(seed.victims.conversations)),
+      search: tuple(searchQuery, searchOptions),
       closeIdle: tuple(or(fc.date({ min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('1990-01-01T00:00:00.000Z') }))),
     },
     leadActivities: {
@@ -396,6 +401,8 @@ async function seed(db: Database, engine: EngineName): Promise<Seed> {
     'leadActivities.listForUser': cursor(await db.leadActivities.listForUser(users[0]!.id, { limit: 1 }), 'leadActivities.listForUser'),
     'leadActivities.recent': cursor(await db.leadActivities.recent({ limit: 1 }), 'leadActivities.recent'),
     'adCampaigns.list': cursor(await db.adCampaigns.list({ limit: 1 }), 'adCampaigns.list'),
+    'messages.search': cursor(await db.messages.search('hello', { limit: 1 }), 'messages.search'),
+    'conversations.search': cursor(await db.conversations.search('hello', { limit: 1 }), 'conversations.search'),
   };
   const conversationIds = [...new Set((await db.conversations.inbox({ limit: 50 })).items.map((c) => c.id))];
   const victims = { users: [] as number[], erased: [] as number[], conversations: [] as number[], posts: [] as number[], campaigns: [] as number[] };
