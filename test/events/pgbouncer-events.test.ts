@@ -6,31 +6,16 @@ import { openDatabase, type Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
 import type { LiveEvent } from '../../src/events/types';
 import { pgUrl } from '../support/engines';
-import { emptyDatabase } from '../support/pg-cluster';
-import { canStartPgBouncer, startPgBouncer, type PgBouncer } from '../support/pgbouncer';
+import { canStartPgBouncer, useTransactionPooler } from '../support/pgbouncer';
 
 const CI = Boolean(process.env['CI']);
 
 describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('db.events through PgBouncer in transaction pool mode', () => {
-  let bouncer: PgBouncer;
-  let database: { url: string; drop: () => Promise<void> };
-  let throughPooler: string;
-
-  beforeAll(async () => {
-    if (!canStartPgBouncer()) throw new Error('CI=true but /usr/sbin/pgbouncer is missing; install the Debian package pgbouncer (.ci/run does)');
-    database = await emptyDatabase(pgUrl());
-    bouncer = await startPgBouncer(pgUrl(), { poolMode: 'transaction', defaultPoolSize: 2 });
-    throughPooler = bouncer.urlFor(new URL(database.url).pathname.slice(1));
-  });
-
-  afterAll(async () => {
-    bouncer?.stop();
-    await database?.drop();
-  });
+  const pooler = useTransactionPooler(pgUrl, { beforeAll, afterAll });
 
   it.each<PreparedStatements>([false, 'auto'])('delivers what writers behind the pooler commit (preparedStatements: %s)', async (preparedStatements) => {
-    const writer: Database = await openDatabase({ url: throughPooler, migrate: true, events: true, preparedStatements });
-    const dashboard: Database = await openDatabase({ url: throughPooler, preparedStatements, eventsUrl: database.url });
+    const writer: Database = await openDatabase({ url: pooler.throughPooler, migrate: true, events: true, preparedStatements });
+    const dashboard: Database = await openDatabase({ url: pooler.throughPooler, preparedStatements, eventsUrl: pooler.database.url });
     try {
       const user = await writer.users.findOrCreateByPsid(`bouncer-events-${String(preparedStatements)}`);
       const seen: LiveEvent[] = [];

@@ -15,8 +15,7 @@ import { LeadStage, MessageSource, MessageStatus } from '../../src/enums';
 import { isMigochatDbError } from '../../src/errors';
 import { runCli, useCliCopy } from '../cli/run-cli';
 import { pgUrl } from '../support/engines';
-import { emptyDatabase } from '../support/pg-cluster';
-import { canStartPgBouncer, startPgBouncer, type PgBouncer } from '../support/pgbouncer';
+import { canStartPgBouncer, startPgBouncer, useTransactionPooler } from '../support/pgbouncer';
 
 const CI = Boolean(process.env['CI']);
 
@@ -32,29 +31,14 @@ async function onServer<T = Record<string, unknown>>(url: string, sql: string, v
 }
 
 describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL through PgBouncer in transaction pool mode', () => {
-  let bouncer: PgBouncer;
-  let database: { url: string; drop: () => Promise<void> };
-  let throughPooler: string;
-
-  beforeAll(async () => {
-    if (!canStartPgBouncer()) throw new Error('CI=true but /usr/sbin/pgbouncer is missing; install the Debian package pgbouncer (.ci/run does)');
-    if (!pgUrl()) throw new Error('CI=true but no PostgreSQL server for the tests');
-    database = await emptyDatabase(pgUrl());
-    bouncer = await startPgBouncer(pgUrl(), { poolMode: 'transaction', defaultPoolSize: 2 });
-    throughPooler = bouncer.urlFor(new URL(database.url).pathname.slice(1));
-  });
-
-  afterAll(async () => {
-    bouncer?.stop();
-    await database?.drop();
-  });
+  const pooler = useTransactionPooler(pgUrl, { beforeAll, afterAll });
 
   describe.each<PreparedStatements>([false, 'auto'])('with preparedStatements: %s', (preparedStatements) => {
     let db: Database;
     const tag = String(preparedStatements);
 
     beforeAll(async () => {
-      db = await openDatabase({ url: throughPooler, migrate: true, poolSize: 10, preparedStatements });
+      db = await openDatabase({ url: pooler.throughPooler, migrate: true, poolSize: 10, preparedStatements });
     });
 
     afterAll(async () => {
@@ -63,7 +47,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
 
     it('opens and migrates the database through the pooler', async () => {
       expect(await db.pendingMigrations()).toEqual([]);
-      const tables = await onServer<{ name: string }>(database.url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+      const tables = await onServer<{ name: string }>(pooler.database.url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
       expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'messages', 'conversations', 'migrations']));
     });
 
@@ -71,7 +55,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
       const psid = `bouncer-${tag}-race`;
       const users = await Promise.all(Array.from({ length: 20 }, () => db.users.findOrCreateByPsid(psid, { firstName: 'Race' })));
       expect(new Set(users.map((u) => u.id)).size).toBe(1);
-      const rows = await onServer(database.url, 'SELECT id FROM users WHERE psid = $1', [psid]);
+      const rows = await onServer(pooler.database.url, 'SELECT id FROM users WHERE psid = $1', [psid]);
       expect(rows).toHaveLength(1);
       expect((await db.users.findByPsid(psid))?.id).toBe(users[0]!.id);
       expect((await db.users.findById(users[0]!.id))?.psid).toBe(psid);
@@ -95,7 +79,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
       const recorded = await Promise.all([...inputs, ...redelivered].map((input) => db.messages.recordInbound(input)));
       expect(new Set(recorded.map((m) => m.id)).size).toBe(120);
       const counts = await onServer<{ user_id: number; n: string; message_count: number }>(
-        database.url,
+        pooler.database.url,
         `SELECT c.user_id, COUNT(m.id) AS n, c.message_count FROM conversations c JOIN messages m ON m.conversation_id = c.id
          WHERE c.user_id = ANY($1) GROUP BY c.id`,
         [users.map((u) => u.id)],
@@ -129,7 +113,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
         seen.push(...page.items.map((c) => c.id));
         cursor = page.nextCursor;
       } while (cursor);
-      const active = await onServer<{ id: number }>(database.url, 'SELECT id FROM conversations WHERE is_active ORDER BY id');
+      const active = await onServer<{ id: number }>(pooler.database.url, 'SELECT id FROM conversations WHERE is_active ORDER BY id');
       expect([...seen].sort((a, b) => a - b)).toEqual(active.map((r) => r.id));
 
       const user = await db.users.findByPsid(`bouncer-${tag}-batch`);
@@ -149,7 +133,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
     it('updates a message status by its platform id', async () => {
       const updated = await db.messages.updateStatus(`m_${tag}_1`, MessageStatus.DELIVERED);
       expect(updated?.status).toBe(MessageStatus.DELIVERED);
-      const [row] = await onServer<{ status: string }>(database.url, 'SELECT status FROM messages WHERE facebook_message_id = $1', [`m_${tag}_1`]);
+      const [row] = await onServer<{ status: string }>(pooler.database.url, 'SELECT status FROM messages WHERE facebook_message_id = $1', [`m_${tag}_1`]);
       expect(row?.status).toBe(MessageStatus.DELIVERED);
     });
 
@@ -181,7 +165,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
   });
 
   it('fails named statements (preparedStatements: true), so the option matters on PgBouncer 1.18', async () => {
-    const db = await openDatabase({ url: throughPooler, poolSize: 6, preparedStatements: true });
+    const db = await openDatabase({ url: pooler.throughPooler, poolSize: 6, preparedStatements: true });
     try {
       const user = await db.users.findOrCreateByPsid('bouncer-named');
       const outcomes = await Promise.all(
@@ -209,7 +193,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
   it('is refused by a pooler without statement_timeout in ignore_startup_parameters, and the error says so', async () => {
     const strict = await startPgBouncer(pgUrl(), { ignoreStartupParameters: [] });
     try {
-      const url = strict.urlFor(new URL(database.url).pathname.slice(1));
+      const url = strict.urlFor(new URL(pooler.database.url).pathname.slice(1));
       const error = await openDatabase({ url, connectTimeoutMs: 500 }).catch((e: unknown) => e);
       expect(String((error as Error).message)).toContain('unsupported startup parameter: statement_timeout');
       expect(error).toMatchObject({ code: 'CONFIG_ERROR', setting: 'statementTimeoutMs' });
@@ -244,7 +228,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
     // transaction) may stay on a shared server connection: run backups against the server itself.
     it('backs up with pg_dump through the pooler', async () => {
       const file = join(dir, 'through-pooler.dump');
-      const result = await runCli(['backup', file], { DATABASE_URL: throughPooler, DB_PREPARED_STATEMENTS: 'false' });
+      const result = await runCli(['backup', file], { DATABASE_URL: pooler.throughPooler, DB_PREPARED_STATEMENTS: 'false' });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(existsSync(file) && statSync(file).size).toBeGreaterThan(0);
@@ -252,7 +236,7 @@ describe.runIf((pgUrl() !== '' && canStartPgBouncer()) || CI)('PostgreSQL throug
   });
 
   it('gives typed errors through the pooler', async () => {
-    const db = await openDatabase({ url: throughPooler, preparedStatements: false });
+    const db = await openDatabase({ url: pooler.throughPooler, preparedStatements: false });
     try {
       const user = await db.users.findOrCreateByPsid('bouncer-typed');
       const error = await db.users.create({ psid: 'bouncer-typed' }).catch((e: unknown) => e);

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, ownedTempDir } from './pg-cluster';
+import { emptyDatabase, freePort, ownedTempDir } from './pg-cluster';
 
 export const PGBOUNCER_BIN = process.env['PGBOUNCER_BIN'] ?? '/usr/sbin/pgbouncer';
 
@@ -130,4 +130,43 @@ async function waitUntilServing(url: string): Promise<void> {
       await client.end().catch(() => undefined);
     }
   }
+}
+
+/** What {@link useTransactionPooler} gives a suite once its `beforeAll` ran. */
+export interface TransactionPooler {
+  /** The suite's empty database, on the server directly. */
+  readonly database: { url: string; drop: () => Promise<void> };
+  /** The same database through the pooler. */
+  readonly throughPooler: string;
+}
+
+/**
+ * A suite's empty database behind a PgBouncer in transaction pool mode
+ * (pool of 2), started before the suite and stopped after it. Under CI=true a
+ * missing pgbouncer or PostgreSQL fails the suite instead of skipping it.
+ */
+export function useTransactionPooler(serverUrl: () => string, hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }): TransactionPooler {
+  let bouncer: PgBouncer | undefined;
+  let database: TransactionPooler['database'] | undefined;
+  let throughPooler = '';
+  hooks.beforeAll(async () => {
+    if (!canStartPgBouncer()) throw new Error('CI=true but /usr/sbin/pgbouncer is missing; install the Debian package pgbouncer (.ci/run does)');
+    if (!serverUrl()) throw new Error('CI=true but no PostgreSQL server for the tests');
+    database = await emptyDatabase(serverUrl());
+    bouncer = await startPgBouncer(serverUrl(), { poolMode: 'transaction', defaultPoolSize: 2 });
+    throughPooler = bouncer.urlFor(new URL(database.url).pathname.slice(1));
+  });
+  hooks.afterAll(async () => {
+    bouncer?.stop();
+    await database?.drop();
+  });
+  return {
+    get database() {
+      if (!database) throw new Error('the pooler suite has not started');
+      return database;
+    },
+    get throughPooler() {
+      return throughPooler;
+    },
+  };
 }
