@@ -20,7 +20,7 @@ import { enumCheck, IsDateInRange, usesDefaultUnlessSet } from './checks';
 import { Conversation } from './conversation.entity';
 import { Post } from './post.entity';
 import { User } from './user.entity';
-import { normalizeSearchText } from '../search/normalize';
+import { normalizeSearchText, searchTextOf } from '../search/normalize';
 import { ATTACHMENT_LIMITS, IsBoundedJson, MAX_INT4 } from '../validation';
 
 /**
@@ -337,6 +337,6 @@ export class Message extends TimestampedEntity {
   @BeforeInsert()
   @BeforeUpdate()
   protected fillSearchText(): void {
-    if (this.text !== undefined) this.searchText = typeof this.text === 'string' ? normalizeSearchText(this.text) : null;
+    if (this.text !== undefined) this.searchText = searchTextOf(this.text);
   }
 }

@@ -16,7 +16,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Database } from '../database';
 import { SettingValueType } from '../enums';
 import { isMigochatDbError, type ValidationIssue } from '../errors';
-import { normalizeSearchText } from '../search/normalize';
+import { searchTextOf } from '../search/normalize';
 import { validateEntity } from '../validation';
 import { ImportLineError } from './errors';
 import { type ExportRow, typeName } from './format';
@@ -157,7 +157,7 @@ export async function prepareRow(db: Database, target: ImportTable, entry: Expor
   // (a file exported before search existed has none): recomputed, so imported messages are found.
   const text = entry.row['text'];
   const row: ExportRow['row'] =
-    table === 'messages' && target.columns.has('search_text') ? { ...entry.row, search_text: typeof text === 'string' ? normalizeSearchText(text) : null } : entry.row;
+    table === 'messages' && target.columns.has('search_text') ? { ...entry.row, search_text: searchTextOf(text) } : entry.row;
   const secret = isSecretRow(table, row);
   const columns = Object.keys(row);
   const entity = new (target.meta.target as new () => object)() as Record<string, unknown>;

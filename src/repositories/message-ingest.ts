@@ -4,7 +4,7 @@ import { Conversation, LAST_MESSAGE_PREVIEW_LENGTH } from '../entities/conversat
 import { Message } from '../entities/message.entity';
 import { User } from '../entities/user.entity';
 import { MessageKind, type MessageSource } from '../enums';
-import { normalizeSearchText } from '../search/normalize';
+import { searchTextOf } from '../search/normalize';
 import { NotFoundError } from '../errors';
 import { messageRecorded } from '../events/emit';
 import type { DomainEvent } from '../events/types';
@@ -269,7 +269,7 @@ function* insertMessages(m: EntityManager, dialect: Dialect, messages: readonly 
         ' ON CONFLICT DO NOTHING RETURNING *',
     );
     // The search form of the text, once per message, in the same INSERT.
-    for (const message of chunk) message.searchText = message.text === null ? null : normalizeSearchText(message.text);
+    for (const message of chunk) message.searchText = searchTextOf(message.text);
     const rows = yield* rowsOf(sql, chunk.flatMap(persist));
     // RETURNING order is not promised: rows with a platform id are matched by it, the
     // rest (they cannot conflict) by id, which both engines assign in VALUES order.

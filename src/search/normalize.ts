@@ -107,3 +107,12 @@ function normalizeCharacter(c: string): string {
   if (characterCache.size < 10_000) characterCache.set(c, n);
   return n;
 }
+
+/**
+ * The `search_text` stored for a message's `text`: its normalised form, or
+ * null when there is no text. Every writer of messages uses this one rule.
+ * @internal
+ */
+export function searchTextOf(text: unknown): string | null {
+  return typeof text === 'string' ? normalizeSearchText(text) : null;
+}
