@@ -160,12 +160,13 @@ function cursorPayload(list: CursorList, cursor: unknown, length: number, shape:
 }
 
 /**
- * The key of the last item of a page of search results, ordered by
- * relevance, then time, then id: the fingerprint of the search (its query
- * and filters), the item's score (higher is better), its time as timestamp
- * text and its id.
+ * The key of the last item of a page of search results: the fingerprint of
+ * the search (its query and filters), the highest id of its first window
+ * of matches, the ids bounding the window being ranked (highest, lowest),
+ * and the item's place in that window's order: its score (higher is better),
+ * its time (microseconds since 1970) and its id.
  */
-export type RankedCursorKey = [fingerprint: string, score: number, time: string, id: number];
+export type RankedCursorKey = [fingerprint: string, first: number, top: number, bottom: number, score: number, time: number, id: number];
 
 /** The cursor of an item of a ranked `list`. @internal */
 export function encodeRankedCursor(list: CursorList, key: RankedCursorKey): string {
@@ -179,17 +180,21 @@ export function encodeRankedCursor(list: CursorList, key: RankedCursorKey): stri
  * @throws {@link InvalidCursorError} for anything `list` did not issue for this search.
  * @internal
  */
-export function decodeRankedCursor(list: CursorList, engine: Engine, cursor: unknown, fingerprint: string): RankedCursorKey | null {
+export function decodeRankedCursor(list: CursorList, cursor: unknown, fingerprint: string): RankedCursorKey | null {
   if (cursor === undefined || cursor === null || cursor === '') return null;
   const refuse = (reason: string): never => {
     throw new InvalidCursorError(list.name, reason);
   };
-  const [issuedFor, score, time, id] = cursorPayload(list, cursor, 5, 'it does not hold [list, search, score, time, id]');
+  const [issuedFor, first, top, bottom, score, time, id] = cursorPayload(list, cursor, 8, 'it does not hold [list, search, first, top, bottom, score, time, id]');
   if (issuedFor !== fingerprint) return refuse('it was issued for another search (another query or other filters)');
-  if (typeof score !== 'number' || !Number.isFinite(score)) return refuse('its score is not a finite number');
-  if (!isTimestampText(time, engine)) return refuse('its time is not a timestamp');
-  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_INT4) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
-  return [fingerprint, score, time, id as number];
+  const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_INT4;
+  if (!isId(first) || !isId(top) || !isId(bottom) || bottom > top || top > first) {
+    return refuse(`its windows are not ids from 1 to ${MAX_INT4} in order (bottom, top, first)`);
+  }
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0) return refuse('its score is not a finite number of at least 0');
+  if (!Number.isSafeInteger(time)) return refuse('its time is not a whole number of microseconds');
+  if (!isId(id) || id < bottom || id > top) return refuse('its id is not a whole number in its window');
+  return [fingerprint, first, top, bottom, score, time as number, id];
 }
 
 /**

@@ -100,7 +100,7 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    */
   async search(query: string, options?: MessageSearchOptions): Promise<Page<ConversationSearchHit>> {
     const dialect = this.ctx.dialect;
-    const search = checkSearch(CONVERSATION_SEARCH, dialect.engine, query, options);
+    const search = checkSearch(CONVERSATION_SEARCH, query, options);
     return this.ctx.read((m) => searchConversations(m, dialect, search));
   }
 

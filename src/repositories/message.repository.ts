@@ -369,7 +369,7 @@ export class MessageRepository extends EntityRepository<Message> {
    */
   async search(query: string, options?: MessageSearchOptions): Promise<Page<Message>> {
     const dialect = this.ctx.dialect;
-    const search = checkSearch(MESSAGE_SEARCH, dialect.engine, query, options);
+    const search = checkSearch(MESSAGE_SEARCH, query, options);
     return this.ctx.read((m) => searchMessages(m, dialect, search));
   }
 

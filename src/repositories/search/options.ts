@@ -6,7 +6,6 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { Engine } from '../../column-types';
 import { MessageDirection, MessageSource } from '../../enums';
 import { decodeRankedCursor, pageLimit, type CursorList, type RankedCursorKey } from '../../pagination';
 import { parseSearchQuery, type ParsedSearchQuery } from '../../search/query';
@@ -43,7 +42,7 @@ export interface CheckedSearch {
  * @throws {@link InvalidEnumValueError} for a `source` or `direction` outside its enum.
  * @throws {@link InvalidCursorError} for a cursor of another list or another search.
  */
-export function checkSearch(list: CursorList, engine: Engine, query: unknown, options: MessageSearchOptions | undefined): CheckedSearch {
+export function checkSearch(list: CursorList, query: unknown, options: MessageSearchOptions | undefined): CheckedSearch {
   const parsed = parseSearchQuery(query);
   const given = (options ?? {}) as Record<string, unknown>;
   if (options !== undefined) checkObject('MessageSearch', 'options', options);
@@ -74,7 +73,7 @@ export function checkSearch(list: CursorList, engine: Engine, query: unknown, op
   }
   const limit = pageLimit(o.limit);
   const fingerprint = fingerprintOf(parsed, filters);
-  return { query: parsed, filters, limit, after: decodeRankedCursor(list, engine, o.cursor, fingerprint), fingerprint };
+  return { query: parsed, filters, limit, after: decodeRankedCursor(list, o.cursor, fingerprint), fingerprint };
 }
 
 /** 128 bits of SHA-256 over the parsed query and the filters: a cursor of one search is refused by another. */
