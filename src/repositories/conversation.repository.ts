@@ -83,7 +83,9 @@ export class ConversationRepository extends EntityRepository<Conversation> {
    * relevant, then newest, then by id) and a {@link SearchSnippet} of that
    * message's original text marking the matched words. Ordered and paged as
    * `db.messages.search` orders their best messages; the query syntax,
-   * normalisation and filters are those of {@link MessageRepository.search}.
+   * normalisation, filters and windows of {@link SEARCH_WINDOW} matches are
+   * those of {@link MessageRepository.search}. A conversation is listed in
+   * the newest window where it has a match, with its best match there.
    * Snippets are computed in JavaScript, the same on both engines.
    *
    * @throws {@link EntityValidationError} (entity `MessageSearch`) for a bad `query`, filter or `limit`.

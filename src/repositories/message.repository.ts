@@ -334,10 +334,18 @@ export class MessageRepository extends EntityRepository<Message> {
 
   /**
    * Full-text search of message texts, Arabic and English alike: the
-   * messages matching `query`, most relevant first (FTS5's `bm25()` on
-   * SQLite, `ts_rank()` on PostgreSQL), then newest (`sentAt`), then by
-   * id, in keyset pages. One statement through the search index (the FTS5
-   * table `messages_fts`, or the GIN index `IDX_messages_search`).
+   * messages matching `query` in keyset pages, most relevant first, then
+   * newest (`sentAt`), then by id.
+   *
+   * Relevance is ranked among the newest {@link SEARCH_WINDOW} matches at
+   * a time: the first pages list the newest 1,000 matches by relevance,
+   * then come the next 1,000, again by relevance, and so on. So a query
+   * matching a fifth of a million messages costs what one matching a
+   * thousand does. A match is more relevant with more of the query's words,
+   * a word more often, or fewer other words (BM25's term weighting, computed
+   * the same on both engines). The matches are read through the search
+   * index (the FTS5 table `messages_fts`, or the GIN index
+   * `IDX_messages_search`), newest first.
    *
    * The query is PostgreSQL's web search syntax on both engines: words (all
    * must occur), `"quoted phrases"`, `-word` or `-"a phrase"` to exclude,
@@ -347,9 +355,8 @@ export class MessageRepository extends EntityRepository<Message> {
    * not matter; emoji and punctuation only separate words. Erased customers'
    * messages are never found (erasing clears their text).
    *
-   * Pages follow the relevance order, which depends on all indexed texts: a
-   * page read after many messages were written may repeat or skip results
-   * near its cursor.
+   * A cursor holds its window, so messages written after the first page
+   * never shift later pages; they are found by the next new search.
    *
    * @param query - At most {@link MAX_SEARCH_QUERY_LENGTH} characters and {@link MAX_SEARCH_QUERY_WORDS} words, with at least one word to look for.
    * @throws {@link EntityValidationError} (entity `MessageSearch`) for a bad `query` (rules `isString`, `maxLength`, `maxWords`, `hasSearchWord`), filter or `limit`.

@@ -10,10 +10,18 @@
  * what ranks them is BM25's term saturation and length normalisation; its
  * inverse document frequency, which needs corpus statistics, is left out.
  *
- * @internal
  * @module
  */
 import type { ParsedSearchQuery, SearchPhrase } from './query';
+
+/**
+ * How many matches a search ranks at a time, newest first: the first pages
+ * list the newest this many matches by relevance, then come the next this
+ * many, again by relevance, and so on. Ranking every match of a common word
+ * (a fifth of a million messages) costs more than a page may; this many
+ * rank in a few milliseconds.
+ */
+export const SEARCH_WINDOW = 1000;
 
 /** BM25's term-frequency saturation. */
 const K1 = 1.2;
@@ -41,7 +49,8 @@ function occurrences(words: readonly string[], phrase: SearchPhrase): number {
  * shorter ranks higher. Exclusions do not count: a message that has one is
  * not a match.
  *
- * @param searchText - The message's `search_text` ({@link normalizeSearchText}: words separated by single spaces).
+ * @param searchText - The message's `search_text` (normalised: words separated by single spaces).
+ * @internal
  */
 export function relevanceOf(searchText: string, query: ParsedSearchQuery): number {
   const words = searchText === '' ? [] : searchText.split(' ');

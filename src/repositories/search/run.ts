@@ -14,10 +14,10 @@ import { Message } from '../../entities/message.entity';
 import { encodeRankedCursor, type CursorList, type Page } from '../../pagination';
 import { snippetOf } from '../../search/highlight';
 import { searchedWords } from '../../search/query';
-import { relevanceOf } from '../../search/rank';
+import { relevanceOf, SEARCH_WINDOW } from '../../search/rank';
 import { marks, statement, tableHydrator } from '../sql';
 import type { CheckedSearch } from './options';
-import { newerConversationsStatement, SEARCH_WINDOW, windowStatement, type WindowBounds } from './statements';
+import { newerConversationsStatement, windowStatement, type WindowBounds } from './statements';
 import type { ConversationSearchHit } from './types';
 
 /** The list of `messages.search`, named in its cursors. */

@@ -9,17 +9,9 @@
  */
 import type { Dialect } from '../../dialect/index';
 import { ftsMatchExpression, tsqueryText } from '../../search/query';
+import { SEARCH_WINDOW } from '../../search/rank';
 import { limitLiteral, statement } from '../sql';
 import type { CheckedSearch, SearchFilters } from './options';
-
-/**
- * How many matches a search ranks at a time, newest first: the first page
- * ranks the newest this many, and once they are all listed the next this
- * many, and so on. Ranking every match of a common word (a fifth of a
- * million messages) costs more than a page may; this many ranks in a few
- * milliseconds.
- */
-export const SEARCH_WINDOW = 1000;
 
 /** The indexed document on PostgreSQL: exactly the expression of `IDX_messages_search`. */
 const PG_DOCUMENT = `to_tsvector('simple'::regconfig, COALESCE(m."search_text", ''::text))`;

@@ -3,7 +3,7 @@ import type { Database } from '../../../src/database';
 import { MessageSource } from '../../../src/enums';
 import { InvalidCursorError } from '../../../src/errors';
 import { makeUser } from '../../../src/testing';
-import { SEARCH_WINDOW } from '../../../src/repositories/search/statements';
+import { SEARCH_WINDOW } from '../../../src/search/index';
 import { useTestDatabase } from '../../support/database';
 import { engines, type EngineName } from '../../support/engines';
 import { rejection } from '../../support/errors';
