@@ -1,6 +1,6 @@
 /**
  * The benchmark:
- *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--block N] [--out file.json]
+ *   npm run bench -- [--engine sqlite|postgres|both] [--size quick|medium|full] [--quick] [--growth] [--search-only] [--block N] [--out file.json]
  *
  * Each operation is timed through the library and its peers (the raw
  * drivers, Drizzle ORM with prepared statements, Kysely, plain TypeORM:
@@ -56,6 +56,8 @@ interface Args {
   engine: Engine | 'both';
   out: string | undefined;
   block: number;
+  /** Only the search operations (`--search-only`). */
+  searchOnly: boolean;
 }
 
 const SIZES: Record<SizeName, { users: number; messages: number }> = {
@@ -68,7 +70,7 @@ function parseArgs(argv: string[]): Args {
   let size: SizeName | undefined;
   let users: number | undefined;
   let messages: number | undefined;
-  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined, block: 1 };
+  const args = { quick: false, growth: false, engine: 'sqlite' as Args['engine'], out: undefined as string | undefined, block: 1, searchOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -78,6 +80,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--quick') args.quick = true;
     else if (a === '--growth') args.growth = true;
+    else if (a === '--search-only') args.searchOnly = true;
     else if (a === '--out') args.out = next();
     else if (a === '--block') args.block = Number(next());
     else if (a === '--size') {
@@ -231,7 +234,8 @@ interface Setup {
   newRaw?: () => Promise<{ raw: Raw; close(): Promise<void> }>;
 }
 
-async function benchEngine(s: Setup, plan: Plan): Promise<void> {
+async function benchEngine(s: Setup, plan: Plan, searchOnly = false): Promise<void> {
+  if (searchOnly) return benchSearch(s, plan);
   const { engine, db, raw, info } = s;
   const shapes = shapesOf(db);
   const userColumns = db.dataSource.getMetadata(User).columns.map((c) => c.databaseName);
@@ -658,7 +662,7 @@ async function main(): Promise<void> {
         try {
           const version = await s.raw.all(engine === 'sqlite' ? 'SELECT sqlite_version() AS v' : 'SHOW server_version');
           engineVersions[engine] = String(Object.values(version[0] ?? {})[0]);
-          await benchEngine(s, plan);
+          await benchEngine(s, plan, args.searchOnly);
         } finally {
           // Written before the teardown too: nothing measured is lost if that fails.
           save();

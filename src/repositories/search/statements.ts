@@ -61,8 +61,15 @@ function matching(dialect: Dialect, f: SearchFilters, extra: readonly string[]):
   return `FROM "messages" m WHERE ${PG_DOCUMENT} @@ to_tsquery('simple', ?)${and}`;
 }
 
+/**
+ * The id the window is ordered and bounded by. On PostgreSQL `+ 0` hides
+ * the primary key from the planner, which would otherwise walk it backwards
+ * and rebuild the `tsvector` of every row it passes (340 ms for a common
+ * pair of words at 1M messages, measured): the GIN index then finds the
+ * matches and only they are sorted.
+ */
 function idColumn(dialect: Dialect): string {
-  return dialect.engine === 'sqlite' ? '"messages_fts"."rowid"' : 'm."id"';
+  return dialect.engine === 'sqlite' ? '"messages_fts"."rowid"' : '(m."id" + 0)';
 }
 
 function filterParameters(dialect: Dialect, search: CheckedSearch): unknown[] {
