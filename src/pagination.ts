@@ -114,7 +114,7 @@ export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown):
   };
   const key = cursorPayload(list, cursor, 3, 'it does not hold [list, value, id]');
   const [value, id] = key as [unknown, unknown];
-  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_INT4) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
+  if (!isId(id)) return refuse(`its id is not a whole number from 1 to ${MAX_INT4}`);
   switch (list.sort) {
     case 'id':
       if (value !== null) return refuse('its sort value must be null for a list sorted by id');
@@ -128,7 +128,12 @@ export function decodeCursor(list: CursorList, engine: Engine, cursor: unknown):
     case 'ranked':
       return refuse('a ranked list reads its cursors with decodeRankedCursor');
   }
-  return [value as string | null, id as number];
+  return [value as string | null, id];
+}
+
+/** Whether `value` is a row id a cursor may hold: a whole number from 1 to {@link MAX_INT4}. */
+function isId(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_INT4;
 }
 
 /**
@@ -187,7 +192,6 @@ export function decodeRankedCursor(list: CursorList, cursor: unknown, fingerprin
   };
   const [issuedFor, first, top, bottom, score, time, id] = cursorPayload(list, cursor, 8, 'it does not hold [list, search, first, top, bottom, score, time, id]');
   if (issuedFor !== fingerprint) return refuse('it was issued for another search (another query or other filters)');
-  const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_INT4;
   if (!isId(first) || !isId(top) || !isId(bottom) || bottom > top || top > first) {
     return refuse(`its windows are not ids from 1 to ${MAX_INT4} in order (bottom, top, first)`);
   }

@@ -3,6 +3,7 @@ import type { Database } from '../../src/database';
 import { useTestDatabase } from '../support/database';
 import { type EngineName, engines } from '../support/engines';
 import { captureQueries, queryPlan } from '../support/query-plan';
+import { fillSearchable } from '../support/search-data';
 
 /*
  * Plans, not timings: a search is captured as the repository runs it and
@@ -14,24 +15,11 @@ import { captureQueries, queryPlan } from '../support/query-plan';
 const USERS = 500;
 const MESSAGES = 30_000;
 
-function series(engine: EngineName, count: number): string {
-  return engine === 'sqlite'
-    ? `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s) AS s`
-    : `generate_series(1, ${count}) AS s(n)`;
-}
-
-/** Messages by raw SQL, their search_text already normal (lowercase ASCII); one in 97 asks about a black XL. */
+/** Messages whose search_text is already normal (lowercase ASCII); one in 97 asks about a black XL. */
 async function fill(db: Database, engine: EngineName): Promise<void> {
-  const q = (sql: string): Promise<unknown> => db.manager.query(sql);
-  await q(`INSERT INTO "users" ("psid") SELECT 'search-plan-' || n FROM ${series(engine, USERS)}`);
-  await q(`INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "started_at") SELECT "id", 'messenger', true, 0, CURRENT_TIMESTAMP FROM "users"`);
   const text = `CASE WHEN s.n % 97 = 0 THEN 'do you have the black one in xl ' || s.n ELSE 'message number ' || s.n END`;
-  await q(
-    `INSERT INTO "messages" ("user_id", "conversation_id", "text", "search_text", "direction", "source", "sent_at")
-     SELECT c."user_id", c."id", ${text}, ${text}, 'inbound', 'messenger', CURRENT_TIMESTAMP
-     FROM ${series(engine, MESSAGES)} JOIN "conversations" c ON c."id" = (SELECT MIN("id") FROM "conversations") + (s.n % ${USERS})`,
-  );
-  await q('ANALYZE');
+  await fillSearchable(db, engine, { psid: 'search-plan-', users: USERS, messages: MESSAGES, text });
+  await db.manager.query('ANALYZE');
 }
 
 describe.each(engines())('search query plans on %s', (engine) => {

@@ -30,9 +30,6 @@ export interface WindowBounds {
   bottom: number | null;
 }
 
-/** The columns of a window row, in order. */
-export const WINDOW_COLUMNS = ['id', 'conversation_id', 'search_text', 'search_time'] as const;
-
 function filterShape(f: SearchFilters): string {
   return ['userId', 'source', 'direction', 'since', 'until'].map((k) => (f[k as keyof SearchFilters] === undefined ? '-' : k[0])).join('');
 }
@@ -84,7 +81,7 @@ function filterParameters(dialect: Dialect, search: CheckedSearch): unknown[] {
 }
 
 /**
- * A window of matches ({@link WINDOW_COLUMNS}), highest id first: between
+ * A window of matches (`id`, `conversation_id`, `search_text`, `search_time`), highest id first: between
  * the bounds when both are known (a window being paged through), else the
  * {@link SEARCH_WINDOW} highest at or below `top`.
  */

@@ -7,6 +7,7 @@ import { SEARCH_WINDOW } from '../../../src/search/index';
 import { useTestDatabase } from '../../support/database';
 import { engines, type EngineName } from '../../support/engines';
 import { rejection } from '../../support/errors';
+import { fillSearchable } from '../../support/search-data';
 
 /*
  * Searches rank the newest SEARCH_WINDOW matches at a time. These tests hold
@@ -17,23 +18,10 @@ import { rejection } from '../../support/errors';
 const MATCHES = 2 * SEARCH_WINDOW + 300;
 const CONVERSATIONS = 40;
 
-function series(engine: EngineName, count: number): string {
-  return engine === 'sqlite'
-    ? `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s) AS s`
-    : `generate_series(1, ${count}) AS s(n)`;
-}
-
 /** MATCHES messages with the word `window`, one in ten of them `window window` (more relevant), spread over the conversations. */
 async function fill(db: Database, engine: EngineName): Promise<void> {
-  const q = (sql: string): Promise<unknown> => db.manager.query(sql);
-  await q(`INSERT INTO "users" ("psid") SELECT 'search-window-' || n FROM ${series(engine, CONVERSATIONS)}`);
-  await q(`INSERT INTO "conversations" ("user_id", "source", "is_active", "message_count", "started_at") SELECT "id", 'messenger', true, 0, CURRENT_TIMESTAMP FROM "users"`);
   const text = `CASE WHEN s.n % 10 = 0 THEN 'window window' ELSE 'window and some other words ' || s.n END`;
-  await q(
-    `INSERT INTO "messages" ("user_id", "conversation_id", "text", "search_text", "direction", "source", "sent_at")
-     SELECT c."user_id", c."id", ${text}, ${text}, 'inbound', 'messenger', CURRENT_TIMESTAMP
-     FROM ${series(engine, MATCHES)} JOIN "conversations" c ON c."id" = (SELECT MIN("id") FROM "conversations") + (s.n % ${CONVERSATIONS})`,
-  );
+  await fillSearchable(db, engine, { psid: 'search-window-', users: CONVERSATIONS, messages: MATCHES, text });
 }
 
 async function walk<T>(read: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
