@@ -204,6 +204,51 @@ describe.each(engines())('the built package on %s', (engine) => {
     });
   });
 
+  it('searches messages and conversations, Arabic included, and publishes live events through require()', () => {
+    const result = runChild(`
+      const lib = require(${JSON.stringify(INDEX_CJS)});
+      (async () => {
+        const db = await lib.openDatabase({ url: ${JSON.stringify(url('search/crm.db'))}, migrate: true, events: true });
+        try {
+          const events = [];
+          const unsubscribe = db.events.subscribe({ types: ['message.recorded'] }, (e) => events.push(e.type));
+          await db.events.ready();
+          const user = await db.users.findOrCreateByPsid('search-${engine}');
+          await db.messages.recordInbound({ userId: user.id, source: lib.MessageSource.WHATSAPP, text: 'الســعر كام للمقاس XL؟', whatsappMessageId: 'wamid.search-1-${engine}' });
+          await db.messages.recordInbound({ userId: user.id, source: lib.MessageSource.WHATSAPP, text: 'السعر ٤٥٠؟', whatsappMessageId: 'wamid.search-2-${engine}' });
+          const first = await db.messages.search('السعر', { limit: 1 });
+          const second = await db.messages.search('السعر', { limit: 1, cursor: first.nextCursor });
+          const digits = await db.messages.search('450');
+          const hits = await db.conversations.search('xl');
+          let refused = null;
+          try { await db.messages.search('   '); } catch (e) { refused = [e.constructor.name, e.issues[0].property, e.issues[0].rules[0]]; }
+          for (let i = 0; i < 100 && events.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+          unsubscribe();
+          console.log(JSON.stringify({
+            pages: [first.items.length, second.items.length, second.nextCursor],
+            isMessage: first.items[0] instanceof lib.Message,
+            digits: digits.items.map((m) => m.text),
+            snippet: hits.items.map((h) => [h.conversation instanceof lib.Conversation, h.snippet.highlights.map(([a, b]) => h.snippet.text.slice(a, b))]),
+            window: lib.SEARCH_WINDOW,
+            refused,
+            events,
+          }));
+        } finally {
+          await db.close();
+        }
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `);
+    expect(result).toEqual({
+      pages: [1, 1, null],
+      isMessage: true,
+      digits: ['السعر ٤٥٠؟'],
+      snippet: [[true, ['XL']]],
+      window: 1000,
+      refused: ['EntityValidationError', 'query', 'hasSearchWord'],
+      events: ['message.recorded', 'message.recorded'],
+    });
+  });
+
   it('opens a database by package name, with require() and import() sharing one User', () => {
     const result = runChild(
       `
