@@ -44,6 +44,11 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
     expect(logged).toEqual(['search index: 0 / 2 messages', 'search index: 2 / 2 messages']);
     expect((await q(`SELECT "search_text" FROM "messages" ORDER BY "id"`)).map((r) => r['search_text'])).toEqual(['السعر كام', 'cafe xl', null]);
 
+    if (engine === 'postgres') {
+      // The backfill writes the terms the search of plain words walks: السعر, كام, cafe, xl.
+      const terms = await q(`SELECT "term" FROM "message_search_terms" ORDER BY "term"`);
+      expect(terms.map((r) => r['term'])).toEqual(['cafe', 'xl', 'السعر', 'كام']);
+    }
     expect((await db.messages.search('السعر')).items.map((m) => m.text)).toEqual(['الســعر كام؟']);
     // Written after the migration: indexed by the library's own insert (and the triggers on SQLite).
     await db.messages.recordInbound({ userId: Number(user!['id']), source: 'messenger' as never, text: 'black one in XL', facebookMessageId: 'm_after' });
@@ -62,7 +67,12 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
     await db.dataSource.undoLastMigration({ transaction: 'all' });
     const leftovers = engine === 'sqlite'
       ? await db.manager.query(`SELECT name FROM sqlite_master WHERE name LIKE 'messages_fts%'`)
-      : await db.manager.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'IDX_messages_search'`);
+      : await db.manager.query(
+          `SELECT indexname AS "name" FROM pg_indexes WHERE indexname = 'IDX_messages_search' ` +
+            `UNION ALL SELECT tablename FROM pg_tables WHERE tablename = 'message_search_terms' ` +
+            `UNION ALL SELECT tgname FROM pg_trigger WHERE tgname LIKE 'messages_search_terms%' ` +
+            `UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'message_search_terms%'`,
+        );
     expect(leftovers).toEqual([]);
     expect(await db.migrate()).toEqual(['MessageSearch1764200000000', 'DomainEvents1764300000000']);
   });

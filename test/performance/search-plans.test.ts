@@ -8,8 +8,10 @@ import { fillSearchable } from '../support/search-data';
 /*
  * Plans, not timings: a search is captured as the repository runs it and
  * explained on a table big enough (and ANALYZEd) for the planner to prefer
- * the search index: the FTS5 table messages_fts on SQLite, the GIN index
- * IDX_messages_search on PostgreSQL. Neither may scan messages.
+ * the search index: the FTS5 table messages_fts on SQLite; on PostgreSQL the
+ * primary key of message_search_terms for plain words, the GIN index
+ * IDX_messages_search with the filters that pick few messages (userId,
+ * since, until) or OR. Neither may scan messages.
  */
 
 const USERS = 500;
@@ -44,15 +46,15 @@ describe.each(engines())('search query plans on %s', (engine) => {
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   }
 
-  /** The window reads matches through the search index; on SQLite in the index's rowid order, without sorting them. */
-  function expectSearchIndex({ windows, others }: { windows: string[]; others: string[] }): void {
+  /** The window reads matches through the search index (on PostgreSQL `pgIndex`); on SQLite in the index's rowid order, without sorting them. */
+  function expectSearchIndex({ windows, others }: { windows: string[]; others: string[] }, pgIndex = /"PK_message_search_terms"/): void {
     for (const text of windows) {
       if (engine === 'sqlite') {
         expect(text).toMatch(/SCAN messages_fts VIRTUAL TABLE INDEX/);
         expect(text).not.toMatch(/^SCAN m\b/m);
         expect(text).not.toMatch(/TEMP B-TREE/);
       } else {
-        expect(text).toMatch(/"?IDX_messages_search"?/);
+        expect(text).toMatch(pgIndex);
         expect(text).not.toMatch(/Seq Scan on messages/);
       }
     }
@@ -77,6 +79,22 @@ describe.each(engines())('search query plans on %s', (engine) => {
   });
 
   it('uses the search index with filters too', async () => {
-    expectSearchIndex(await plansOf(() => suite.db.messages.search('black -red', { direction: 'inbound' as never, since: new Date(0), limit: 20 })));
+    expectSearchIndex(
+      await plansOf(() => suite.db.messages.search('black -red', { direction: 'inbound' as never, since: new Date(0), limit: 20 })),
+      /"IDX_messages_search"/,
+    );
+  });
+
+  it('walks the terms of a phrase and an exclusion without a filter', async () => {
+    expectSearchIndex(await plansOf(() => suite.db.messages.search('"black one" -red', { direction: 'inbound' as never, limit: 20 })));
+  });
+
+  it('uses the GIN index for OR', async () => {
+    expectSearchIndex(await plansOf(() => suite.db.messages.search('black or navy', { limit: 20 })), /"IDX_messages_search"/);
+  });
+
+  it('uses the GIN index for one user', async () => {
+    const [first] = (await suite.db.messages.search('black xl', { limit: 1 })).items;
+    expectSearchIndex(await plansOf(() => suite.db.messages.search('black xl', { userId: first!.userId, limit: 20 })), /"IDX_messages_search"|"IDX_messages_user/);
   });
 });

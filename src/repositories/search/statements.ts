@@ -1,8 +1,9 @@
 /**
  * The SQL of message and conversation search, per engine: a window of
  * matching messages, newest (highest id) first, through the search index
- * (FTS5's `MATCH` on SQLite, `@@` over the GIN-indexed `tsvector` on
- * PostgreSQL); the ranking happens in JavaScript (`search/rank.ts`).
+ * (FTS5's `MATCH` on SQLite; on PostgreSQL a walk of `message_search_terms`
+ * or `@@` over the GIN-indexed `tsvector`); the ranking happens in
+ * JavaScript (`search/rank.ts`).
  *
  * @internal
  * @module
@@ -30,10 +31,6 @@ export interface WindowBounds {
   bottom: number | null;
 }
 
-function filterShape(f: SearchFilters): string {
-  return ['userId', 'source', 'direction', 'since', 'until'].map((k) => (f[k as keyof SearchFilters] === undefined ? '-' : k[0])).join('');
-}
-
 /** The time as whole microseconds since 1970, the same number on both engines. */
 function timeKey(dialect: Dialect): string {
   return dialect.engine === 'sqlite'
@@ -41,43 +38,104 @@ function timeKey(dialect: Dialect): string {
     : `CAST(EXTRACT(EPOCH FROM ${TIME}) * 1000000 AS bigint)`;
 }
 
-/** `FROM ... WHERE` of the matching messages (alias `m`), with the filters and `extra` conditions. */
-function matching(dialect: Dialect, f: SearchFilters, extra: readonly string[]): string {
-  const ts = dialect.timestampPlaceholder;
-  const where: string[] = [];
-  if (f.userId !== undefined) where.push('m."user_id" = ?');
-  if (f.source !== undefined) where.push('m."source" = ?');
-  if (f.direction !== undefined) where.push('m."direction" = ?');
-  if (f.since !== undefined) where.push(`${TIME} >= ${ts}`);
-  if (f.until !== undefined) where.push(`${TIME} < ${ts}`);
-  const and = [...where, ...extra].map((w) => ` AND ${w}`).join('');
-  if (dialect.engine === 'sqlite') {
-    // Conditions on the FTS5 rowid (rather than m.id) let FTS5 walk its index in rowid order and stop.
-    return `FROM "messages_fts" INNER JOIN "messages" m ON m."id" = "messages_fts"."rowid" WHERE "messages_fts" MATCH ?${and}`;
-  }
-  return `FROM "messages" m WHERE ${PG_DOCUMENT} @@ to_tsquery('simple', ?)${and}`;
+/** The most distinct words a term walk joins; a query of more goes through the GIN index. */
+const MAX_WALKED_WORDS = 8;
+
+/**
+ * A PostgreSQL search read through `message_search_terms`: one walk of the
+ * primary key per word, newest first, merge-joined on the message id, which
+ * stops as soon as the window is full, where the GIN index hands over every
+ * match before the newest can be taken. `recheck`: the words are necessary
+ * but not sufficient (a phrase, an exclusion), so each candidate's document
+ * is matched against the whole query.
+ */
+interface TermWalk {
+  words: string[];
+  recheck: boolean;
 }
 
 /**
- * The id the window is ordered and bounded by. On PostgreSQL `+ 0` hides
- * the primary key from the planner, which would otherwise walk it backwards
- * and rebuild the `tsvector` of every row it passes (340 ms for a common
- * pair of words at 1M messages, measured): the GIN index then finds the
- * matches and only they are sorted.
+ * The term walk of a search, or `null` for the GIN index: on PostgreSQL,
+ * for queries without `OR` and without the filters that pick few messages out of
+ * many (`userId`, `since`, `until`), which the GIN index and the other
+ * indexes narrow faster than a walk through the newest messages would.
  */
-function idColumn(dialect: Dialect): string {
-  return dialect.engine === 'sqlite' ? '"messages_fts"."rowid"' : '(m."id" + 0)';
+function termWalk(dialect: Dialect, search: CheckedSearch): TermWalk | null {
+  const { query, filters } = search;
+  if (dialect.engine !== 'postgres' || filters.userId !== undefined || filters.since !== undefined || filters.until !== undefined) return null;
+  if (query.groups.some((group) => group.length > 1)) return null;
+  const phrases = query.groups.map((group) => group[0]!);
+  const words = [...new Set(phrases.flat())];
+  if (words.length > MAX_WALKED_WORDS) return null;
+  return { words, recheck: query.excluded.length > 0 || phrases.some((phrase) => phrase.length > 1) };
 }
 
-function filterParameters(dialect: Dialect, search: CheckedSearch): unknown[] {
+/** The lexeme PostgreSQL's parser makes of a query word (the word itself, unless the parser splits it). */
+const LEXEME = `(tsvector_to_array(to_tsvector('simple'::regconfig, CAST(? AS text))))[1]`;
+
+/**
+ * `FROM ... WHERE` of the matching messages (alias `m`), with the filters and
+ * `extra` conditions (on {@link idColumn}), and the parameters of all but the extras.
+ */
+function matching(dialect: Dialect, search: CheckedSearch, walk: TermWalk | null, extra: readonly string[]): SearchStatement {
   const f = search.filters;
-  const params: unknown[] = [dialect.engine === 'sqlite' ? ftsMatchExpression(search.query) : tsqueryText(search.query)];
-  if (f.userId !== undefined) params.push(f.userId);
-  if (f.source !== undefined) params.push(f.source);
-  if (f.direction !== undefined) params.push(f.direction);
-  if (f.since !== undefined) params.push(dialect.dateParam(f.since));
-  if (f.until !== undefined) params.push(dialect.dateParam(f.until));
-  return params;
+  const ts = dialect.timestampPlaceholder;
+  const where: string[] = [];
+  const parameters: unknown[] = [];
+  if (dialect.engine === 'sqlite') {
+    where.push('"messages_fts" MATCH ?');
+    parameters.push(ftsMatchExpression(search.query));
+  } else if (walk === null) {
+    where.push(`${PG_DOCUMENT} @@ to_tsquery('simple', ?)`);
+    parameters.push(tsqueryText(search.query));
+  } else {
+    walk.words.forEach((word, i) => {
+      where.push(`t${i}."term" = ${LEXEME}`, ...(i > 0 ? [`t${i}."message_id" = t0."message_id"`] : []));
+      parameters.push(word);
+    });
+    where.push('m."id" = t0."message_id"');
+    // A word the parser splits in several lexemes (none in the C locale) makes its first one only necessary.
+    const exact = `(SELECT bool_and(length(to_tsvector('simple'::regconfig, w)) = 1) FROM unnest(CAST(? AS text[])) w)`;
+    where.push(walk.recheck ? `${PG_DOCUMENT} @@ to_tsquery('simple', ?)` : `(${exact} OR ${PG_DOCUMENT} @@ to_tsquery('simple', ?))`);
+    if (!walk.recheck) parameters.push(walk.words);
+    parameters.push(tsqueryText(search.query));
+  }
+  const filter = (condition: string, value: unknown): void => {
+    where.push(condition);
+    parameters.push(value);
+  };
+  if (f.userId !== undefined) filter('m."user_id" = ?', f.userId);
+  if (f.source !== undefined) filter('m."source" = ?', f.source);
+  if (f.direction !== undefined) filter('m."direction" = ?', f.direction);
+  if (f.since !== undefined) filter(`${TIME} >= ${ts}`, dialect.dateParam(f.since));
+  if (f.until !== undefined) filter(`${TIME} < ${ts}`, dialect.dateParam(f.until));
+  const conditions = [...where, ...extra].join(' AND ');
+  if (dialect.engine === 'sqlite') {
+    // Conditions on the FTS5 rowid (rather than m.id) let FTS5 walk its index in rowid order and stop.
+    return { sql: `FROM "messages_fts" INNER JOIN "messages" m ON m."id" = "messages_fts"."rowid" WHERE ${conditions}`, parameters };
+  }
+  if (walk === null) return { sql: `FROM "messages" m WHERE ${conditions}`, parameters };
+  const terms = walk.words.map((_, i) => `"message_search_terms" t${i}`).join(', ');
+  return { sql: `FROM ${terms}, "messages" m WHERE ${conditions}`, parameters };
+}
+
+/**
+ * The id the window is ordered and bounded by. On PostgreSQL through the
+ * GIN index, `+ 0` hides the primary key from the planner, which would
+ * otherwise walk it backwards and rebuild the `tsvector` of every row it
+ * passes (340 ms for a common pair of words at 1M messages, measured): the
+ * GIN index then finds the matches and only they are sorted. A term walk
+ * is ordered by the first word's walk.
+ */
+function idColumn(dialect: Dialect, walk: TermWalk | null): string {
+  if (dialect.engine === 'sqlite') return '"messages_fts"."rowid"';
+  return walk === null ? '(m."id" + 0)' : 't0."message_id"';
+}
+
+/** The statement shape of a search: its filters, and on PostgreSQL how it reads the matches. */
+function shapeOf(search: CheckedSearch, walk: TermWalk | null): string {
+  const filters = ['userId', 'source', 'direction', 'since', 'until'].map((k) => (search.filters[k as keyof SearchFilters] === undefined ? '-' : k[0])).join('');
+  return walk === null ? filters : `${filters}:${walk.recheck ? 'r' : 'w'}${walk.words.length}`;
 }
 
 /**
@@ -86,26 +144,28 @@ function filterParameters(dialect: Dialect, search: CheckedSearch): unknown[] {
  * {@link SEARCH_WINDOW} highest at or below `top`.
  */
 export function windowStatement(dialect: Dialect, search: CheckedSearch, bounds: WindowBounds): SearchStatement {
-  const id = idColumn(dialect);
+  const walk = termWalk(dialect, search);
+  const id = idColumn(dialect, walk);
   const extra: string[] = [];
-  const params = filterParameters(dialect, search);
+  const bound: number[] = [];
   if (bounds.top !== null) {
     extra.push(`${id} <= ?`);
-    params.push(bounds.top);
+    bound.push(bounds.top);
   }
   if (bounds.bottom !== null) {
     extra.push(`${id} >= ?`);
-    params.push(bounds.bottom);
+    bound.push(bounds.bottom);
   }
   const limited = bounds.bottom === null;
-  const shape = `${filterShape(search.filters)}:${bounds.top === null ? '-' : 't'}${bounds.bottom === null ? '-' : 'b'}`;
+  const from = matching(dialect, search, walk, extra);
+  const shape = `${shapeOf(search, walk)}:${bounds.top === null ? '-' : 't'}${bounds.bottom === null ? '-' : 'b'}`;
   const sql = statement(dialect, `search-window:${shape}`, () => {
     return (
-      `SELECT m."id", m."conversation_id", m."search_text", ${timeKey(dialect)} AS "search_time" ${matching(dialect, search.filters, extra)} ` +
+      `SELECT m."id", m."conversation_id", m."search_text", ${timeKey(dialect)} AS "search_time" ${from.sql} ` +
       `ORDER BY ${id} DESC${limited ? ` LIMIT ${limitLiteral(SEARCH_WINDOW)}` : ''}`
     );
   });
-  return { sql, parameters: params };
+  return { sql, parameters: [...from.parameters, ...bound] };
 }
 
 /**
@@ -114,9 +174,9 @@ export function windowStatement(dialect: Dialect, search: CheckedSearch, bounds:
  * conversation once, in the newest window where it has a match.
  */
 export function newerConversationsStatement(dialect: Dialect, search: CheckedSearch, top: number, first: number): SearchStatement {
-  const id = idColumn(dialect);
-  const sql = statement(dialect, `search-newer-conversations:${filterShape(search.filters)}`, () => {
-    return `SELECT DISTINCT m."conversation_id" ${matching(dialect, search.filters, [`${id} > ?`, `${id} <= ?`])}`;
-  });
-  return { sql, parameters: [...filterParameters(dialect, search), top, first] };
+  const walk = termWalk(dialect, search);
+  const id = idColumn(dialect, walk);
+  const from = matching(dialect, search, walk, [`${id} > ?`, `${id} <= ?`]);
+  const sql = statement(dialect, `search-newer-conversations:${shapeOf(search, walk)}`, () => `SELECT DISTINCT m."conversation_id" ${from.sql}`);
+  return { sql, parameters: [...from.parameters, top, first] };
 }
