@@ -155,8 +155,11 @@ export async function searchConversations(m: EntityManager, dialect: Dialect, se
   };
   const { taken, first } = await take(m, dialect, search, search.limit + 1, best);
   const page = taken.slice(0, search.limit);
-  const messages = await rowsById(m, dialect, Message, 'messages', page.map((t) => t.candidate.id));
-  const conversations = await rowsById(m, dialect, Conversation, 'conversations', page.map((t) => t.candidate.conversationId));
+  // Both at once: on PostgreSQL outside a transaction, two connections of the pool.
+  const [messages, conversations] = await Promise.all([
+    rowsById(m, dialect, Message, 'messages', page.map((t) => t.candidate.id)),
+    rowsById(m, dialect, Conversation, 'conversations', page.map((t) => t.candidate.conversationId)),
+  ]);
   const words = searchedWords(search.query);
   const items = page.flatMap((t): ConversationSearchHit[] => {
     const message = messages.get(t.candidate.id);
