@@ -158,6 +158,26 @@ export class DatabaseEvents {
     else this.deliver(events);
   }
 
+  /**
+   * The database was replaced by a restore: the feed starts again on the
+   * restored database (on SQLite its own connection still reads the replaced
+   * file) and every subscriber gets a `gap` (`restored`). @internal
+   */
+  async restored(): Promise<void> {
+    if (this.subscriptions.size === 0) return;
+    const old = this.feed;
+    if (old) {
+      this.feed = null;
+      await old.stop();
+      if (this.setup.feed && this.subscriptions.size > 0) {
+        const feed = this.setup.feed();
+        feed.start((events) => this.deliver(events));
+        this.feed = feed;
+      }
+    }
+    this.deliver([{ type: 'gap', reason: 'restored' }]);
+  }
+
   /** Ends every subscription and stops the feed. @internal */
   async close(): Promise<void> {
     this.closed = true;

@@ -124,14 +124,16 @@ export interface LeadStageChangedEvent {
 }
 
 /** Why events may have been missed: see {@link GapEvent}. */
-export type GapReason = 'overflow' | 'reconnect' | 'pruned';
+export type GapReason = 'overflow' | 'reconnect' | 'pruned' | 'restored';
 
 /**
  * Events may have been missed: refetch what you show. Sent to every
  * subscriber whatever its filter: `overflow` when the subscriber fell behind
  * (its buffer filled and the oldest events were dropped), `reconnect` after
  * the PostgreSQL listener lost its connection and listens again, `pruned`
- * when SQLite rows were pruned before this process read them.
+ * when SQLite rows were pruned before this process read them, `restored`
+ * after this process restored a backup ({@link restoreDatabase}) into the
+ * database.
  *
  * @example
  * ```ts

@@ -153,18 +153,14 @@ async function backfill(queryRunner: QueryRunner, engine: Engine): Promise<void>
     )) as Array<{ id: unknown; text: string }>;
     if (rows.length === 0) break;
     const values = rows.map((_, i) => `(CAST(${mark(2 * i + 1)} AS integer), CAST(${mark(2 * i + 2)} AS text))`).join(', ');
-    await queryRunner.query(
-      `UPDATE "messages" SET "search_text" = v.column2 FROM (VALUES ${values}) AS v WHERE "messages"."id" = v.column1`,
-      rows.flatMap((row) => [Number(row.id), normalizeSearchText(row.text)]),
-    );
+    const update = `UPDATE "messages" SET "search_text" = v.column2 FROM (VALUES ${values}) AS v WHERE "messages"."id" = v.column1`;
+    // On PostgreSQL the chunk's terms in the same statement, from the same values (the table has no triggers yet).
+    const sql = engine === 'sqlite'
+      ? update
+      : `WITH v (id, search_text) AS (VALUES ${values}), updated AS (UPDATE "messages" SET "search_text" = v.search_text FROM v WHERE "messages"."id" = v.id) ` +
+        `INSERT INTO "message_search_terms" ("term", "message_id") SELECT t, v.id FROM v, ${pgTerms('v')} t`;
+    await queryRunner.query(sql, rows.flatMap((row) => [Number(row.id), normalizeSearchText(row.text)]));
     const last = Number(rows[rows.length - 1]!.id);
-    if (engine === 'postgres') {
-      await queryRunner.query(
-        `INSERT INTO "message_search_terms" ("term", "message_id") SELECT t, m."id" FROM "messages" m, ${pgTerms('m')} t ` +
-          `WHERE m."id" > $1 AND m."id" <= $2 AND m."search_text" IS NOT NULL`,
-        [after, last],
-      );
-    }
     after = last;
     done += rows.length;
     if (done - lastReported >= PROGRESS_EVERY) {

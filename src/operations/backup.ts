@@ -177,7 +177,9 @@ async function backupPostgres(db: Database, tmp: string, options: BackupOptions)
  *   into the database, so any failure rolls the whole restore back.
  *
  * After a restore the database is at the backup's migration; run
- * `db.migrate()` if the backup predates a newer migration.
+ * `db.migrate()` if the backup predates a newer migration. This process's
+ * live subscribers ({@link Database.events}) get a `gap` with reason
+ * `restored`, and the SQLite events feed reads the restored file.
  *
  * @param db - the database to overwrite.
  * @param file - a backup of the same engine.
@@ -202,6 +204,8 @@ export async function restoreDatabase(db: Database, file: string, options: Resto
   } catch (error) {
     throw asBackupError(error, `Restore from ${file} failed`);
   }
+  // What live subscribers show is of the replaced database now.
+  await db.events.restored();
   return { file: source, engine: db.engine, durationMs: Math.round(performance.now() - started) };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { MessageSource } from '../../src/enums';
+import { backupDatabase, restoreDatabase } from '../../src/operations/index';
 
 /** Open file descriptors of this process on `file` (the database file itself, not its -wal or -shm). */
 function openHandlesOn(file: string): number {
@@ -48,6 +49,25 @@ describe('db.events on a SQLite file', () => {
     // SQLite keeps a closed connection's descriptor while another connection of the process holds a lock on
     // the file (POSIX locks are per process), and reuses it for the next one: five rounds leave at most one.
     expect(openHandlesOn(file)).toBeLessThanOrEqual(files + 1);
+  });
+
+  it('reads the restored file after a restore, not the replaced one', async () => {
+    const backup = join(dir, 'feed.backup');
+    await backupDatabase(db, backup);
+    const seen: string[] = [];
+    const stop = db.events.subscribe({ types: ['message.recorded'] }, (e) => {
+      seen.push(e.type === 'gap' ? `gap:${e.reason}` : e.type);
+    });
+    try {
+      await restoreDatabase(db, backup);
+      const user = await db.users.create({ psid: 'feed-after-restore' });
+      // events: true, so this process's own events come back through the feed's connection.
+      await db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text: 'hello again', facebookMessageId: 'm_feed_restore' });
+      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual(['gap:restored', 'message.recorded']);
+    } finally {
+      stop();
+    }
   });
 
   it('closes the feed connection with db.close()', async () => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { LeadActivity } from '../../src/entities/lead-activity.entity';
 import { User } from '../../src/entities/user.entity';
-import { LeadActivityType } from '../../src/enums';
+import { LeadActivityType, MessageSource } from '../../src/enums';
+import type { LiveEvent } from '../../src/events/types';
 import { BackupError, isMigochatDbError } from '../../src/errors';
 import { backupDatabase, restoreDatabase } from '../../src/operations/index';
 import { makeUser } from '../../src/testing';
@@ -69,6 +70,23 @@ describe.each(engines())('backup and restore on %s', (engine) => {
     const created = await makeUser(suite.db, { psid: 'after-restore' });
     expect(created.id).toBeGreaterThan(maxId);
     expect((await suite.db.health()).status).toBe('healthy');
+  });
+
+  it('tells live subscribers the database was restored, then goes on delivering its events', async () => {
+    const seen: LiveEvent[] = [];
+    const stop = suite.db.events.subscribe({}, (e) => {
+      seen.push(e);
+    });
+    try {
+      await suite.db.events.ready();
+      await restoreDatabase(suite.db, backupFile);
+      const user = await makeUser(suite.db, { psid: 'live-after-restore' });
+      await suite.db.messages.recordInbound({ userId: user.id, source: MessageSource.MESSENGER, text: 'still there?', facebookMessageId: 'm_after_restore' });
+      for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen.map((e) => (e.type === 'gap' ? `gap:${e.reason}` : e.type))).toEqual(['gap:restored', 'conversation.opened', 'message.recorded']);
+    } finally {
+      stop();
+    }
   });
 
   it('refuses a truncated backup and leaves the database exactly as it was', async () => {
