@@ -48,6 +48,9 @@ describe.each(engines())('migration MessageSearch1764200000000 on %s', (engine) 
       // The backfill writes the terms the search of plain words walks: السعر, كام, cafe, xl.
       const terms = await q(`SELECT "term" FROM "message_search_terms" ORDER BY "term"`);
       expect(terms.map((r) => r['term'])).toEqual(['cafe', 'xl', 'السعر', 'كام']);
+      // No parallel walks; vacuumed every 100,000 new terms, so the newest stay index-only.
+      const [table] = await q(`SELECT reloptions FROM pg_class WHERE relname = 'message_search_terms'`);
+      expect(table!['reloptions']).toEqual(['parallel_workers=0', 'autovacuum_vacuum_insert_scale_factor=0', 'autovacuum_vacuum_insert_threshold=100000']);
     }
     expect((await db.messages.search('السعر')).items.map((m) => m.text)).toEqual(['الســعر كام؟']);
     // Written after the migration: indexed by the library's own insert (and the triggers on SQLite).
