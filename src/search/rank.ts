@@ -19,10 +19,10 @@ import type { ParsedSearchQuery, SearchPhrase } from './query';
  * list the newest this many matches by relevance, then come the next this
  * many, again by relevance, and so on. Ranking every match of a common word
  * (a fifth of a million messages) costs more than a page may; this many
- * rank in about a millisecond, and PostgreSQL reads them for two common
- * words at 1M messages in 12 ms at p95 (22 ms for 1,000; bench/RESULTS.md).
+ * rank in well under a millisecond, and reading them is most of a search's
+ * time on PostgreSQL, in proportion to the window (bench/RESULTS.md).
  */
-export const SEARCH_WINDOW = 500;
+export const SEARCH_WINDOW = 300;
 
 /** BM25's term-frequency saturation. */
 const K1 = 1.2;

@@ -243,7 +243,7 @@ describe.each(engines())('the built package on %s', (engine) => {
       isMessage: true,
       digits: ['السعر ٤٥٠؟'],
       snippet: [[true, ['XL']]],
-      window: 500,
+      window: 300,
       refused: ['EntityValidationError', 'query', 'hasSearchWord'],
       events: ['message.recorded', 'message.recorded'],
     });
