@@ -165,15 +165,9 @@ export class DatabaseEvents {
    */
   async restored(): Promise<void> {
     if (this.subscriptions.size === 0) return;
-    const old = this.feed;
-    if (old) {
-      this.feed = null;
-      await old.stop();
-      if (this.setup.feed && this.subscriptions.size > 0) {
-        const feed = this.setup.feed();
-        feed.start((events) => this.deliver(events));
-        this.feed = feed;
-      }
+    if (this.feed) {
+      await this.stopFeed();
+      if (this.subscriptions.size > 0) this.startFeed();
     }
     this.deliver([{ type: 'gap', reason: 'restored' }]);
   }
@@ -193,19 +187,29 @@ export class DatabaseEvents {
     if (!Number.isInteger(size) || size < 1) throw new ConfigError('bufferSize', `${String(size)} is not allowed; expected a whole number >= 1`);
     const subscription = new Subscription(filter, size, handler, this.setup.report);
     this.subscriptions.add(subscription);
-    if (this.feed === null && this.setup.feed) {
-      const feed = this.setup.feed();
-      this.feed = feed;
+    if (this.feed === null) {
       try {
-        feed.start((events) => this.deliver(events));
+        this.startFeed();
       } catch (error) {
-        this.feed = null;
         this.subscriptions.delete(subscription);
-        void feed.stop();
         throw error;
       }
     }
     return subscription;
+  }
+
+  /** Starts the feed of other processes' events, where there is one. */
+  private startFeed(): void {
+    if (!this.setup.feed) return;
+    const feed = this.setup.feed();
+    this.feed = feed;
+    try {
+      feed.start((events) => this.deliver(events));
+    } catch (error) {
+      this.feed = null;
+      void feed.stop();
+      throw error;
+    }
   }
 
   private remove(subscription: Subscription): void {

@@ -168,8 +168,7 @@ async function backfill(queryRunner: QueryRunner, engine: Engine): Promise<void>
       : `WITH v (id, search_text) AS (VALUES ${values}), updated AS (UPDATE "messages" SET "search_text" = v.search_text FROM v WHERE "messages"."id" = v.id) ` +
         `INSERT INTO "message_search_terms" ("term", "message_id") SELECT t, v.id FROM v, ${pgTerms('v')} t`;
     await queryRunner.query(sql, rows.flatMap((row) => [Number(row.id), normalizeSearchText(row.text)]));
-    const last = Number(rows[rows.length - 1]!.id);
-    after = last;
+    after = Number(rows[rows.length - 1]!.id);
     done += rows.length;
     if (done - lastReported >= PROGRESS_EVERY) {
       logger.log('info', `search index: ${done} / ${total} messages`);

@@ -75,48 +75,48 @@ const LEXEME = `(tsvector_to_array(to_tsvector('simple'::regconfig, CAST(? AS te
 
 /**
  * `FROM ... WHERE` of the matching messages (alias `m`), with the filters and
- * `extra` conditions (on {@link idColumn}), and the parameters of all but the extras.
+ * `extra` conditions (on {@link idColumn}). Built once per statement shape;
+ * {@link matchingParameters} gives its parameters, in the same order.
  */
-function matching(dialect: Dialect, search: CheckedSearch, walk: TermWalk | null, extra: readonly string[]): SearchStatement {
-  const f = search.filters;
+function matchingSql(dialect: Dialect, f: SearchFilters, walk: TermWalk | null, extra: readonly string[]): string {
   const ts = dialect.timestampPlaceholder;
   const where: string[] = [];
-  const parameters: unknown[] = [];
-  if (dialect.engine === 'sqlite') {
-    where.push('"messages_fts" MATCH ?');
-    parameters.push(ftsMatchExpression(search.query));
-  } else if (walk === null) {
-    where.push(`${PG_DOCUMENT} @@ to_tsquery('simple', ?)`);
-    parameters.push(tsqueryText(search.query));
-  } else {
-    walk.words.forEach((word, i) => {
-      where.push(`t${i}."term" = ${LEXEME}`, ...(i > 0 ? [`t${i}."message_id" = t0."message_id"`] : []));
-      parameters.push(word);
-    });
+  if (dialect.engine === 'sqlite') where.push('"messages_fts" MATCH ?');
+  else if (walk === null) where.push(`${PG_DOCUMENT} @@ to_tsquery('simple', ?)`);
+  else {
+    walk.words.forEach((_, i) => where.push(`t${i}."term" = ${LEXEME}`, ...(i > 0 ? [`t${i}."message_id" = t0."message_id"`] : [])));
     where.push('m."id" = t0."message_id"');
     // A word the parser splits in several lexemes (none in the C locale) makes its first one only necessary.
     const exact = `(SELECT bool_and(length(to_tsvector('simple'::regconfig, w)) = 1) FROM unnest(CAST(? AS text[])) w)`;
     where.push(walk.recheck ? `${PG_DOCUMENT} @@ to_tsquery('simple', ?)` : `(${exact} OR ${PG_DOCUMENT} @@ to_tsquery('simple', ?))`);
-    if (!walk.recheck) parameters.push(walk.words);
-    parameters.push(tsqueryText(search.query));
   }
-  const filter = (condition: string, value: unknown): void => {
-    where.push(condition);
-    parameters.push(value);
-  };
-  if (f.userId !== undefined) filter('m."user_id" = ?', f.userId);
-  if (f.source !== undefined) filter('m."source" = ?', f.source);
-  if (f.direction !== undefined) filter('m."direction" = ?', f.direction);
-  if (f.since !== undefined) filter(`${TIME} >= ${ts}`, dialect.dateParam(f.since));
-  if (f.until !== undefined) filter(`${TIME} < ${ts}`, dialect.dateParam(f.until));
+  if (f.userId !== undefined) where.push('m."user_id" = ?');
+  if (f.source !== undefined) where.push('m."source" = ?');
+  if (f.direction !== undefined) where.push('m."direction" = ?');
+  if (f.since !== undefined) where.push(`${TIME} >= ${ts}`);
+  if (f.until !== undefined) where.push(`${TIME} < ${ts}`);
   const conditions = [...where, ...extra].join(' AND ');
   if (dialect.engine === 'sqlite') {
     // Conditions on the FTS5 rowid (rather than m.id) let FTS5 walk its index in rowid order and stop.
-    return { sql: `FROM "messages_fts" INNER JOIN "messages" m ON m."id" = "messages_fts"."rowid" WHERE ${conditions}`, parameters };
+    return `FROM "messages_fts" INNER JOIN "messages" m ON m."id" = "messages_fts"."rowid" WHERE ${conditions}`;
   }
-  if (walk === null) return { sql: `FROM "messages" m WHERE ${conditions}`, parameters };
-  const terms = walk.words.map((_, i) => `"message_search_terms" t${i}`).join(', ');
-  return { sql: `FROM ${terms}, "messages" m WHERE ${conditions}`, parameters };
+  if (walk === null) return `FROM "messages" m WHERE ${conditions}`;
+  return `FROM ${walk.words.map((_, i) => `"message_search_terms" t${i}`).join(', ')}, "messages" m WHERE ${conditions}`;
+}
+
+/** The parameters of {@link matchingSql} (all but the extras'), for one call. */
+function matchingParameters(dialect: Dialect, search: CheckedSearch, walk: TermWalk | null): unknown[] {
+  const f = search.filters;
+  const params: unknown[] = [];
+  if (dialect.engine === 'sqlite') params.push(ftsMatchExpression(search.query));
+  else if (walk === null) params.push(tsqueryText(search.query));
+  else params.push(...walk.words, ...(walk.recheck ? [] : [walk.words]), tsqueryText(search.query));
+  if (f.userId !== undefined) params.push(f.userId);
+  if (f.source !== undefined) params.push(f.source);
+  if (f.direction !== undefined) params.push(f.direction);
+  if (f.since !== undefined) params.push(dialect.dateParam(f.since));
+  if (f.until !== undefined) params.push(dialect.dateParam(f.until));
+  return params;
 }
 
 /**
@@ -157,15 +157,14 @@ export function windowStatement(dialect: Dialect, search: CheckedSearch, bounds:
     bound.push(bounds.bottom);
   }
   const limited = bounds.bottom === null;
-  const from = matching(dialect, search, walk, extra);
   const shape = `${shapeOf(search, walk)}:${bounds.top === null ? '-' : 't'}${bounds.bottom === null ? '-' : 'b'}`;
   const sql = statement(dialect, `search-window:${shape}`, () => {
     return (
-      `SELECT m."id", m."conversation_id", m."search_text", ${timeKey(dialect)} AS "search_time" ${from.sql} ` +
+      `SELECT m."id", m."conversation_id", m."search_text", ${timeKey(dialect)} AS "search_time" ${matchingSql(dialect, search.filters, walk, extra)} ` +
       `ORDER BY ${id} DESC${limited ? ` LIMIT ${limitLiteral(SEARCH_WINDOW)}` : ''}`
     );
   });
-  return { sql, parameters: [...from.parameters, ...bound] };
+  return { sql, parameters: [...matchingParameters(dialect, search, walk), ...bound] };
 }
 
 /**
@@ -176,7 +175,8 @@ export function windowStatement(dialect: Dialect, search: CheckedSearch, bounds:
 export function newerConversationsStatement(dialect: Dialect, search: CheckedSearch, top: number, first: number): SearchStatement {
   const walk = termWalk(dialect, search);
   const id = idColumn(dialect, walk);
-  const from = matching(dialect, search, walk, [`${id} > ?`, `${id} <= ?`]);
-  const sql = statement(dialect, `search-newer-conversations:${shapeOf(search, walk)}`, () => `SELECT DISTINCT m."conversation_id" ${from.sql}`);
-  return { sql, parameters: [...from.parameters, top, first] };
+  const sql = statement(dialect, `search-newer-conversations:${shapeOf(search, walk)}`, () => {
+    return `SELECT DISTINCT m."conversation_id" ${matchingSql(dialect, search.filters, walk, [`${id} > ?`, `${id} <= ?`])}`;
+  });
+  return { sql, parameters: [...matchingParameters(dialect, search, walk), top, first] };
 }
